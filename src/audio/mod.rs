@@ -1,0 +1,1 @@
+//! Telephony audio: frames, resampling, voice activity detection and endpointing.

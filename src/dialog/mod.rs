@@ -1,0 +1,3 @@
+//! The robot's brain: dialogue graphs, the event-driven engine, and understanding of what the debtor said.
+
+pub mod nlu;

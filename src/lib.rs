@@ -1,0 +1,20 @@
+//! softcall — a voice robot for soft debt collection.
+//!
+//! A call's data flows through one folder per stage:
+//!
+//! - [`audio`] — 8 kHz telephony frames, resampling, WebRTC VAD and endpointing: where audio enters.
+//! - [`asr`] — offline recognition with Vosk (one shared model, one recogniser per call).
+//! - [`tts`] — Piper synthesis, resampled to 8 kHz, with a content-addressed prompt cache.
+//! - [`qa`] — replays recorded audio through the exact call pipeline and scores transcripts.
+//! - [`config`] — which model and voice each language uses (`softcall.toml`).
+//! - [`cli`] — the `softcall` command line.
+
+#[cfg(feature = "speech")]
+pub mod asr;
+pub mod audio;
+pub mod cli;
+pub mod config;
+pub mod dialog;
+pub mod qa;
+#[cfg(feature = "speech")]
+pub mod tts;

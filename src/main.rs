@@ -1,0 +1,5 @@
+//! The `softcall` command line.
+
+fn main() -> std::process::ExitCode {
+    softcall::cli::run()
+}

@@ -1,0 +1,1 @@
+//! QA replay of recorded audio.

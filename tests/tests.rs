@@ -1,0 +1,1 @@
+//! One integration test binary; each area of the product is a module.

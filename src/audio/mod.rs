@@ -1,1 +1,2 @@
 //! Telephony audio: frames, resampling, voice activity detection and endpointing.
+pub mod frame;

@@ -1,6 +1,16 @@
 //! The `softcall` command line: one file per command group, each parsing its own arguments.
 
+#[cfg(feature = "speech")]
+mod bench_speech;
+#[cfg(feature = "speech")]
+mod demo;
+#[cfg(feature = "speech")]
+mod qa;
+#[cfg(feature = "speech")]
+mod say;
+
 use clap::{Parser, Subcommand};
+use std::path::Path;
 
 /// softcall — voice robot for soft debt collection.
 #[derive(Debug, Parser)]
@@ -19,7 +29,35 @@ pub struct Cli {
 
 /// Every top-level command.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Render a prompt as a caller hears it (8 kHz WAV).
+    #[cfg(feature = "speech")]
+    Say(say::SayArgs),
+    /// Quality assurance: replay recorded audio through the call pipeline.
+    #[cfg(feature = "speech")]
+    Qa {
+        /// The QA tool to run.
+        #[command(subcommand)]
+        command: qa::QaCommand,
+    },
+    /// Benchmarks that print figures.
+    Bench {
+        /// What to measure.
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+    /// The main end-to-end demonstration.
+    #[cfg(feature = "speech")]
+    Demo(demo::DemoArgs),
+}
+
+/// Every benchmark.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Recognition and synthesis real-time factors, VAD cost per frame, CPU saved by VAD gating.
+    #[cfg(feature = "speech")]
+    Speech(bench_speech::BenchSpeechArgs),
+}
 
 /// Runs the command line and maps errors to a non-zero exit status.
 pub fn run() -> std::process::ExitCode {
@@ -35,7 +73,29 @@ pub fn run() -> std::process::ExitCode {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
-    match cli.command {}
+    match cli.command {
+        #[cfg(feature = "speech")]
+        Command::Say(args) => say::run(&load_config(&cli.config)?, args),
+        #[cfg(feature = "speech")]
+        Command::Qa { command } => qa::run(&load_config(&cli.config)?, command),
+        Command::Bench { command } => match command {
+            #[cfg(feature = "speech")]
+            BenchCommand::Speech(args) => bench_speech::run(&load_config(&cli.config)?, args),
+        },
+        #[cfg(feature = "speech")]
+        Command::Demo(args) => demo::run(&load_config(&cli.config)?, args),
+    }
+}
+
+/// Loads the configuration, explaining how to point at it when it is missing.
+pub(crate) fn load_config(path: &Path) -> anyhow::Result<crate::config::Config> {
+    if !path.exists() {
+        anyhow::bail!(
+            "configuration {} not found: run softcall from the project folder or pass --config PATH",
+            path.display()
+        );
+    }
+    Ok(crate::config::Config::load(path)?)
 }
 
 fn init_logging(level: &str) {

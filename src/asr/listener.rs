@@ -1,0 +1,172 @@
+//! The listening pipeline of a call: 8 kHz frames → VAD → endpointing → recognition.
+//!
+//! Only speech plus its padding reaches the recogniser (VAD gating). Built from a VAD that is not `Send`,
+//! so a listener lives on the thread that feeds it.
+
+use super::model::AsrModel;
+use super::recognizer::Recognizer;
+use super::{AsrError, Transcript, WordTiming};
+use crate::audio::endpoint::{EndpointConfig, EndpointEvent, Endpointer};
+use crate::audio::frame::{Frame, FRAME_MS};
+use crate::audio::vad::{Aggressiveness, VoiceDetector};
+use serde::Serialize;
+
+/// One recognised utterance with its place in the stream.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Utterance {
+    /// Stream time of the first voiced frame, in seconds.
+    pub start: f64,
+    /// Stream time of the end of the last voiced frame, in seconds.
+    pub end: f64,
+    /// Recognised text (empty if the recogniser heard no words).
+    pub text: String,
+    /// Mean word confidence.
+    pub confidence: f64,
+    /// Words with stream times.
+    pub words: Vec<WordTiming>,
+}
+
+/// What the listener reports while audio flows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListenEvent {
+    /// The caller started speaking (use it for barge-in).
+    SpeechStarted {
+        /// Stream time in seconds.
+        at: f64,
+    },
+    /// Text recognised so far in the current utterance.
+    Partial(String),
+    /// A finished utterance.
+    Utterance(Utterance),
+}
+
+/// Counters for the gating benchmark and QA.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct ListenStats {
+    /// Frames pushed.
+    pub frames_in: u64,
+    /// Frames passed to the recogniser.
+    pub frames_recognised: u64,
+}
+
+/// VAD, endpointer and recogniser for one call.
+pub struct Listener {
+    vad: VoiceDetector,
+    endpointer: Endpointer,
+    recognizer: Recognizer,
+    /// Stream time (s) of the first frame fed in this utterance, and the recogniser's clock then.
+    utterance_origin: Option<(f64, f64)>,
+    last_partial: String,
+    stats: ListenStats,
+}
+
+impl Listener {
+    /// Creates a listener on a shared model, with an optional phrase grammar.
+    pub fn new(
+        model: &AsrModel,
+        grammar: Option<&[String]>,
+        vad: Aggressiveness,
+        endpoint: EndpointConfig,
+    ) -> Result<Self, AsrError> {
+        Ok(Self {
+            vad: VoiceDetector::new(vad),
+            endpointer: Endpointer::new(endpoint, vad.hangover_ms()),
+            recognizer: Recognizer::new(model, grammar)?,
+            utterance_origin: None,
+            last_partial: String::new(),
+            stats: ListenStats::default(),
+        })
+    }
+
+    /// Frames in and frames recognised so far.
+    pub fn stats(&self) -> ListenStats {
+        self.stats
+    }
+
+    /// Pushes one 20 ms frame.
+    pub fn push(&mut self, frame: &Frame) -> Vec<ListenEvent> {
+        self.stats.frames_in += 1;
+        let voiced = self.vad.is_voiced(frame);
+        let frame_start = self.endpointer.now_ms();
+        let events = self.endpointer.push(frame, voiced);
+        self.handle(events, frame_start)
+    }
+
+    /// Ends the stream, finishing an utterance in progress.
+    pub fn finish(&mut self) -> Vec<ListenEvent> {
+        let events = self.endpointer.finish();
+        let now = self.endpointer.now_ms();
+        self.handle(events, now)
+    }
+
+    fn handle(&mut self, events: Vec<EndpointEvent>, frame_start_ms: u64) -> Vec<ListenEvent> {
+        let mut out = Vec::new();
+        let mut pending_audio = Vec::new();
+        for event in events {
+            match event {
+                EndpointEvent::SpeechStarted { start_ms } => {
+                    out.push(ListenEvent::SpeechStarted {
+                        at: start_ms as f64 / 1000.0,
+                    });
+                }
+                EndpointEvent::Audio(frame) => pending_audio.push(*frame),
+                EndpointEvent::SpeechEnded { start_ms, end_ms } => {
+                    self.feed(&mut pending_audio, frame_start_ms);
+                    let transcript = self.recognizer.finish_utterance();
+                    out.push(ListenEvent::Utterance(
+                        self.place(transcript, start_ms, end_ms),
+                    ));
+                    self.utterance_origin = None;
+                    self.last_partial.clear();
+                }
+            }
+        }
+        if !pending_audio.is_empty() {
+            let partial = self.feed(&mut pending_audio, frame_start_ms);
+            if !partial.is_empty() && partial != self.last_partial {
+                self.last_partial = partial.clone();
+                out.push(ListenEvent::Partial(partial));
+            }
+        }
+        out
+    }
+
+    /// Feeds gated frames; the last frame in `frames` is the one that ends at `frame_start_ms + 20`.
+    fn feed(&mut self, frames: &mut Vec<Frame>, frame_start_ms: u64) -> String {
+        if frames.is_empty() {
+            return String::new();
+        }
+        if self.utterance_origin.is_none() {
+            let first_ms = (frame_start_ms + u64::from(FRAME_MS))
+                .saturating_sub(frames.len() as u64 * u64::from(FRAME_MS));
+            self.utterance_origin = Some((first_ms as f64 / 1000.0, self.recognizer.fed_secs()));
+        }
+        let samples: Vec<i16> = frames.iter().flat_map(|f| f.iter().copied()).collect();
+        self.stats.frames_recognised += frames.len() as u64;
+        frames.clear();
+        self.recognizer.accept(&samples)
+    }
+
+    /// Moves word times from the recogniser's clock onto the stream's.
+    fn place(&self, transcript: Transcript, start_ms: u64, end_ms: u64) -> Utterance {
+        let (stream_origin, recognizer_origin) = self
+            .utterance_origin
+            .unwrap_or((start_ms as f64 / 1000.0, 0.0));
+        let words: Vec<WordTiming> = transcript
+            .words
+            .into_iter()
+            .map(|w| WordTiming {
+                start: stream_origin + (w.start - recognizer_origin).max(0.0),
+                end: stream_origin + (w.end - recognizer_origin).max(0.0),
+                ..w
+            })
+            .collect();
+        Utterance {
+            start: start_ms as f64 / 1000.0,
+            end: end_ms as f64 / 1000.0,
+            text: transcript.text,
+            confidence: transcript.confidence,
+            words,
+        }
+    }
+}

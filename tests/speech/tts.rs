@@ -1,0 +1,83 @@
+use super::{available, config, rms};
+use softcall::tts::cache::PromptCache;
+use softcall::tts::speaker::Speaker;
+use softcall::tts::voice::Voice;
+use std::sync::Arc;
+
+fn english_voice() -> Option<Arc<Voice>> {
+    let config = config();
+    let path = config.voice(Some("en")).unwrap().to_path_buf();
+    available(&path)
+        .then(|| Arc::new(Voice::load(&path, &config.espeak_data).expect("voice loads")))
+}
+
+#[test]
+fn voice_speaks_a_sentence_at_line_rate_with_plausible_duration() {
+    let Some(voice) = english_voice() else { return };
+    let text = "Hello, this is an automated call from Quick Loans about your overdue payment.";
+    let samples = voice.synthesize(text).unwrap();
+    let secs = samples.len() as f64 / 8000.0;
+    let words = text.split_whitespace().count() as f64;
+    assert!(
+        (words / 5.0..=words / 1.5).contains(&secs),
+        "{words} words took {secs:.2} s"
+    );
+    assert!(
+        rms(&samples) > 0.02,
+        "speech is audible, rms {}",
+        rms(&samples)
+    );
+    let loud =
+        samples.chunks(160).filter(|f| rms(f) > 0.02).count() as f64 / (samples.len() / 160) as f64;
+    assert!(loud > 0.5, "most frames carry speech ({loud:.2})");
+}
+
+#[test]
+fn cache_returns_identical_audio_without_synthesising_again() {
+    let Some(voice) = english_voice() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let speaker = Speaker::new(voice.clone(), PromptCache::new(dir.path()));
+    let text = "When will you be able to pay?";
+    let first = speaker.render(text).unwrap();
+    assert_eq!(speaker.synthesis_count(), 1);
+    let second = speaker.render(text).unwrap();
+    assert_eq!(second, first);
+    assert_eq!(
+        speaker.synthesis_count(),
+        1,
+        "a repeated prompt is never synthesised twice"
+    );
+
+    // A new process-worth of state with the same cache folder still hits the stored audio.
+    let again = Speaker::new(voice, PromptCache::new(dir.path()));
+    assert_eq!(again.render(text).unwrap(), first);
+    assert_eq!(again.synthesis_count(), 0);
+    // The key is the exact text: any change is a different prompt.
+    again.render("When will you be able to pay").unwrap();
+    assert_eq!(again.synthesis_count(), 1);
+}
+
+#[test]
+fn prompts_are_rendered_sentence_by_sentence() {
+    let Some(voice) = english_voice() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let speaker = Speaker::new(voice, PromptCache::new(dir.path()));
+    let prompt = "Thank you. We have recorded your promise. Goodbye!";
+    let mut sentences = speaker.sentences(prompt);
+    let first = sentences.next().unwrap().unwrap();
+    assert_eq!(
+        speaker.synthesis_count(),
+        1,
+        "the first sentence is ready before the rest is synthesised"
+    );
+    assert!(rms(&first) > 0.02);
+    assert_eq!(sentences.count(), 2);
+    assert_eq!(speaker.synthesis_count(), 3);
+    let whole = speaker.render_prompt(prompt).unwrap();
+    assert_eq!(
+        speaker.synthesis_count(),
+        3,
+        "the whole prompt reuses the cached sentences"
+    );
+    assert!(whole.len() > first.len());
+}

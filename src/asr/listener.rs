@@ -54,6 +54,9 @@ pub struct Listener {
     vad: VoiceDetector,
     endpointer: Endpointer,
     recognizer: Recognizer,
+    model: AsrModel,
+    /// A grammar change requested mid-utterance, applied when the utterance ends.
+    pending_grammar: Option<Option<Vec<String>>>,
     /// Stream time (s) of the first frame fed in this utterance, and the recogniser's clock then.
     utterance_origin: Option<(f64, f64)>,
     last_partial: String,
@@ -72,10 +75,23 @@ impl Listener {
             vad: VoiceDetector::new(vad),
             endpointer: Endpointer::new(endpoint, vad.hangover_ms()),
             recognizer: Recognizer::new(model, grammar)?,
+            model: model.clone(),
+            pending_grammar: None,
             utterance_origin: None,
             last_partial: String::new(),
             stats: ListenStats::default(),
         })
+    }
+
+    /// Switches the phrase grammar (each listening step may have its own; `None` is free speech). During an
+    /// utterance the change waits for its end, so no audio is lost.
+    pub fn set_grammar(&mut self, grammar: Option<&[String]>) -> Result<(), AsrError> {
+        if self.endpointer.in_speech() {
+            self.pending_grammar = Some(grammar.map(<[String]>::to_vec));
+            return Ok(());
+        }
+        self.recognizer = Recognizer::new(&self.model, grammar)?;
+        Ok(())
     }
 
     /// Frames in and frames recognised so far.
@@ -118,6 +134,13 @@ impl Listener {
                     ));
                     self.utterance_origin = None;
                     self.last_partial.clear();
+                    if let Some(grammar) = self.pending_grammar.take() {
+                        // The grammar was accepted when first requested on the same model, so this cannot fail
+                        // for a new reason; keep the old recogniser if it somehow does.
+                        if let Ok(recognizer) = Recognizer::new(&self.model, grammar.as_deref()) {
+                            self.recognizer = recognizer;
+                        }
+                    }
                 }
             }
         }

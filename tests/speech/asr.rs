@@ -97,3 +97,24 @@ fn grammar_recognises_an_answer_and_restricts_output_to_its_phrases() {
         "the `no` answer is recognised exactly with the grammar"
     );
 }
+
+#[test]
+fn a_listening_step_can_switch_the_grammar_between_utterances() {
+    let Some(model) = ko_model() else { return };
+    let samples = read_telephony(&fixture("ko/no-money.wav")).unwrap();
+    let mut listener = Listener::new(&model, None, Default::default(), Default::default()).unwrap();
+    let free = listen_all(&mut listener, &samples);
+    assert!(free.iter().any(|u| !u.text.is_empty()));
+    let grammar = vec!["네".to_string(), "아니요".to_string()];
+    listener.set_grammar(Some(&grammar)).unwrap();
+    let restricted = listen_all(&mut listener, &samples);
+    for word in restricted.iter().flat_map(|u| u.text.split_whitespace()) {
+        assert!(
+            grammar.iter().any(|g| g == word),
+            "`{word}` is outside the new grammar"
+        );
+    }
+    listener.set_grammar(None).unwrap();
+    let yes = read_telephony(&fixture("ko-grammar/yes.wav")).unwrap();
+    assert!(!listen_all(&mut listener, &yes).is_empty());
+}

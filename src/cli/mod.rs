@@ -1,5 +1,7 @@
 //! The `softcall` command line: one file per command group, each parsing its own arguments.
 
+pub mod dialog;
+
 use clap::{Parser, Subcommand};
 
 /// softcall — voice robot for soft debt collection.
@@ -19,7 +21,10 @@ pub struct Cli {
 
 /// Every top-level command.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Dialogue flows: check, render, chat.
+    Dialog(dialog::DialogArgs),
+}
 
 /// Runs the command line and maps errors to a non-zero exit status.
 pub fn run() -> std::process::ExitCode {
@@ -35,7 +40,9 @@ pub fn run() -> std::process::ExitCode {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
-    match cli.command {}
+    match cli.command {
+        Command::Dialog(args) => dialog::run(args),
+    }
 }
 
 fn init_logging(level: &str) {

@@ -69,6 +69,9 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
+        if self.pos.line == 0 {
+            return write!(f, "{}: {level}: {}", self.path.display(), self.message);
+        }
         write!(
             f,
             "{}:{}:{}: {level}: {}",

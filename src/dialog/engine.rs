@@ -319,7 +319,9 @@ impl Engine {
     fn on_understanding(&mut self, u: Understanding, confidence: f64, out: &mut Vec<Action>) {
         self.begin_turn(u.text.clone(), Some(u.intent), u.date, u.amount);
         self.remember_heard(u.intent, u.date, u.amount);
-        if !(confidence >= self.flow.settings.min_confidence) {
+        // NaN confidence counts as low.
+        let confident = confidence >= self.flow.settings.min_confidence;
+        if !confident {
             self.low_confidence_in_row += 1;
             if self.low_confidence_in_row >= self.flow.settings.low_confidence_limit {
                 self.handoff("low_confidence", out);

@@ -358,7 +358,7 @@ fn first_line_without_position(message: &str) -> String {
 
 impl Target {
     /// Every node this target can go to, with where it was written.
-    pub fn destinations<'a>(spanned: &'a Spanned<Target>) -> Vec<(&'a str, Pos)> {
+    pub fn destinations(spanned: &Spanned<Target>) -> Vec<(&str, Pos)> {
         match &spanned.value {
             Target::Node(name) => vec![(name.as_str(), Pos::of(spanned))],
             Target::Branches(branches) => branches

@@ -409,12 +409,17 @@ impl Engine {
             if let Some(text) = reprompt {
                 self.say(&text, true, out);
             }
+            let mut interruptible = true;
             if let Some(node) = self.flow.node(&self.node).cloned() {
                 if let Some(say) = &node.say {
-                    self.say(&say.value, node.interruptible.unwrap_or(true), out);
+                    interruptible = node.interruptible.unwrap_or(true);
+                    self.say(&say.value, interruptible, out);
                 }
             }
             self.emit_listen(&listen, out);
+            if out.iter().any(|a| matches!(a, Action::Say { .. })) {
+                self.phase = Phase::Speaking { interruptible };
+            }
             return;
         }
         self.retries_used = 0;

@@ -5,6 +5,7 @@ mod cli;
 mod conversations;
 mod engine_events;
 mod props;
+mod readme;
 mod render;
 mod with_nlu;
 

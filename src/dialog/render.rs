@@ -116,7 +116,28 @@ fn edges(flow: &Flow) -> Vec<Edge> {
     for (intent, t) in &flow.handlers {
         target_edges(ANY_LISTEN, intent, t, true, &mut edges);
     }
-    edges
+    merge_parallel(edges)
+}
+
+/// Joins edges between the same two nodes into one with all labels.
+fn merge_parallel(edges: Vec<Edge>) -> Vec<Edge> {
+    let mut merged: Vec<Edge> = Vec::new();
+    for e in edges {
+        match merged
+            .iter_mut()
+            .find(|m| m.from == e.from && m.to == e.to && m.dashed == e.dashed)
+        {
+            Some(m) if !e.label.is_empty() && !m.label.split(", ").any(|l| l == e.label) => {
+                if !m.label.is_empty() {
+                    m.label.push_str(", ");
+                }
+                m.label.push_str(&e.label);
+            }
+            Some(_) => {}
+            None => merged.push(e),
+        }
+    }
+    merged
 }
 
 fn nodes(flow: &Flow) -> Vec<(String, String, Kind)> {
@@ -289,7 +310,16 @@ pub fn svg(flow: &Flow) -> String {
         } else {
             ""
         };
-        let (path, lx, ly) = if by > ay {
+        let (path, lx, ly) = if a != b && (by - ay).abs() < 1.0 {
+            // Same layer: dip below both boxes.
+            let (x1, x2, y) = (ax + BOX_W / 2.0, bx + BOX_W / 2.0, ay + BOX_H);
+            let dip = y + GAP_Y * 0.4;
+            (
+                format!("M{x1:.1},{y:.1} C{x1:.1},{dip:.1} {x2:.1},{dip:.1} {x2:.1},{y:.1}"),
+                (x1 + x2) / 2.0,
+                dip - 4.0,
+            )
+        } else if by > ay {
             let (x1, y1, x2, y2) = (ax + BOX_W / 2.0, ay + BOX_H, bx + BOX_W / 2.0, by);
             let my = (y1 + y2) / 2.0;
             (
@@ -332,7 +362,11 @@ pub fn svg(flow: &Flow) -> String {
             } else {
                 ""
             };
-            let short: String = line.chars().take(34).collect();
+            let short: String = if line.chars().count() > 30 {
+                line.chars().take(28).chain(std::iter::once('…')).collect()
+            } else {
+                line.to_string()
+            };
             let _ = writeln!(
                 out,
                 "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\"{weight}>{}</text>",

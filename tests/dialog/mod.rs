@@ -4,6 +4,7 @@ mod check;
 mod cli;
 mod conversations;
 mod engine_events;
+mod parts;
 mod props;
 mod readme;
 mod render;

@@ -183,3 +183,14 @@ fn every_broken_flow_fails() {
         );
     }
 }
+
+#[test]
+fn a_handler_reachable_before_identity_must_not_disclose() {
+    let found = errors("disclosure_handler.yaml");
+    let hit = found
+        .iter()
+        .find(|d| d.rule == Rule::Disclosure)
+        .expect("disclosure through a handler");
+    assert!(hit.message.contains("hello → tell_amount"), "{hit}");
+    assert!(hit.message.contains("{days_overdue}"), "{hit}");
+}

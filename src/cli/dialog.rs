@@ -280,13 +280,15 @@ fn chat(
             None => println!("== the conversation is not finished"),
         }
     } else {
+        let summary = engine.summary();
         let report = serde_json::json!({
-            "flow": engine.flow().flow,
-            "path": engine.path(),
-            "turns": engine.turns(),
+            "flow": summary.flow,
+            "path": summary.path,
+            "turns": summary.turns,
             "actions": all_actions,
             "outcome": ending.as_ref().map(|e| e.outcome.name()),
             "reason": ending.as_ref().and_then(|e| e.reason.clone()),
+            "promise": summary.promise,
             "finished": engine.is_finished(),
         });
         println!("{}", serde_json::to_string_pretty(&report)?);

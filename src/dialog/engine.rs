@@ -138,6 +138,30 @@ pub struct Turn {
     pub matched: bool,
 }
 
+/// What the agent console and the call record need to know about a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// The flow's name.
+    pub flow: String,
+    /// Every node entered, in order.
+    pub path: Vec<String>,
+    /// Every debtor turn.
+    pub turns: Vec<Turn>,
+    /// How it ended (`None` while running).
+    pub ending: Option<Ending>,
+    /// The promise made in this call, if any.
+    pub promise: Option<PromiseMade>,
+}
+
+/// A promise made during the call.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PromiseMade {
+    /// Promised date.
+    pub date: NaiveDate,
+    /// Promised amount.
+    pub amount: Option<f64>,
+}
+
 /// One running conversation.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -153,6 +177,7 @@ pub struct Engine {
     path: Vec<String>,
     log: Vec<Turn>,
     ending: Option<Ending>,
+    promise: Option<PromiseMade>,
 }
 
 impl Engine {
@@ -175,6 +200,7 @@ impl Engine {
             path: Vec::new(),
             log: Vec::new(),
             ending: None,
+            promise: None,
         };
         let mut out = Vec::new();
         engine.run_from(start, &mut out);
@@ -268,6 +294,17 @@ impl Engine {
     /// The variable table (debtor fields, computed and set values).
     pub fn vars(&self) -> &Vars {
         &self.vars
+    }
+
+    /// Path, turns, ending and promise, for the call record and the agent console.
+    pub fn summary(&self) -> Summary {
+        Summary {
+            flow: self.flow.flow.clone(),
+            path: self.path.clone(),
+            turns: self.log.clone(),
+            ending: self.ending.clone(),
+            promise: self.promise.clone(),
+        }
     }
 
     /// The flow being run.
@@ -531,6 +568,7 @@ impl Engine {
             if let Value::Date(date) = self.vars.get("promise_date") {
                 let amount = self.vars.get("promise_amount").as_number();
                 out.push(Action::RecordPromise { date, amount });
+                self.promise = Some(PromiseMade { date, amount });
             }
         }
     }

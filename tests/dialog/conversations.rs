@@ -75,6 +75,10 @@ fn promise_within_horizon_is_read_back_recorded_and_closed() {
         ));
         assert!(call.visited("record_promise") && call.visited("closing_promise"));
         assert_eq!(call.ending().outcome, Outcome::PromiseToPay);
+        let summary = call.engine.summary();
+        assert_eq!(summary.promise.map(|p| p.date), Some(day(3)));
+        assert_eq!(summary.turns.len(), 3);
+        assert_eq!(summary.path.first().map(String::as_str), Some("greeting"));
     });
 }
 

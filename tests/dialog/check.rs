@@ -194,3 +194,9 @@ fn a_handler_reachable_before_identity_must_not_disclose() {
     assert!(hit.message.contains("hello → tell_amount"), "{hit}");
     assert!(hit.message.contains("{days_overdue}"), "{hit}");
 }
+
+#[test]
+fn dtmf_keys_must_be_single_keys_meaning_known_intents() {
+    fails_with("bad_key.yaml", Rule::Structure, 10, "`12` is not a key");
+    fails_with("bad_key.yaml", Rule::UnknownIntent, 10, "`agree`");
+}

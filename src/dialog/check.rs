@@ -102,12 +102,12 @@ pub fn check_file(path: &Path) -> Vec<Diagnostic> {
             rule: Rule::Syntax,
             message,
         }],
-        Err(err @ FlowError::Io { .. }) => vec![Diagnostic {
-            path: path.to_path_buf(),
+        Err(FlowError::Io { path, source }) => vec![Diagnostic {
+            path,
             pos: Pos::default(),
             severity: Severity::Error,
             rule: Rule::Syntax,
-            message: err.to_string(),
+            message: format!("cannot read the flow file: {source}"),
         }],
     }
 }

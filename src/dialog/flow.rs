@@ -350,8 +350,13 @@ impl Flow {
 fn first_line_without_position(message: &str) -> String {
     let line = message.lines().next().unwrap_or("").trim();
     // serde-saphyr appends " at line L column C"; the position is reported separately.
-    match line.rfind(" at line ") {
-        Some(i) => line[..i].to_string(),
+    let line = match line.rfind(" at line ") {
+        Some(i) => &line[..i],
+        None => line,
+    };
+    // Advice addressed to programmers using the YAML library does not help a flow designer.
+    match line.find(", set DuplicateKeyPolicy") {
+        Some(i) => format!("{}; each name may appear once", &line[..i]),
         None => line.to_string(),
     }
 }

@@ -200,3 +200,26 @@ fn dtmf_keys_must_be_single_keys_meaning_known_intents() {
     fails_with("bad_key.yaml", Rule::Structure, 10, "`12` is not a key");
     fails_with("bad_key.yaml", Rule::UnknownIntent, 10, "`agree`");
 }
+
+#[test]
+fn duplicate_node_names_are_reported_where_repeated() {
+    fails_with(
+        "duplicate_node.yaml",
+        Rule::Syntax,
+        8,
+        "duplicate mapping key: a; each name may appear once",
+    );
+}
+
+#[test]
+fn a_missing_file_is_an_error_not_a_panic() {
+    let found = check_file(&repo("tests/data/dialog/no_such_flow.yaml"));
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0]
+            .to_string()
+            .contains("no_such_flow.yaml: error: cannot read the flow file"),
+        "{}",
+        found[0]
+    );
+}

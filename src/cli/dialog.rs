@@ -194,7 +194,16 @@ fn chat(
     })?;
     let now = call_start(&tz, today);
     let ctx = CallContext::new(record, now)?;
-    let lang = ctx.lang;
+    // The flow is written in one language; it decides understanding and speech.
+    let lang = flow.lang;
+    if ctx.lang != lang {
+        eprintln!(
+            "warning: the debtor's language is {:?} but {} is written in {:?}; pick the flow for the debtor's language",
+            ctx.lang,
+            file.display(),
+            lang
+        );
+    }
     let call_date = ctx.today();
     let (mut engine, actions) = Engine::start(flow, ctx);
     let mut all_actions = actions.clone();

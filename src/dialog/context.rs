@@ -104,7 +104,7 @@ pub struct CallContext {
     pub now: DateTime<Utc>,
     /// The debtor's time zone.
     pub timezone: Tz,
-    /// Conversation language.
+    /// The debtor's language (the conductor picks the flow written in it; the flow's own language is spoken).
     pub lang: Lang,
 }
 

@@ -235,7 +235,7 @@ impl Engine {
             }
             Event::Utterance { text, confidence } => {
                 if self.accepts_input() {
-                    let understanding = understand(&text, self.ctx.lang, self.ctx.today());
+                    let understanding = understand(&text, self.flow.lang, self.ctx.today());
                     self.on_understanding(understanding, confidence, &mut out);
                 }
             }
@@ -574,7 +574,7 @@ impl Engine {
     }
 
     fn say(&self, template: &str, interruptible: bool, out: &mut Vec<Action>) {
-        let text = render(template, &self.vars, self.ctx.lang);
+        let text = render(template, &self.vars, self.flow.lang);
         if !text.is_empty() {
             out.push(Action::Say {
                 text,

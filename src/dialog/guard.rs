@@ -66,6 +66,32 @@ enum Tok {
     Close,
 }
 
+impl std::fmt::Display for Tok {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Tok::Ident(w) => write!(f, "`{w}`"),
+            Tok::Num(n) => write!(f, "`{n}`"),
+            Tok::Str(t) => write!(f, "'{t}'"),
+            Tok::Op(op) => {
+                let text = match op {
+                    Op::Eq => "==",
+                    Op::Ne => "!=",
+                    Op::Lt => "<",
+                    Op::Le => "<=",
+                    Op::Gt => ">",
+                    Op::Ge => ">=",
+                };
+                write!(f, "`{text}`")
+            }
+            Tok::And => f.write_str("`and`"),
+            Tok::Or => f.write_str("`or`"),
+            Tok::Not => f.write_str("`not`"),
+            Tok::Open => f.write_str("`(`"),
+            Tok::Close => f.write_str("`)`"),
+        }
+    }
+}
+
 fn tokenize(text: &str) -> Result<Vec<Tok>, String> {
     let chars: Vec<char> = text.chars().collect();
     let mut toks = Vec::new();
@@ -199,7 +225,7 @@ impl Parser {
             }),
             Some(Tok::Num(n)) => Ok(Operand::Literal(Value::Number(n))),
             Some(Tok::Str(s)) => Ok(Operand::Literal(Value::Text(s))),
-            Some(other) => Err(format!("expected a variable or a value, found {other:?}")),
+            Some(other) => Err(format!("expected a variable or a value, found {other}")),
             None => Err("the guard ends too early".into()),
         }
     }
@@ -217,7 +243,7 @@ impl Guard {
         let guard = p.or().map_err(err)?;
         if p.pos < p.toks.len() {
             return Err(err(format!(
-                "unexpected {:?}; join conditions with `and` / `or`",
+                "unexpected {}; join conditions with `and` / `or`",
                 p.toks[p.pos]
             )));
         }

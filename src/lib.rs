@@ -5,6 +5,7 @@
 //! - [`audio`] — 8 kHz telephony frames, resampling, WebRTC VAD and endpointing: where audio enters.
 //! - [`asr`] — offline recognition with Vosk (one shared model, one recogniser per call).
 //! - [`tts`] — Piper synthesis, resampled to 8 kHz, with a content-addressed prompt cache.
+//! - [`dialog`] — YAML dialogue graphs and the event-driven engine: where a decision is made.
 //! - [`qa`] — replays recorded audio through the exact call pipeline and scores transcripts.
 //! - [`config`] — which model and voice each language uses (`softcall.toml`).
 //! - [`cli`] — the `softcall` command line.

@@ -2,3 +2,4 @@
 
 #[cfg(feature = "speech")]
 mod speech;
+mod dialog;

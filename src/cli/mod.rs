@@ -8,6 +8,7 @@ mod demo;
 mod qa;
 #[cfg(feature = "speech")]
 mod say;
+pub mod dialog;
 
 use clap::{Parser, Subcommand};
 use std::path::Path;
@@ -30,6 +31,8 @@ pub struct Cli {
 /// Every top-level command.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Dialogue flows: check, render, chat.
+    Dialog(dialog::DialogArgs),
     /// Render a prompt as a caller hears it (8 kHz WAV).
     #[cfg(feature = "speech")]
     Say(say::SayArgs),
@@ -74,6 +77,7 @@ pub fn run() -> std::process::ExitCode {
 
 fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     match cli.command {
+        Command::Dialog(args) => dialog::run(args),
         #[cfg(feature = "speech")]
         Command::Say(args) => say::run(&load_config(&cli.config)?, args),
         #[cfg(feature = "speech")]

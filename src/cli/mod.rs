@@ -2,6 +2,8 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod nlu;
+
 /// softcall — voice robot for soft debt collection.
 #[derive(Debug, Parser)]
 #[command(name = "softcall", version, about)]
@@ -19,7 +21,10 @@ pub struct Cli {
 
 /// Every top-level command.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Understands an utterance (or a file of them) and prints intent, date and amount as JSON.
+    Nlu(nlu::NluArgs),
+}
 
 /// Runs the command line and maps errors to a non-zero exit status.
 pub fn run() -> std::process::ExitCode {
@@ -35,7 +40,9 @@ pub fn run() -> std::process::ExitCode {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
-    match cli.command {}
+    match cli.command {
+        Command::Nlu(args) => nlu::run(args),
+    }
 }
 
 fn init_logging(level: &str) {

@@ -1,1 +1,3 @@
 //! One integration test binary; each area of the product is a module.
+
+mod nlu;

@@ -108,6 +108,8 @@ fn parse_at(tokens: &[Token], start: usize, lang: Lang) -> Option<NumberSpan> {
     let mut digits = false;
     let mut i = start;
     let mut last_word = String::new();
+    // Where the group after the last scale word began: "три тысячи | двадцать пятого".
+    let mut group_start: Option<usize> = None;
     while i < tokens.len() {
         match &tokens[i] {
             Token::Digits {
@@ -181,6 +183,9 @@ fn parse_at(tokens: &[Token], start: usize, lang: Lang) -> Option<NumberSpan> {
                     continue;
                 }
                 let Some(nw) = classify(w, lang) else { break };
+                if level == Level::Empty && group == 0.0 && total > 0.0 && group_start.is_none() {
+                    group_start = Some(i);
+                }
                 let accepted = match nw {
                     NumWord::Unit(v) => {
                         if matches!(level, Level::Empty | Level::Hundreds | Level::Tens) {
@@ -289,6 +294,22 @@ fn parse_at(tokens: &[Token], start: usize, lang: Lang) -> Option<NumberSpan> {
     }
     if !any {
         return None;
+    }
+    // "три тысячи двадцать пятого" is an amount and then a day, unless the whole is a year ("две тысячи
+    // двадцать шестого").
+    if let Some(gs) = group_start {
+        let whole = total + group;
+        if ordinal && !(1900.0..=2100.0).contains(&whole) {
+            return Some(NumberSpan {
+                start,
+                end: gs,
+                value: total,
+                ordinal: false,
+                scaled,
+                digits,
+                last_word: word_at(tokens, gs - 1).unwrap_or("").to_string(),
+            });
+        }
     }
     Some(NumberSpan {
         start,

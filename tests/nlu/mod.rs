@@ -1,0 +1,4 @@
+//! Understanding and verbalisation table tests: every failing row is reported, not just the first.
+
+mod tables;
+mod verbalize;

@@ -22,7 +22,12 @@ fn run_table(name: &str, lang: Lang) -> (usize, Vec<String>) {
             continue;
         }
         let cols: Vec<&str> = line.split('\t').collect();
-        assert_eq!(cols.len(), 5, "{name}:{}: expected 5 tab-separated columns", n + 1);
+        assert_eq!(
+            cols.len(),
+            5,
+            "{name}:{}: expected 5 tab-separated columns",
+            n + 1
+        );
         rows += 1;
         let today = NaiveDate::parse_from_str(cols[1], "%Y-%m-%d")
             .unwrap_or_else(|e| panic!("{name}:{}: bad today `{}`: {e}", n + 1, cols[1]));
@@ -67,13 +72,20 @@ fn run_table(name: &str, lang: Lang) -> (usize, Vec<String>) {
 
 fn check(name: &str, lang: Lang, min_rows: usize) {
     let (rows, failures) = run_table(name, lang);
-    assert!(rows >= min_rows, "{name}: only {rows} rows, want at least {min_rows}");
+    assert!(
+        rows >= min_rows,
+        "{name}: only {rows} rows, want at least {min_rows}"
+    );
     let passed = rows - failures.len();
     println!("{name}: {passed}/{rows} rows pass");
     for f in &failures {
         println!("FAIL {f}");
     }
-    assert!(failures.is_empty(), "{name}: {} of {rows} rows fail (listed above)", failures.len());
+    assert!(
+        failures.is_empty(),
+        "{name}: {} of {rows} rows fail (listed above)",
+        failures.len()
+    );
 }
 
 #[test]

@@ -179,11 +179,15 @@ impl Ctx<'_> {
     /// A year said right after a day and month ("2026", "2026 года", "две тысячи двадцать шестого года").
     fn year_after(&self, i: usize) -> (Option<i32>, usize) {
         if let Some(s) = self.span_at(i) {
-            if (2000.0..2100.0).contains(&s.value) && s.value.fract() == 0.0 {
-                let mut end = s.end;
-                if matches!(self.word(end), "года" | "год" | "году" | "г") {
-                    end += 1;
-                }
+            let year_word = matches!(self.word(s.end), "года" | "год" | "году" | "г" | "year");
+            let this_year = self.today.year() as f64;
+            // "две тысячи рублей" after a date is money; a year is marked or close to the call date.
+            let plausible = (this_year - 1.0..=this_year + 5.0).contains(&s.value);
+            if s.value.fract() == 0.0
+                && (year_word || plausible)
+                && (1990.0..2100.0).contains(&s.value)
+            {
+                let end = if year_word { s.end + 1 } else { s.end };
                 return (Some(s.value as i32), end);
             }
         }
@@ -293,6 +297,20 @@ impl Ctx<'_> {
             }
             n = s.value;
             j = s.end;
+        } else if let Some(s) = self.span_at(j + 1) {
+            // Inverted order: "через дней пять".
+            if !s.ordinal
+                && !s.scaled
+                && matches!(self.word(j), "дней" | "дня" | "недели" | "недель")
+            {
+                n = s.value;
+                let unit_days = if self.word(j).starts_with("нед") {
+                    7.0
+                } else {
+                    1.0
+                };
+                return mention(self.plus_days((n * unit_days).round() as i64), i, s.end);
+            }
         }
         let unit = self.word(j);
         let days = if matches!(

@@ -266,9 +266,7 @@ impl Ctx<'_> {
         let prev = if i > 0 { self.word(i - 1) } else { "" };
         let next = self.word(span.end);
         let chislo = next.starts_with("числ");
-        let is_day = if chislo {
-            true
-        } else if span.ordinal && span.digits {
+        let is_day = if chislo || (span.ordinal && span.digits) {
             true
         } else if span.ordinal {
             let ending = ordinal_ending(&span.last_word).unwrap_or("");

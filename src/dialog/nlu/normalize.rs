@@ -64,7 +64,31 @@ pub fn tokenize(text: &str, lang: Lang) -> Vec<Token> {
         chunk_tokens(chunk, lang, &mut out);
     }
     merge_thousand_groups(&mut out);
+    merge_particles(&mut out);
     out
+}
+
+/// Russian indefinite pronouns written apart by the recogniser ("где то", "что то") become one word, so
+/// "где то через неделю" is not read as the question "где".
+fn merge_particles(tokens: &mut Vec<Token>) {
+    let mut i = 0;
+    while i + 1 < tokens.len() {
+        let merged = match (tokens[i].word(), tokens[i + 1].word()) {
+            (
+                Some(a @ ("где" | "что" | "кто" | "когда" | "как" | "куда" | "какой" | "какая")),
+                Some("то"),
+            )
+            | (Some(a @ ("где" | "что" | "кто" | "когда" | "как")), Some("нибудь")) => {
+                Some(format!("{a}то"))
+            }
+            _ => None,
+        };
+        if let Some(w) = merged {
+            tokens[i] = Token::Word(w);
+            tokens.remove(i + 1);
+        }
+        i += 1;
+    }
 }
 
 /// Splits a pattern or lexicon phrase into plain words the same way utterances are split.

@@ -295,6 +295,24 @@ fn parse_at(tokens: &[Token], start: usize, lang: Lang) -> Option<NumberSpan> {
     if !any {
         return None;
     }
+    // "тысяч пять" (about five thousand): the scale said first, in the genitive plural.
+    if lang == Lang::Ru
+        && word_at(tokens, start) == Some("тысяч")
+        && group > 0.0
+        && group < 100.0
+        && total == 1000.0
+        && !ordinal
+    {
+        return Some(NumberSpan {
+            start,
+            end: i,
+            value: group * 1000.0,
+            ordinal,
+            scaled: true,
+            digits,
+            last_word,
+        });
+    }
     // "три тысячи двадцать пятого" is an amount and then a day, unless the whole is a year ("две тысячи
     // двадцать шестого").
     if let Some(gs) = group_start {

@@ -133,6 +133,7 @@ const SCALES: &[(&[&str], f64)] = &[
         &["миллиард", "миллиарда", "миллиардов", "млрд"],
         1_000_000_000.0,
     ),
+    (&["сотни", "сотен", "сотнями"], 100.0),
 ];
 
 /// Ordinal stems; a word is an ordinal when it is a stem plus an adjective ending.

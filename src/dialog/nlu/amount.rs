@@ -63,8 +63,7 @@ pub fn find_amount(
             }
             continue;
         }
-        let year_like = (1990.0..=2100.0).contains(&s.value) && s.value.fract() == 0.0 && !s.scaled;
-        if s.value >= 10.0 && !year_like && weak.is_none() {
+        if s.value >= 10.0 && weak.is_none() {
             weak = Some(s.value);
         }
     }

@@ -38,11 +38,18 @@ pub fn find_date(
     today: NaiveDate,
     dir: Direction,
 ) -> Option<DateMention> {
+    let words: Vec<&str> = tokens.iter().map(|t| t.word().unwrap_or("")).collect();
+    let said = |first: &dyn Fn(&str) -> bool, second: &dyn Fn(&str) -> bool| {
+        words.windows(2).any(|w| first(w[0]) && second(w[1]))
+    };
+    let is_next = |w: &str| w.starts_with("следующ") || w.starts_with("будущ") || w == "next";
     let ctx = Ctx {
         tokens,
         spans,
         today,
         dir,
+        next_week: said(&is_next, &|w| w.starts_with("недел") || w == "week"),
+        next_month: said(&is_next, &|w| w.starts_with("месяц") || w == "month"),
     };
     (0..tokens.len()).find_map(|i| match lang {
         Lang::Ru => ctx.ru_at(i),
@@ -55,6 +62,10 @@ struct Ctx<'a> {
     spans: &'a [NumberSpan],
     today: NaiveDate,
     dir: Direction,
+    /// "на следующей неделе" / "next week" was said: weekdays fall in next week.
+    next_week: bool,
+    /// "в следующем месяце" / "next month" was said: days of month fall in next month.
+    next_month: bool,
 }
 
 fn mention(date: NaiveDate, start: usize, end: usize) -> Option<DateMention> {
@@ -114,6 +125,12 @@ impl Ctx<'_> {
             return None;
         }
         let first = self.today.with_day(1)?;
+        if self.next_month && self.dir == Direction::Future {
+            let next = first.checked_add_months(Months::new(1))?;
+            if let Some(d) = next.with_day(day) {
+                return Some(d);
+            }
+        }
         for k in 0..14i32 {
             let month_start = match self.dir {
                 Direction::Future => first.checked_add_months(Months::new(k as u32))?,
@@ -241,7 +258,7 @@ impl Ctx<'_> {
                     || p == "будущей"
                     || p == "будущую"
             });
-            return mention(self.weekday(wd, next_week), i, i + 1);
+            return mention(self.weekday(wd, next_week || self.next_week), i, i + 1);
         }
         if let Token::DayMonth { day, month, year } = self.tokens[i] {
             return self.day_month(day, month, year).map(|d| DateMention {
@@ -270,7 +287,10 @@ impl Ctx<'_> {
             true
         } else if span.ordinal {
             let ending = ordinal_ending(&span.last_word).unwrap_or("");
-            matches!(ending, "ого" | "его" | "ое" | "ее" | "ому" | "ему")
+            // "первое время", "второе место" are not days.
+            let not_a_day_noun = !matches!(next, "время" | "место" | "что" | "это" | "дело");
+            matches!(ending, "ого" | "его" | "ому" | "ему")
+                || (matches!(ending, "ое" | "ее") && not_a_day_noun)
         } else {
             span.digits && matches!(prev, "до" | "к" | "по") && !is_money_or_unit_ru(next)
         };
@@ -363,7 +383,7 @@ impl Ctx<'_> {
         }
         if let Some(wd) = en_weekday(w) {
             let next_week = i > 0 && matches!(self.word(i - 1), "next" | "following");
-            return mention(self.weekday(wd, next_week), i, i + 1);
+            return mention(self.weekday(wd, next_week || self.next_week), i, i + 1);
         }
         if let Token::DayMonth { day, month, year } = self.tokens[i] {
             return self.day_month(day, month, year).map(|d| DateMention {

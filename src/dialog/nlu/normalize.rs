@@ -64,8 +64,48 @@ pub fn tokenize(text: &str, lang: Lang) -> Vec<Token> {
         chunk_tokens(chunk, lang, &mut out);
     }
     merge_thousand_groups(&mut out);
-    merge_particles(&mut out);
+    match lang {
+        Lang::Ru => merge_particles(&mut out),
+        Lang::En => split_ill(&mut out),
+    }
     out
+}
+
+/// Typed "ill pay" (apostrophe dropped) is "i will pay" when a verb follows.
+fn split_ill(tokens: &mut Vec<Token>) {
+    const VERBS: &[&str] = &[
+        "pay",
+        "send",
+        "call",
+        "have",
+        "do",
+        "make",
+        "try",
+        "get",
+        "be",
+        "transfer",
+        "settle",
+        "put",
+        "give",
+        "wire",
+        "deposit",
+        "take",
+        "definitely",
+        "probably",
+        "just",
+        "see",
+    ];
+    let mut i = 0;
+    while i + 1 < tokens.len() {
+        if tokens[i].word() == Some("ill")
+            && tokens[i + 1].word().is_some_and(|w| VERBS.contains(&w))
+        {
+            tokens[i] = Token::Word("i".into());
+            tokens.insert(i + 1, Token::Word("will".into()));
+            i += 1;
+        }
+        i += 1;
+    }
 }
 
 /// Russian indefinite pronouns written apart by the recogniser ("где то", "что то") become one word, so

@@ -19,6 +19,8 @@ pub fn find_amount(
     let mut strong: Option<f64> = None;
     let mut weak: Option<f64> = None;
     let mut k = 0;
+    // End of the last number read as a time, so "at one thirty" skips the "thirty" too.
+    let mut time_end: Option<usize> = None;
     while k < spans.len() {
         let s = &spans[k];
         k += 1;
@@ -40,7 +42,12 @@ pub fn find_amount(
         }
         let money_after = is_currency(next, lang);
         let money_before = is_currency(prev, lang) || is_amount_cue(prev, lang);
-        if !money_after && !s.scaled && is_time_preposition(prev, lang) && s.value <= 24.0 {
+        let after_time = time_end == Some(s.start);
+        if !money_after
+            && !s.scaled
+            && (after_time || is_time_preposition(prev, lang) && s.value <= 24.0)
+        {
+            time_end = Some(s.end);
             continue;
         }
         if money_after || money_before || s.scaled {

@@ -39,8 +39,11 @@ pub fn find_date(
     dir: Direction,
 ) -> Option<DateMention> {
     let words: Vec<&str> = tokens.iter().map(|t| t.word().unwrap_or("")).collect();
-    let said = |first: &dyn Fn(&str) -> bool, second: &dyn Fn(&str) -> bool| {
-        words.windows(2).any(|w| first(w[0]) && second(w[1]))
+    // Positions of the second word of a two-word phrase ("следующей неделе", "next week").
+    let said = |first: &dyn Fn(&str) -> bool, second: &dyn Fn(&str) -> bool| -> Vec<usize> {
+        (1..words.len())
+            .filter(|&k| first(words[k - 1]) && second(words[k]))
+            .collect()
     };
     let is_next = |w: &str| w.starts_with("следующ") || w.starts_with("будущ") || w == "next";
     let ctx = Ctx {
@@ -49,7 +52,7 @@ pub fn find_date(
         today,
         dir,
         next_week: said(&is_next, &|w| w.starts_with("недел") || w == "week"),
-        next_month: said(&is_next, &|w| w.starts_with("месяц") || w == "month"),
+        next_month: !said(&is_next, &|w| w.starts_with("месяц") || w == "month").is_empty(),
     };
     (0..tokens.len()).find_map(|i| match lang {
         Lang::Ru => ctx.ru_at(i),
@@ -62,8 +65,8 @@ struct Ctx<'a> {
     spans: &'a [NumberSpan],
     today: NaiveDate,
     dir: Direction,
-    /// "на следующей неделе" / "next week" was said: weekdays fall in next week.
-    next_week: bool,
+    /// Where "на следующей неделе" / "next week" was said: a weekday near it falls in next week.
+    next_week: Vec<usize>,
     /// "в следующем месяце" / "next month" was said: days of month fall in next month.
     next_month: bool,
 }
@@ -258,7 +261,8 @@ impl Ctx<'_> {
                     || p == "будущей"
                     || p == "будущую"
             });
-            return mention(self.weekday(wd, next_week || self.next_week), i, i + 1);
+            let near_next_week = self.next_week.iter().any(|&k| k.abs_diff(i) <= 4);
+            return mention(self.weekday(wd, next_week || near_next_week), i, i + 1);
         }
         if let Token::DayMonth { day, month, year } = self.tokens[i] {
             return self.day_month(day, month, year).map(|d| DateMention {
@@ -383,7 +387,8 @@ impl Ctx<'_> {
         }
         if let Some(wd) = en_weekday(w) {
             let next_week = i > 0 && matches!(self.word(i - 1), "next" | "following");
-            return mention(self.weekday(wd, next_week || self.next_week), i, i + 1);
+            let near_next_week = self.next_week.iter().any(|&k| k.abs_diff(i) <= 4);
+            return mention(self.weekday(wd, next_week || near_next_week), i, i + 1);
         }
         if let Token::DayMonth { day, month, year } = self.tokens[i] {
             return self.day_month(day, month, year).map(|d| DateMention {

@@ -196,6 +196,35 @@ fn parse_at(tokens: &[Token], start: usize, lang: Lang) -> Option<NumberSpan> {
                             false
                         }
                     }
+                    NumWord::Teen(v) | NumWord::Tens(v)
+                        if lang == Lang::En
+                            && level == Level::Units
+                            && total == 0.0
+                            && group < 10.0
+                            && !digits
+                            && !(start > 0
+                                && matches!(
+                                    word_at(tokens, start - 1),
+                                    Some(
+                                        "at" | "around"
+                                            | "about"
+                                            | "by"
+                                            | "till"
+                                            | "until"
+                                            | "after"
+                                            | "before"
+                                    )
+                                )) =>
+                    {
+                        // Spoken prices: "one fifty" is 150, "two twenty five" is 225.
+                        group = group * 100.0 + v;
+                        level = if matches!(nw, NumWord::Teen(_)) {
+                            Level::Teens
+                        } else {
+                            Level::Tens
+                        };
+                        true
+                    }
                     NumWord::Teen(v) | NumWord::Tens(v) => {
                         if matches!(level, Level::Empty | Level::Hundreds) {
                             group += v;

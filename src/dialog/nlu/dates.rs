@@ -285,6 +285,14 @@ impl Ctx<'_> {
             });
         }
         let prev = if i > 0 { self.word(i - 1) } else { "" };
+        // Month first: "декабря пятнадцатого".
+        if let Some(month) = ru_month(prev).filter(|_| span.ordinal) {
+            return self.day_month(day, month, None).map(|d| DateMention {
+                date: d,
+                start: i - 1,
+                end: span.end,
+            });
+        }
         let next = self.word(span.end);
         let chislo = next.starts_with("числ");
         let is_day = if chislo || (span.ordinal && span.digits) {
@@ -357,6 +365,9 @@ impl Ctx<'_> {
 
     fn en_at(&self, i: usize) -> Option<DateMention> {
         let w = self.word(i);
+        if let Some(m) = self.en_from_now(i) {
+            return Some(m);
+        }
         match w {
             "today" | "tonight" => return mention(self.today, i, i + 1),
             "tomorrow" => {
@@ -458,6 +469,29 @@ impl Ctx<'_> {
             });
         }
         None
+    }
+
+    /// "two weeks from now", "a week from today", "three days from tomorrow".
+    fn en_from_now(&self, i: usize) -> Option<DateMention> {
+        let (n, j) = match self.span_at(i) {
+            Some(s) if !s.ordinal && !s.scaled => (s.value, s.end),
+            _ if matches!(self.word(i), "a" | "an") => (1.0, i + 1),
+            _ => return None,
+        };
+        let days = match self.word(j) {
+            "day" | "days" => n,
+            "week" | "weeks" => n * 7.0,
+            _ => return None,
+        };
+        if self.word(j + 1) != "from" {
+            return None;
+        }
+        let base = match self.word(j + 2) {
+            "now" | "today" => 0.0,
+            "tomorrow" => 1.0,
+            _ => return None,
+        };
+        mention(self.plus_days((days + base).round() as i64), i, j + 3)
     }
 
     /// "in three days", "in a week", "in a couple of days", "within two weeks".

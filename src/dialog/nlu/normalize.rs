@@ -64,11 +64,40 @@ pub fn tokenize(text: &str, lang: Lang) -> Vec<Token> {
         chunk_tokens(chunk, lang, &mut out);
     }
     merge_thousand_groups(&mut out);
+    merge_ordinal_suffixes(&mut out);
     match lang {
         Lang::Ru => merge_particles(&mut out),
         Lang::En => split_ill(&mut out),
     }
     out
+}
+
+/// "15 го", "21 st": an ordinal suffix typed apart from its number.
+fn merge_ordinal_suffixes(tokens: &mut Vec<Token>) {
+    let mut i = 0;
+    while i + 1 < tokens.len() {
+        let suffix = matches!(
+            tokens[i + 1].word(),
+            Some("го" | "ого" | "ое" | "е" | "й" | "ое" | "му" | "th" | "st" | "nd" | "rd")
+        );
+        if let (
+            Token::Digits {
+                value,
+                ordinal: false,
+                multiplied: false,
+            },
+            true,
+        ) = (&tokens[i], suffix)
+        {
+            tokens[i] = Token::Digits {
+                value: *value,
+                ordinal: true,
+                multiplied: false,
+            };
+            tokens.remove(i + 1);
+        }
+        i += 1;
+    }
 }
 
 /// Typed "ill pay" (apostrophe dropped) is "i will pay" when a verb follows.

@@ -78,7 +78,7 @@ fn merge_ordinal_suffixes(tokens: &mut Vec<Token>) {
     while i + 1 < tokens.len() {
         let suffix = matches!(
             tokens[i + 1].word(),
-            Some("го" | "ого" | "ое" | "е" | "й" | "ое" | "му" | "th" | "st" | "nd" | "rd")
+            Some("го" | "ого" | "ое" | "е" | "й" | "му" | "th" | "st" | "nd" | "rd")
         );
         if let (
             Token::Digits {

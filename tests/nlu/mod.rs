@@ -1,5 +1,6 @@
 //! Understanding and verbalisation table tests: every failing row is reported, not just the first.
 
 mod cli;
+mod robustness;
 mod tables;
 mod verbalize;

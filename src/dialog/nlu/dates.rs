@@ -54,10 +54,35 @@ pub fn find_date(
         next_week: said(&is_next, &|w| w.starts_with("недел") || w == "week"),
         next_month: !said(&is_next, &|w| w.starts_with("месяц") || w == "month").is_empty(),
     };
-    (0..tokens.len()).find_map(|i| match lang {
-        Lang::Ru => ctx.ru_at(i),
-        Lang::En => ctx.en_at(i),
-    })
+    let mut mentions = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let found = match lang {
+            Lang::Ru => ctx.ru_at(i),
+            Lang::En => ctx.en_at(i),
+        };
+        match found {
+            Some(m) => {
+                i = m.end.max(i + 1);
+                mentions.push(m);
+            }
+            None => i += 1,
+        }
+    }
+    // "сегодня не могу, завтра заплачу", "not friday, monday": a negated date gives way to another one.
+    let negated = |m: &DateMention| {
+        words[m.start.saturating_sub(2)..m.start]
+            .iter()
+            .any(|w| matches!(*w, "не" | "not"))
+            || words[m.end.min(words.len())..(m.end + 3).min(words.len())]
+                .iter()
+                .any(|w| matches!(*w, "не" | "нет" | "not" | "никак"))
+    };
+    let first_clear = mentions.iter().position(|m| !negated(m));
+    match first_clear {
+        Some(k) => Some(mentions.swap_remove(k)),
+        None => mentions.into_iter().next(),
+    }
 }
 
 struct Ctx<'a> {

@@ -71,9 +71,13 @@ pub fn find_date(
     }
     // "сегодня не могу, завтра заплачу", "not friday, monday": a negated date gives way to another one.
     let negated = |m: &DateMention| {
-        words[m.start.saturating_sub(2)..m.start]
-            .iter()
-            .any(|w| matches!(*w, "не" | "not"))
+        let before = |k: usize| m.start.checked_sub(k).map(|j| words[j]).unwrap_or("");
+        let preposition = matches!(
+            before(1),
+            "в" | "во" | "на" | "к" | "до" | "on" | "by" | "in"
+        );
+        matches!(before(1), "не" | "not")
+            || (preposition && matches!(before(2), "не" | "not"))
             || words[m.end.min(words.len())..(m.end + 3).min(words.len())]
                 .iter()
                 .any(|w| matches!(*w, "не" | "нет" | "not" | "никак"))

@@ -261,7 +261,9 @@ fn parse_at(tokens: &[Token], start: usize, lang: Lang) -> Option<NumberSpan> {
                         }
                     }
                     NumWord::Scale(m) => {
-                        if m < last_scale && (group > 0.0 || total == 0.0) {
+                        // A bare abbreviation ("т", "тыс", "k") is a scale only after a number.
+                        let bare_abbreviation = group == 0.0 && w.chars().count() <= 3;
+                        if m < last_scale && (group > 0.0 || total == 0.0) && !bare_abbreviation {
                             let g = if group == 0.0 { 1.0 } else { group };
                             total += g * m;
                             group = 0.0;

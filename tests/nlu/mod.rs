@@ -2,5 +2,6 @@
 
 mod cli;
 mod robustness;
+mod roundtrip;
 mod tables;
 mod verbalize;

@@ -328,7 +328,7 @@ fn parse_at(tokens: &[Token], start: usize, lang: Lang) -> Option<NumberSpan> {
     }
     // "тысяч пять" (about five thousand): the scale said first, in the genitive plural.
     if lang == Lang::Ru
-        && word_at(tokens, start) == Some("тысяч")
+        && matches!(word_at(tokens, start), Some("тысяч" | "тысячи"))
         && group > 0.0
         && group < 100.0
         && total == 1000.0
@@ -407,6 +407,8 @@ mod tests {
             ("пять косарей", 5000.0),
             ("тыщу", 1000.0),
             ("пару тысяч", 2000.0),
+            ("тысяч пять", 5000.0),
+            ("тысячи три", 3000.0),
         ] {
             assert_eq!(one(t, Lang::Ru), (v, false), "{t}");
         }

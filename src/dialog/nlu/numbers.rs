@@ -108,8 +108,8 @@ fn parse_at(tokens: &[Token], start: usize, lang: Lang) -> Option<NumberSpan> {
     let mut digits = false;
     let mut i = start;
     let mut last_word = String::new();
-    // Where the group after the last scale word began: "три тысячи | двадцать пятого".
-    let mut group_start: Option<usize> = None;
+    // The number words consumed, with their token index, to split "пятьсот | пятнадцатого".
+    let mut consumed: Vec<(usize, NumWord)> = Vec::new();
     while i < tokens.len() {
         match &tokens[i] {
             Token::Digits {
@@ -183,9 +183,6 @@ fn parse_at(tokens: &[Token], start: usize, lang: Lang) -> Option<NumberSpan> {
                     continue;
                 }
                 let Some(nw) = classify(w, lang) else { break };
-                if level == Level::Empty && group == 0.0 && total > 0.0 && group_start.is_none() {
-                    group_start = Some(i);
-                }
                 let accepted = match nw {
                     NumWord::Unit(v) => {
                         if matches!(level, Level::Empty | Level::Hundreds | Level::Tens) {
@@ -315,6 +312,7 @@ fn parse_at(tokens: &[Token], start: usize, lang: Lang) -> Option<NumberSpan> {
                 }
                 any = true;
                 last_word = w.clone();
+                consumed.push((i, nw));
                 i += 1;
                 if ordinal {
                     break;
@@ -344,19 +342,39 @@ fn parse_at(tokens: &[Token], start: usize, lang: Lang) -> Option<NumberSpan> {
             last_word,
         });
     }
-    // "три тысячи двадцать пятого" is an amount and then a day, unless the whole is a year ("две тысячи
-    // двадцать шестого").
-    if let Some(gs) = group_start {
-        let whole = total + group;
-        if ordinal && !(1900.0..=2100.0).contains(&whole) {
+    // "две тысячи пятьсот пятнадцатого", "тысячу двести двадцать первого": an amount, then a day. An ordinal
+    // above 31 that is not a year splits before its day part (the ordinal word, or tens + unit ordinal).
+    let whole = total + group;
+    if ordinal && whole > 31.0 && !(1900.0..=2100.0).contains(&whole) && consumed.len() >= 2 {
+        let n = consumed.len();
+        let (ord_idx, ord_word) = consumed[n - 1];
+        let mut split = ord_idx;
+        let mut day = match ord_word {
+            NumWord::Ordinal { value, .. } => value,
+            _ => 0.0,
+        };
+        if let (
+            NumWord::Ordinal {
+                level: Level::Units,
+                ..
+            },
+            (tens_idx, NumWord::Tens(t)),
+        ) = (ord_word, consumed[n - 2])
+        {
+            if t <= 30.0 && tens_idx + 1 == ord_idx {
+                split = tens_idx;
+                day += t;
+            }
+        }
+        if split > start && day <= 31.0 {
             return Some(NumberSpan {
                 start,
-                end: gs,
-                value: total,
+                end: split,
+                value: whole - day,
                 ordinal: false,
                 scaled,
                 digits,
-                last_word: word_at(tokens, gs - 1).unwrap_or("").to_string(),
+                last_word: word_at(tokens, split - 1).unwrap_or("").to_string(),
             });
         }
     }
@@ -438,6 +456,16 @@ mod tests {
         assert_eq!(spans.len(), 2);
         assert_eq!((spans[0].value, spans[0].ordinal), (15.0, true));
         assert_eq!((spans[1].value, spans[1].ordinal), (5000.0, false));
+        for (text, amount, day) in [
+            ("две тысячи пятьсот пятнадцатого", 2500.0, 15.0),
+            ("тысячу двести двадцать первого", 1200.0, 21.0),
+            ("пятьсот третьего", 500.0, 3.0),
+        ] {
+            let toks = tokenize(text, Lang::Ru);
+            let spans = find_numbers(&toks, Lang::Ru);
+            let got: Vec<(f64, bool)> = spans.iter().map(|s| (s.value, s.ordinal)).collect();
+            assert_eq!(got, vec![(amount, false), (day, true)], "{text}");
+        }
         let toks = tokenize("двадцать пять пять", Lang::Ru);
         let spans = find_numbers(&toks, Lang::Ru);
         assert_eq!(spans.len(), 2);

@@ -3,7 +3,7 @@
 //! (see [`classify`]).
 
 use super::normalize::Token;
-use super::rules::{parse_lexicon, rule_words, Rule, VAGUE_TIME};
+use super::rules::{edges, parse_lexicon, rule_words, Rule, VAGUE_TIME};
 use super::{Intent, Lang};
 use std::sync::OnceLock;
 
@@ -85,11 +85,12 @@ pub fn lexicon(lang: Lang) -> &'static [Rule] {
 /// vague time was given ("денег нет, заплачу в пятницу"), the promise wins.
 pub fn classify(tokens: &[Token], lang: Lang, has_date: bool, has_amount: bool) -> Classification {
     let words = rule_words(tokens);
+    let edges = edges(&words, lang);
     let mut hits = Vec::new();
     let mut votes: Vec<(Intent, u32)> = Vec::new();
     let mut vague = false;
     for rule in lexicon(lang) {
-        if !rule.matches(&words) {
+        if !rule.matches(&words, edges) {
             continue;
         }
         hits.push(Hit {

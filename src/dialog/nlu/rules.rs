@@ -255,45 +255,130 @@ pub fn rule_words(tokens: &[Token]) -> Vec<String> {
         .collect()
 }
 
+/// Words that carry no meaning at the edges of an utterance ("ну", "слушайте", "вот"; "well", "um"): `^` and
+/// `$` match past them, so "ну не буду вот" is read like "не буду".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Edges {
+    /// Leading filler words.
+    pub lead: usize,
+    /// Trailing filler words.
+    pub trail: usize,
+}
+
+const LEADING_FILLERS_RU: &[&str] = &[
+    "ну",
+    "слушайте",
+    "слушай",
+    "девушка",
+    "мужчина",
+    "короче",
+    "так",
+    "а",
+    "алло",
+    "э",
+    "ээ",
+    "эээ",
+    "м",
+    "мм",
+    "ммм",
+    "вообще",
+    "знаете",
+    "значит",
+    "ой",
+    "ах",
+    "эх",
+    "слышите",
+    "вот",
+    "здравствуйте",
+    "извините",
+    "простите",
+    "блин",
+];
+const TRAILING_FILLERS_RU: &[&str] = &[
+    "вот",
+    "короче",
+    "слышите",
+    "пожалуйста",
+    "ну",
+    "же",
+    "там",
+    "вообще",
+    "блин",
+    "спасибо",
+];
+const LEADING_FILLERS_EN: &[&str] = &[
+    "well", "um", "umm", "uh", "uhm", "er", "erm", "so", "look", "listen", "hey", "oh", "hmm",
+    "like",
+];
+const TRAILING_FILLERS_EN: &[&str] = &["please", "thanks", "then", "though", "man"];
+
+/// Counts filler words at both edges, never all of the utterance.
+pub fn edges(words: &[String], lang: super::Lang) -> Edges {
+    let (lead_list, trail_list) = match lang {
+        super::Lang::Ru => (LEADING_FILLERS_RU, TRAILING_FILLERS_RU),
+        super::Lang::En => (LEADING_FILLERS_EN, TRAILING_FILLERS_EN),
+    };
+    let lead = words
+        .iter()
+        .take_while(|w| lead_list.contains(&w.as_str()))
+        .count();
+    if lead == words.len() {
+        return Edges::default();
+    }
+    let trail = words[lead..]
+        .iter()
+        .rev()
+        .take_while(|w| trail_list.contains(&w.as_str()))
+        .count();
+    let trail = if lead + trail == words.len() {
+        0
+    } else {
+        trail
+    };
+    Edges { lead, trail }
+}
+
 impl Pattern {
-    /// True when the pattern matches anywhere in `words`.
-    pub fn matches(&self, words: &[String]) -> bool {
+    /// True when the pattern matches anywhere in `words`; `^` and `$` also match past filler `edges`.
+    pub fn matches(&self, words: &[String], edges: Edges) -> bool {
         if self.anchored {
-            return self.match_from(words, 1, 0);
+            return (0..=edges.lead.min(words.len()))
+                .any(|start| self.match_from(words, edges, 1, start));
         }
-        (0..=words.len()).any(|start| self.match_from(words, 0, start))
+        (0..=words.len()).any(|start| self.match_from(words, edges, 0, start))
     }
 
-    fn match_from(&self, words: &[String], idx: usize, pos: usize) -> bool {
+    fn match_from(&self, words: &[String], edges: Edges, idx: usize, pos: usize) -> bool {
         let Some(item) = self.items.get(idx) else {
             return true;
         };
+        let next = |p: usize| self.match_from(words, edges, idx + 1, p);
         match item {
-            Item::Start => pos == 0 && self.match_from(words, idx + 1, pos),
-            Item::End => pos == words.len() && self.match_from(words, idx + 1, pos),
+            Item::Start => pos == 0 && next(pos),
+            Item::End => pos <= words.len() && pos + edges.trail >= words.len() && next(pos),
             Item::Gap(max) => (0..=*max)
                 .take_while(|k| pos + k <= words.len())
-                .any(|k| self.match_from(words, idx + 1, pos + k)),
-            Item::Word(alts) => alts.iter().any(|a| {
-                a.matches_at(words, pos) && self.match_from(words, idx + 1, pos + a.len())
-            }),
+                .any(|k| next(pos + k)),
+            Item::Word(alts) => alts
+                .iter()
+                .any(|a| a.matches_at(words, pos) && next(pos + a.len())),
             Item::Optional(alts) => {
-                alts.iter().any(|a| {
-                    a.matches_at(words, pos) && self.match_from(words, idx + 1, pos + a.len())
-                }) || self.match_from(words, idx + 1, pos)
+                alts.iter()
+                    .any(|a| a.matches_at(words, pos) && next(pos + a.len()))
+                    || next(pos)
             }
             Item::NotPrev(alts) => {
                 let ok = pos == 0 || !alts.iter().any(|a| a.matches_at(words, pos - 1));
-                ok && self.match_from(words, idx + 1, pos)
+                ok && next(pos)
             }
         }
     }
 }
 
 impl Rule {
-    /// True when this rule's pattern matches the utterance words.
-    pub fn matches(&self, words: &[String]) -> bool {
-        self.pattern.matches(words)
+    /// True when this rule's pattern matches the utterance words (`edges`: filler words at the ends).
+    pub fn matches(&self, words: &[String], edges: Edges) -> bool {
+        self.pattern.matches(words, edges)
     }
 }
 
@@ -309,20 +394,36 @@ mod tests {
         parse_pattern(s).expect("valid pattern")
     }
 
+    impl Pattern {
+        fn matches_plain(&self, words: &[String]) -> bool {
+            self.matches(words, Edges::default())
+        }
+    }
+
+    #[test]
+    fn anchors_skip_fillers() {
+        let words = w("ну не буду вот");
+        let e = edges(&words, crate::dialog::nlu::Lang::Ru);
+        assert_eq!(e, Edges { lead: 1, trail: 1 });
+        assert!(p("^ не буду $").matches(&words, e));
+        let only = w("ну вот");
+        assert_eq!(edges(&only, crate::dialog::nlu::Lang::Ru), Edges::default());
+    }
+
     #[test]
     fn stems_alternatives_gaps() {
-        assert!(p("не звон*").matches(&w("не звоните мне")));
-        assert!(p("не ~ звон*").matches(&w("не надо мне звонить")));
-        assert!(!p("не ~1 звон*").matches(&w("не надо мне звонить")));
-        assert!(p("заплачу|оплачу").matches(&w("я оплачу")));
-        assert!(p("^ да $").matches(&w("да")));
-        assert!(!p("^ да $").matches(&w("да конечно")));
-        assert!(p("не ?мне звоните").matches(&w("не звоните")));
-        assert!(p("!не заплачу").matches(&w("заплачу завтра")));
-        assert!(!p("!не заплачу").matches(&w("я не заплачу")));
-        assert!(p("заплачу #num").matches(&w("заплачу #num")));
-        assert!(p("иди в_жопу|к_черту").matches(&w("иди к черту")));
-        assert!(!p("иди в_жопу|к_черту").matches(&w("иди к")));
+        assert!(p("не звон*").matches_plain(&w("не звоните мне")));
+        assert!(p("не ~ звон*").matches_plain(&w("не надо мне звонить")));
+        assert!(!p("не ~1 звон*").matches_plain(&w("не надо мне звонить")));
+        assert!(p("заплачу|оплачу").matches_plain(&w("я оплачу")));
+        assert!(p("^ да $").matches_plain(&w("да")));
+        assert!(!p("^ да $").matches_plain(&w("да конечно")));
+        assert!(p("не ?мне звоните").matches_plain(&w("не звоните")));
+        assert!(p("!не заплачу").matches_plain(&w("заплачу завтра")));
+        assert!(!p("!не заплачу").matches_plain(&w("я не заплачу")));
+        assert!(p("заплачу #num").matches_plain(&w("заплачу #num")));
+        assert!(p("иди в_жопу|к_черту").matches_plain(&w("иди к черту")));
+        assert!(!p("иди в_жопу|к_черту").matches_plain(&w("иди к")));
     }
 
     #[test]

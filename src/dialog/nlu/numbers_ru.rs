@@ -216,6 +216,10 @@ pub fn classify(word: &str) -> Option<NumWord> {
     if matches!(word, "полторы" | "полтора" | "полутора") {
         return Some(NumWord::OneAndHalf);
     }
+    if word == "пол" {
+        // "пол тысячи" as the recogniser splits it: half of the scale that follows.
+        return Some(NumWord::Unit(0.5));
+    }
     if matches!(word, "полтысячи" | "полтыщи") {
         return Some(NumWord::Hundreds(500.0));
     }

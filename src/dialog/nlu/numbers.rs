@@ -117,6 +117,21 @@ fn parse_at(tokens: &[Token], start: usize, lang: Lang) -> Option<NumberSpan> {
                 ordinal: ord,
                 multiplied,
             } => {
+                // "5 тысяч 500": digits may fill the group after a scale word (not "5 тысяч 10 числа").
+                let fills_group = any
+                    && !*ord
+                    && !*multiplied
+                    && level == Level::Empty
+                    && group == 0.0
+                    && total > 0.0
+                    && *value >= 100.0
+                    && *value < last_scale;
+                if fills_group {
+                    group = *value;
+                    level = Level::Digits;
+                    i += 1;
+                    continue;
+                }
                 if any {
                     break;
                 }
@@ -428,6 +443,7 @@ mod tests {
             ("тысяч пять", 5000.0),
             ("тысячи три", 3000.0),
             ("пол тысячи", 500.0),
+            ("5 тысяч 500", 5500.0),
             ("полтысячи", 500.0),
         ] {
             assert_eq!(one(t, Lang::Ru), (v, false), "{t}");

@@ -330,7 +330,7 @@ impl Ctx<'_> {
             let ending = ordinal_ending(&span.last_word).unwrap_or("");
             // "первое время", "второе место" are not days.
             let not_a_day_noun = !matches!(next, "время" | "место" | "что" | "это" | "дело");
-            matches!(ending, "ого" | "его" | "ому" | "ему")
+            matches!(ending, "ого" | "его" | "ому" | "ему" | "ова" | "ева")
                 || (matches!(ending, "ое" | "ее") && not_a_day_noun)
         } else {
             span.digits && matches!(prev, "до" | "к" | "по") && !is_money_or_unit_ru(next)

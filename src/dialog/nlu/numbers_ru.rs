@@ -177,7 +177,7 @@ const ORDINAL_STEMS: &[(&str, f64, Level)] = &[
 /// Adjective endings an ordinal can take (every case, gender and number).
 const ORDINAL_ENDINGS: &[&str] = &[
     "ый", "ий", "ой", "ого", "его", "ому", "ему", "ом", "ем", "ая", "яя", "ую", "юю", "ое", "ее",
-    "ые", "ие", "ых", "их", "ым", "им", "ыми", "ими", "ей",
+    "ые", "ие", "ых", "их", "ым", "им", "ыми", "ими", "ей", "ова", "ева",
 ];
 
 /// The forms of "третий", whose stem changes.

@@ -151,7 +151,8 @@ impl Ctx<'_> {
         }
     }
 
-    /// The next (or previous) date whose day of month is `day`; today counts.
+    /// The next date whose day of month is `day` (never today: today is "сегодня"), or looking back the most
+    /// recent one (today counts).
     fn day_of_month(&self, day: u32) -> Option<NaiveDate> {
         if !(1..=31).contains(&day) {
             return None;
@@ -170,7 +171,7 @@ impl Ctx<'_> {
             };
             if let Some(d) = month_start.with_day(day) {
                 let ok = match self.dir {
-                    Direction::Future => d >= self.today,
+                    Direction::Future => d > self.today,
                     Direction::Past => d <= self.today,
                 };
                 if ok {

@@ -334,7 +334,7 @@ impl Ctx<'_> {
             matches!(ending, "ого" | "его" | "ому" | "ему" | "ова" | "ева")
                 || (matches!(ending, "ое" | "ее") && not_a_day_noun)
         } else {
-            span.digits && matches!(prev, "до" | "к" | "по") && !is_money_or_unit_ru(next)
+            span.digits && matches!(prev, "до" | "к") && !is_money_or_unit_ru(next)
         };
         if is_day {
             let end = if chislo { span.end + 1 } else { span.end };

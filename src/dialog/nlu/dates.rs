@@ -113,6 +113,9 @@ impl Ctx<'_> {
         self.spans.iter().find(|s| s.start == i)
     }
 
+    /// Periods longer than this are not payment dates ("через тысячу дней").
+    const MAX_PERIOD_DAYS: f64 = 400.0;
+
     fn plus_days(&self, n: i64) -> NaiveDate {
         if n >= 0 {
             self.today
@@ -361,6 +364,8 @@ impl Ctx<'_> {
             // Inverted order: "через дней пять".
             if !s.ordinal
                 && !s.scaled
+                && s.value.fract() == 0.0
+                && s.value <= 31.0
                 && matches!(self.word(j), "дней" | "дня" | "недели" | "недель")
             {
                 n = s.value;
@@ -381,13 +386,16 @@ impl Ctx<'_> {
         } else if unit.starts_with("недел") {
             n * 7.0
         } else if unit.starts_with("месяц") {
-            if n.fract() == 0.0 && n >= 1.0 {
+            if n.fract() == 0.0 && (1.0..=12.0).contains(&n) {
                 return mention(self.plus_months(n as u32), i, j + 1);
             }
             n * 30.0
         } else {
             return None;
         };
+        if days > Self::MAX_PERIOD_DAYS {
+            return None;
+        }
         mention(self.plus_days(days.round() as i64), i, j + 1)
     }
 
@@ -521,6 +529,9 @@ impl Ctx<'_> {
             "tomorrow" => 1.0,
             _ => return None,
         };
+        if days > Self::MAX_PERIOD_DAYS {
+            return None;
+        }
         mention(self.plus_days((days + base).round() as i64), i, j + 3)
     }
 
@@ -547,13 +558,16 @@ impl Ctx<'_> {
             "week" | "weeks" => n * 7.0,
             "fortnight" => n * 14.0,
             "month" | "months" => {
-                if n.fract() == 0.0 && n >= 1.0 {
+                if n.fract() == 0.0 && (1.0..=12.0).contains(&n) {
                     return mention(self.plus_months(n as u32), i, j + 1);
                 }
                 n * 30.0
             }
             _ => return None,
         };
+        if days > Self::MAX_PERIOD_DAYS {
+            return None;
+        }
         mention(self.plus_days(days.round() as i64), i, j + 1)
     }
 }

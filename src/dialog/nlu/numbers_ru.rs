@@ -244,6 +244,10 @@ pub fn classify(word: &str) -> Option<NumWord> {
 
 /// The case ending of an ordinal word ("пятнадцатого" → "ого"), for deciding whether it names a day.
 pub fn ordinal_ending(word: &str) -> Option<&'static str> {
+    if word == "третье" {
+        // Neuter like "пятое": "на третье (число)".
+        return Some("ее");
+    }
     if THIRD.contains(&word) {
         return ORDINAL_ENDINGS
             .iter()

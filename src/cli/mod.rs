@@ -4,11 +4,12 @@
 mod bench_speech;
 #[cfg(feature = "speech")]
 mod demo;
+pub mod dialog;
+pub mod nlu;
 #[cfg(feature = "speech")]
 mod qa;
 #[cfg(feature = "speech")]
 mod say;
-pub mod dialog;
 
 use clap::{Parser, Subcommand};
 use std::path::Path;
@@ -33,6 +34,8 @@ pub struct Cli {
 pub enum Command {
     /// Dialogue flows: check, render, chat.
     Dialog(dialog::DialogArgs),
+    /// Understands an utterance (or a file of them) and prints intent, date and amount as JSON.
+    Nlu(nlu::NluArgs),
     /// Render a prompt as a caller hears it (8 kHz WAV).
     #[cfg(feature = "speech")]
     Say(say::SayArgs),
@@ -78,6 +81,7 @@ pub fn run() -> std::process::ExitCode {
 fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     match cli.command {
         Command::Dialog(args) => dialog::run(args),
+        Command::Nlu(args) => nlu::run(args),
         #[cfg(feature = "speech")]
         Command::Say(args) => say::run(&load_config(&cli.config)?, args),
         #[cfg(feature = "speech")]

@@ -1,4 +1,19 @@
 //! Understanding: classifies one debtor utterance into an intent and extracts a date and an amount.
+//!
+//! The pipeline, one module per step:
+//! [`normalize`] (lower case, ё→е, punctuation, digits) → [`numbers`] (number words of both languages and
+//! digits as value spans) → [`dates`] (date expressions resolved against the call date) → [`intent`] (votes of
+//! the lexicon rules in `lexicon_ru.txt` / `lexicon_en.txt`, written in the [`rules`] language) →
+//! [`amount`] (the number that is money, not a day, a time or a count).
+
+pub mod amount;
+pub mod dates;
+pub mod intent;
+pub mod normalize;
+pub mod numbers;
+pub mod numbers_en;
+pub mod numbers_ru;
+pub mod rules;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -47,6 +62,40 @@ pub enum Intent {
     Unknown,
 }
 
+impl Intent {
+    /// The contract name, e.g. `promise_to_pay`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Intent::PromiseToPay => "promise_to_pay",
+            Intent::Confirm => "confirm",
+            Intent::Deny => "deny",
+            Intent::WrongPerson => "wrong_person",
+            Intent::AlreadyPaid => "already_paid",
+            Intent::Refuse => "refuse",
+            Intent::StopCalls => "stop_calls",
+            Intent::CannotPay => "cannot_pay",
+            Intent::Dispute => "dispute",
+            Intent::Callback => "callback",
+            Intent::Operator => "operator",
+            Intent::Question => "question",
+            Intent::Abuse => "abuse",
+            Intent::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::str::FromStr for Lang {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "ru" => Ok(Lang::Ru),
+            "en" => Ok(Lang::En),
+            other => Err(format!("unknown language `{other}` (use ru or en)")),
+        }
+    }
+}
+
 /// What one utterance means.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Understanding {
@@ -62,12 +111,35 @@ pub struct Understanding {
 
 /// Understands `text` said on `today` (the call date in the debtor's time zone).
 pub fn understand(text: &str, lang: Lang, today: NaiveDate) -> Understanding {
-    // Interface placeholder; the rule-based implementation replaces this body.
-    let _ = (lang, today);
-    Understanding {
-        text: text.to_string(),
-        intent: Intent::Unknown,
-        date: None,
-        amount: None,
+    explain(text, lang, today).understanding
+}
+
+/// An understanding together with the rules that produced it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    /// The result.
+    pub understanding: Understanding,
+    /// Every lexicon rule that matched.
+    pub hits: Vec<intent::Hit>,
+}
+
+/// Understands `text` and reports which lexicon rules voted, for designers tuning the lexicons.
+pub fn explain(text: &str, lang: Lang, today: NaiveDate) -> Explanation {
+    let tokens = normalize::tokenize(text, lang);
+    let spans = numbers::find_numbers(&tokens, lang);
+    let mut date = dates::find_date(&tokens, &spans, lang, today, dates::Direction::Future);
+    let amount = amount::find_amount(&tokens, &spans, date.as_ref(), lang);
+    let class = intent::classify(&tokens, lang, date.is_some(), amount.is_some());
+    if class.intent == Intent::AlreadyPaid && date.is_some() {
+        date = dates::find_date(&tokens, &spans, lang, today, dates::Direction::Past);
+    }
+    Explanation {
+        understanding: Understanding {
+            text: text.to_string(),
+            intent: class.intent,
+            date: date.map(|d| d.date),
+            amount,
+        },
+        hits: class.hits,
     }
 }

@@ -1,0 +1,8 @@
+//! Understanding and verbalisation table tests: every failing row is reported, not just the first.
+
+mod cli;
+mod combinations;
+mod robustness;
+mod roundtrip;
+mod tables;
+mod verbalize;

@@ -5,6 +5,7 @@
 //! - [`audio`] — 8 kHz telephony frames, resampling, WebRTC VAD and endpointing: where audio enters.
 //! - [`asr`] — offline recognition with Vosk (one shared model, one recogniser per call).
 //! - [`tts`] — Piper synthesis, resampled to 8 kHz, with a content-addressed prompt cache.
+//! - [`campaign`] — who is contacted and when: legal contact limits (compliance) and the scheduler.
 //! - [`qa`] — replays recorded audio through the exact call pipeline and scores transcripts.
 //! - [`config`] — which model and voice each language uses (`softcall.toml`).
 //! - [`cli`] — the `softcall` command line.
@@ -12,6 +13,7 @@
 #[cfg(feature = "speech")]
 pub mod asr;
 pub mod audio;
+pub mod campaign;
 pub mod cli;
 pub mod config;
 pub mod dialog;

@@ -2,6 +2,9 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod bench_scheduler;
+pub mod compliance;
+
 /// softcall — voice robot for soft debt collection.
 #[derive(Debug, Parser)]
 #[command(name = "softcall", version, about)]
@@ -19,7 +22,27 @@ pub struct Cli {
 
 /// Every top-level command.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Legal contact limits: explain whether a contact is allowed and when.
+    Compliance {
+        /// The compliance command.
+        #[command(subcommand)]
+        command: compliance::ComplianceCommand,
+    },
+    /// Benchmarks that print figures.
+    Bench {
+        /// What to measure.
+        #[command(subcommand)]
+        target: BenchTarget,
+    },
+}
+
+/// Every `softcall bench` target.
+#[derive(Debug, Subcommand)]
+pub enum BenchTarget {
+    /// Scheduler planning throughput (decisions per second).
+    Scheduler(bench_scheduler::BenchSchedulerArgs),
+}
 
 /// Runs the command line and maps errors to a non-zero exit status.
 pub fn run() -> std::process::ExitCode {
@@ -35,7 +58,12 @@ pub fn run() -> std::process::ExitCode {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
-    match cli.command {}
+    match cli.command {
+        Command::Compliance { command } => compliance::run(command),
+        Command::Bench {
+            target: BenchTarget::Scheduler(args),
+        } => bench_scheduler::run(args),
+    }
 }
 
 fn init_logging(level: &str) {

@@ -365,12 +365,12 @@ impl Policy {
             "Reg F §1006.14(b)(2)(i)"
         };
         let reason = format!(
-            "{what} limit reached: {} within the {} ending {} (at most {}; {counting}; {law}); the oldest counted is {}",
+            "{what} limit reached: {} within the {} ending {} local (at most {}; {counting}; {law}); a slot frees at {}",
             in_window.len(),
             limit.period.describe(windows),
-            t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z"),
+            t.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
             limit.max,
-            fmt_utc(in_window[in_window.len() - limit.max as usize]),
+            until.with_timezone(&tz).format("%Y-%m-%d %H:%M local"),
         );
         Some((Rule::Limit(limit.period), reason, until))
     }
@@ -392,9 +392,9 @@ impl Policy {
             return None;
         }
         let reason = format!(
-            "no calls within {days} days after the phone conversation at {} (Reg F §1006.14(b)(2)(ii)); calls resume {}",
+            "no calls within {days} days after the phone conversation at {} (Reg F §1006.14(b)(2)(ii)); calls resume {} local",
             fmt_utc(conversation),
-            until.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z"),
+            until.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
         );
         Some((Rule::QuietAfterConversation, reason, until))
     }

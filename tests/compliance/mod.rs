@@ -1,0 +1,4 @@
+//! Legal contact limits and the campaign scheduler.
+
+mod checker;
+mod simulation;

@@ -4,7 +4,7 @@ use chrono::{Duration, NaiveDate};
 use chrono_tz::Tz;
 
 use softcall::campaign::compliance::{
-    Channel, Contact, ContactKind, Policy, Profile, Rule, Settings,
+    Channel, Contact, ContactKind, Counting, Period, Policy, Profile, Rule, Settings,
 };
 use softcall::campaign::scheduler::synthetic;
 use softcall::campaign::scheduler::{

@@ -523,7 +523,8 @@ fn contacts_after_the_moment_are_ignored() {
 
 #[test]
 fn flags_and_refusals_forbid_contact_forever() {
-    let cases: [(&str, fn(&mut DebtorFacts)); 5] = [
+    type SetFlag = fn(&mut DebtorFacts);
+    let cases: [(&str, SetFlag); 5] = [
         ("bankruptcy", |d| d.flags.bankruptcy = true),
         ("in hospital", |d| d.flags.hospital = true),
         ("a minor", |d| d.flags.minor = true),

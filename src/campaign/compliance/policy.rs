@@ -223,10 +223,10 @@ impl Policy {
     fn permanent_block(&self, debtor: &DebtorFacts, channel: Channel) -> Option<Decision> {
         let ru = self.profile.name == "ru-230fz";
         let (rule, reason) = if let Some(flag) = debtor.flags.blocking() {
-            let law = if ru {
-                "230-FZ art. 7"
-            } else {
-                "profile flag rule"
+            let law = match (ru, flag) {
+                (true, _) => "230-FZ art. 7",
+                (false, "bankruptcy") => "bankruptcy automatic stay, 11 U.S.C. §362",
+                (false, _) => "campaign rule for flagged debtors",
             };
             (
                 Rule::Flag,

@@ -128,6 +128,30 @@ impl Policy {
         channel: Channel,
         at: DateTime<Utc>,
     ) -> Decision {
+        self.evaluate(debtor, history, channel, at, true)
+    }
+
+    /// The first moment at or after `at` the contact is allowed (`None`: never) — [`Policy::decide`]
+    /// without building the reason text, for callers that only need the time.
+    pub fn next_allowed_at(
+        &self,
+        debtor: &DebtorFacts,
+        history: &[Contact],
+        channel: Channel,
+        at: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        self.evaluate(debtor, history, channel, at, false)
+            .next_allowed_at
+    }
+
+    fn evaluate(
+        &self,
+        debtor: &DebtorFacts,
+        history: &[Contact],
+        channel: Channel,
+        at: DateTime<Utc>,
+        describe: bool,
+    ) -> Decision {
         if let Some(never) = self.permanent_block(debtor, channel) {
             return never;
         }
@@ -161,26 +185,33 @@ impl Policy {
 
         let mut t = at;
         let mut first: Vec<(Rule, String)> = Vec::new();
+        let mut blocks: Vec<(Rule, String, DateTime<Utc>)> = Vec::new();
         for step in 0..MAX_SEARCH_STEPS {
-            let mut blocks: Vec<(Rule, String, DateTime<Utc>)> = Vec::new();
-            if let Some(b) = self.hours_block(tz, t) {
+            let describe = describe && step == 0;
+            blocks.clear();
+            if let Some(b) = self.hours_block(tz, t, describe) {
                 blocks.push(b);
             }
             for limit in limits {
-                if let Some(b) = self.limit_block(tz, &counted, *limit, t, budget) {
+                if let Some(b) = self.limit_block(tz, &counted, *limit, t, budget, describe) {
                     blocks.push(b);
                 }
             }
             if let Some(q) = last_conversation {
-                if let Some(b) = self.quiet_block(tz, q, t) {
+                if let Some(b) = self.quiet_block(tz, q, t, describe) {
                     blocks.push(b);
                 }
             }
             if blocks.is_empty() {
                 if step == 0 {
+                    let reason = if describe {
+                        self.allowed_reason(tz, &counted, limits, budget, at)
+                    } else {
+                        String::new()
+                    };
                     return Decision {
                         allowed: true,
-                        reason: self.allowed_reason(tz, &counted, limits, budget, at),
+                        reason,
                         next_allowed_at: Some(at),
                         blocked_by: Vec::new(),
                     };
@@ -198,7 +229,7 @@ impl Policy {
             }
             let next = blocks.iter().map(|b| b.2).max().unwrap_or(t);
             if step == 0 {
-                first = blocks.into_iter().map(|(r, s, _)| (r, s)).collect();
+                first = blocks.drain(..).map(|(r, s, _)| (r, s)).collect();
             }
             if next <= t {
                 break;
@@ -260,7 +291,12 @@ impl Policy {
         })
     }
 
-    fn hours_block(&self, tz: Tz, t: DateTime<Utc>) -> Option<(Rule, String, DateTime<Utc>)> {
+    fn hours_block(
+        &self,
+        tz: Tz,
+        t: DateTime<Utc>,
+        describe: bool,
+    ) -> Option<(Rule, String, DateTime<Utc>)> {
         let local = t.with_timezone(&tz);
         let date = local.date_naive();
         let kind = self.day_kind(date);
@@ -276,6 +312,10 @@ impl Policy {
             let d = date.succ_opt().unwrap_or(date);
             local_instant(tz, d, self.hours_for(self.day_kind(d)).0)
         };
+        let next = next.max(t + Duration::seconds(1));
+        if !describe {
+            return Some((Rule::Hours, String::new(), next));
+        }
         let what = match (kind, self.profile.day_off_hours.is_some()) {
             (_, false) => "every day",
             (DayKind::Working, true) => "a working day",
@@ -288,7 +328,7 @@ impl Policy {
             start.format("%H:%M"),
             end.format("%H:%M"),
         );
-        Some((Rule::Hours, reason, next.max(t + Duration::seconds(1))))
+        Some((Rule::Hours, reason, next))
     }
 
     fn limit_block(
@@ -298,56 +338,29 @@ impl Policy {
         limit: CountLimit,
         t: DateTime<Utc>,
         budget: Budget,
+        describe: bool,
     ) -> Option<(Rule, String, DateTime<Utc>)> {
         let windows = self.settings.windows;
-        let (in_window, until): (Vec<DateTime<Utc>>, DateTime<Utc>) = match windows {
-            Windows::Rolling => {
-                let len = rolling_length(limit.period);
-                let inside: Vec<_> = counted
-                    .iter()
-                    .copied()
-                    .filter(|c| *c > t - len && *c <= t)
-                    .collect();
-                if inside.len() < limit.max as usize {
-                    return None;
-                }
-                let leave = inside[inside.len() - limit.max as usize] + len;
-                (inside, leave)
+        let max = limit.max as usize;
+        let (from, upto) = self.window_range(tz, counted, limit.period, t);
+        let n = upto - from;
+        if n < max {
+            return None;
+        }
+        // The contact whose leaving brings the count below the limit.
+        let freeing = counted[upto - max];
+        let until = match (windows, limit.period) {
+            (Windows::Rolling, period) => freeing + rolling_length(period),
+            (Windows::Calendar, Period::SevenDays) => {
+                start_of_day(tz, local_date(tz, freeing) + Duration::days(7))
             }
-            Windows::Calendar => {
-                let d = local_date(tz, t);
-                match limit.period {
-                    Period::Day | Period::Week | Period::Month => {
-                        let (from, to) = calendar_period(limit.period, d);
-                        let inside: Vec<_> = counted
-                            .iter()
-                            .copied()
-                            .filter(|c| {
-                                let cd = local_date(tz, *c);
-                                cd >= from && cd < to && *c <= t
-                            })
-                            .collect();
-                        if inside.len() < limit.max as usize {
-                            return None;
-                        }
-                        (inside, start_of_day(tz, to))
-                    }
-                    Period::SevenDays => {
-                        let from = d - Duration::days(6);
-                        let inside: Vec<_> = counted
-                            .iter()
-                            .copied()
-                            .filter(|c| local_date(tz, *c) >= from && *c <= t)
-                            .collect();
-                        if inside.len() < limit.max as usize {
-                            return None;
-                        }
-                        let oldest = local_date(tz, inside[inside.len() - limit.max as usize]);
-                        (inside, start_of_day(tz, oldest + Duration::days(7)))
-                    }
-                }
+            (Windows::Calendar, period) => {
+                start_of_day(tz, calendar_period(period, local_date(tz, t)).1)
             }
         };
+        if !describe {
+            return Some((Rule::Limit(limit.period), String::new(), until));
+        }
         let what = match budget {
             Budget::Calls => "calls",
             _ => "messages",
@@ -365,14 +378,35 @@ impl Policy {
             "Reg F §1006.14(b)(2)(i)"
         };
         let reason = format!(
-            "{what} limit reached: {} within the {} ending {} local (at most {}; {counting}; {law}); a slot frees at {}",
-            in_window.len(),
+            "{what} limit reached: {n} within the {} ending {} local (at most {max}; {counting}; {law}); a slot frees at {}",
             limit.period.describe(windows),
             t.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
-            limit.max,
             until.with_timezone(&tz).format("%Y-%m-%d %H:%M local"),
         );
         Some((Rule::Limit(limit.period), reason, until))
+    }
+
+    /// The index range of `counted` (sorted) inside the `period` window that ends at `t`.
+    fn window_range(
+        &self,
+        tz: Tz,
+        counted: &[DateTime<Utc>],
+        period: Period,
+        t: DateTime<Utc>,
+    ) -> (usize, usize) {
+        let upto = counted.partition_point(|c| *c <= t);
+        let from = match self.settings.windows {
+            Windows::Rolling => {
+                let edge = t - rolling_length(period);
+                counted.partition_point(|c| *c <= edge)
+            }
+            Windows::Calendar => {
+                let first_day = calendar_period(period, local_date(tz, t)).0;
+                let edge = start_of_day(tz, first_day);
+                counted.partition_point(|c| *c < edge)
+            }
+        };
+        (from.min(upto), upto)
     }
 
     fn quiet_block(
@@ -380,6 +414,7 @@ impl Policy {
         tz: Tz,
         conversation: DateTime<Utc>,
         t: DateTime<Utc>,
+        describe: bool,
     ) -> Option<(Rule, String, DateTime<Utc>)> {
         let days = i64::from(self.profile.quiet_days_after_conversation?);
         let until = match self.settings.windows {
@@ -390,6 +425,9 @@ impl Policy {
         };
         if t >= until {
             return None;
+        }
+        if !describe {
+            return Some((Rule::QuietAfterConversation, String::new(), until));
         }
         let reason = format!(
             "no calls within {days} days after the phone conversation at {} (Reg F §1006.14(b)(2)(ii)); calls resume {} local",
@@ -448,26 +486,8 @@ impl Policy {
         period: Period,
         t: DateTime<Utc>,
     ) -> usize {
-        match self.settings.windows {
-            Windows::Rolling => {
-                let len = rolling_length(period);
-                counted.iter().filter(|c| **c > t - len && **c <= t).count()
-            }
-            Windows::Calendar => {
-                let d = local_date(tz, t);
-                let (from, to) = match period {
-                    Period::SevenDays => (d - Duration::days(6), d + Duration::days(1)),
-                    p => calendar_period(p, d),
-                };
-                counted
-                    .iter()
-                    .filter(|c| {
-                        let cd = local_date(tz, **c);
-                        cd >= from && cd < to && **c <= t
-                    })
-                    .count()
-            }
-        }
+        let (from, upto) = self.window_range(tz, counted, period, t);
+        upto - from
     }
 }
 

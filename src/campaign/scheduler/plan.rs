@@ -204,8 +204,7 @@ impl Scheduler {
                 let from = earliest.max(compliance_next);
                 let until = self
                     .policy
-                    .decide(&item.facts, &item.history, channel, from)
-                    .next_allowed_at;
+                    .next_allowed_at(&item.facts, &item.history, channel, from);
                 if compliance_next > earliest {
                     wait(
                         WaitReason::Compliance(

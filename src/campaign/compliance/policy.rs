@@ -7,7 +7,8 @@ use serde::Serialize;
 use super::calendar::{ru_calendar, DayKind, HolidayCalendar};
 use super::facts::{Channel, Contact, ContactKind, DebtorFacts};
 use super::local_time::{
-    local_date, local_instant, month_start, next_month_start, start_of_day, week_start,
+    day_label, hhmm, local_date, local_instant, local_label, month_start, next_month_start,
+    start_of_day, utc_label, week_start,
 };
 use super::profile::{CountLimit, Counting, Period, Profile, Settings, Windows};
 
@@ -144,7 +145,9 @@ impl Policy {
             .next_allowed_at
     }
 
-    fn evaluate(
+    /// [`Policy::decide`], building the reason text only when `describe` is set (the rules in
+    /// `blocked_by` and `next_allowed_at` are the same either way).
+    pub fn evaluate(
         &self,
         debtor: &DebtorFacts,
         history: &[Contact],
@@ -323,10 +326,10 @@ impl Policy {
         };
         let reason = format!(
             "outside contact hours: local time {} ({tz}) on {} — {what}, allowed {}–{} local time",
-            local.format("%H:%M"),
-            local.format("%a %Y-%m-%d"),
-            start.format("%H:%M"),
-            end.format("%H:%M"),
+            hhmm(local.time()),
+            day_label(local.date_naive()),
+            hhmm(start),
+            hhmm(end),
         );
         Some((Rule::Hours, reason, next))
     }
@@ -378,10 +381,10 @@ impl Policy {
             "Reg F §1006.14(b)(2)(i)"
         };
         let reason = format!(
-            "{what} limit reached: {n} within the {} ending {} local (at most {max}; {counting}; {law}); a slot frees at {}",
+            "{what} limit reached: {n} within the {} ending {} local (at most {max}; {counting}; {law}); a slot frees at {} local",
             limit.period.describe(windows),
-            t.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
-            until.with_timezone(&tz).format("%Y-%m-%d %H:%M local"),
+            local_label(tz, t),
+            local_label(tz, until),
         );
         Some((Rule::Limit(limit.period), reason, until))
     }
@@ -432,7 +435,7 @@ impl Policy {
         let reason = format!(
             "no calls within {days} days after the phone conversation at {} (Reg F §1006.14(b)(2)(ii)); calls resume {} local",
             fmt_utc(conversation),
-            until.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+            local_label(tz, until),
         );
         Some((Rule::QuietAfterConversation, reason, until))
     }
@@ -455,10 +458,10 @@ impl Policy {
         };
         let mut reason = format!(
             "allowed: local time {} ({tz}) on {}{day} is within {}–{}",
-            local.format("%H:%M"),
-            local.format("%a %Y-%m-%d"),
-            start.format("%H:%M"),
-            end.format("%H:%M"),
+            hhmm(local.time()),
+            day_label(local.date_naive()),
+            hhmm(start),
+            hhmm(end),
         );
         let what = match budget {
             Budget::Calls => "calls",
@@ -517,5 +520,5 @@ fn calendar_period(
 }
 
 fn fmt_utc(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    utc_label(t)
 }

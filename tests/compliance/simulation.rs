@@ -381,7 +381,7 @@ fn simulate(cfg: SimConfig) -> Stats {
 
 fn scale(full: usize) -> usize {
     if cfg!(debug_assertions) {
-        full / 16
+        full / 4
     } else {
         full
     }

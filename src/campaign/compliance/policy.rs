@@ -325,11 +325,12 @@ impl Policy {
             (DayKind::DayOff, true) => "a day off (weekend or public holiday)",
         };
         let reason = format!(
-            "outside contact hours: local time {} ({tz}) on {} — {what}, allowed {}–{} local time",
+            "outside contact hours: local time {} ({tz}) on {} — {what}, allowed {}–{} local time; hours open again {} local",
             hhmm(local.time()),
             day_label(local.date_naive()),
             hhmm(start),
             hhmm(end),
+            local_label(tz, next),
         );
         Some((Rule::Hours, reason, next))
     }

@@ -81,6 +81,7 @@ proptest! {
         let p = policy(us, conversations, calendar);
         let d = p.decide(&debtor, &contacts, CHANNELS[channel], at);
         let next = d.next_allowed_at.expect("only flags and refusals make contact impossible");
+        prop_assert_eq!(p.next_allowed_at(&debtor, &contacts, CHANNELS[channel], at), Some(next));
         prop_assert!(next >= at);
         if d.allowed {
             prop_assert_eq!(next, at);

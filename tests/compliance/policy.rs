@@ -787,3 +787,19 @@ fn us_no_calls_within_seven_days_after_a_conversation() {
         Some("2026-11-16T15:00:00Z"),
     );
 }
+
+#[test]
+fn settings_read_from_configuration_text() {
+    let s: Settings =
+        serde_json::from_str(r#"{"counting": "conversations", "windows": "calendar"}"#).unwrap();
+    assert_eq!(s.counting, Counting::Conversations);
+    assert_eq!(s.windows, Windows::Calendar);
+    assert!(s.email_counts_as_message);
+    let d: Settings = serde_json::from_str("{}").unwrap();
+    assert_eq!(d, Settings::default());
+    assert_eq!(d.counting, Counting::EveryAttempt);
+    assert_eq!(d.windows, Windows::Rolling);
+    assert!(serde_json::from_str::<Settings>(r#"{"window": "calendar"}"#).is_err());
+    assert_eq!(Profile::by_name("us-regf"), Some(Profile::us_regf()));
+    assert_eq!(Profile::by_name("ru"), None);
+}

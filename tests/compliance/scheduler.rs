@@ -304,3 +304,53 @@ fn unknown_attempts_count_and_hold_the_debtor() {
         WaitReason::Compliance(Rule::Limit(Period::Day))
     );
 }
+
+#[test]
+fn replanning_at_until_acts() {
+    // `until` is not a guess: at that moment every timing rule and compliance allow the step.
+    let now = utc(NOW);
+    let items = synthetic::snapshot(2000, 7, now);
+    let s = scheduler(100_000, 100_000);
+    let plan = s.plan(&items, Load::default(), now);
+    let mut checked = 0;
+    for w in &plan.waiting {
+        let Some(until) = w.until else { continue };
+        let item = items.iter().find(|i| i.debtor == w.debtor).expect("item");
+        let again = s.plan(std::slice::from_ref(item), Load::default(), until);
+        assert_eq!(
+            again.actions.len(),
+            1,
+            "debtor {} waited for {:?} until {until} but still waits: {:?}",
+            w.debtor,
+            w.reason,
+            again.waiting
+        );
+        checked += 1;
+    }
+    assert!(checked > 300, "only {checked} timed waits");
+}
+
+#[test]
+fn descriptions_off_changes_only_the_texts() {
+    let now = utc(NOW);
+    let items = synthetic::snapshot(1500, 11, now);
+    let with = scheduler(20, 8).plan(&items, Load::default(), now);
+    let without = scheduler(20, 8)
+        .with_descriptions(false)
+        .plan(&items, Load::default(), now);
+    assert_eq!(with.actions.len(), without.actions.len());
+    for (a, b) in with.waiting.iter().zip(&without.waiting) {
+        assert_eq!((a.debtor, a.reason, a.until), (b.debtor, b.reason, b.until));
+        assert!(!a.detail.is_empty(), "{a:?}");
+        let computed = matches!(
+            a.reason,
+            WaitReason::NotDue
+                | WaitReason::RetryBackoff
+                | WaitReason::DailyAttemptCap
+                | WaitReason::Concurrency
+                | WaitReason::CallsPerSecond
+                | WaitReason::Compliance(Rule::Hours | Rule::Limit(_))
+        );
+        assert!(!computed || b.detail.is_empty(), "{b:?}");
+    }
+}

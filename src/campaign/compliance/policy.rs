@@ -221,11 +221,7 @@ impl Policy {
                 }
                 return Decision {
                     allowed: false,
-                    reason: first
-                        .iter()
-                        .map(|(_, r)| r.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; "),
+                    reason: join_reasons(&first),
                     next_allowed_at: Some(t),
                     blocked_by: first.iter().map(|(rule, _)| *rule).collect(),
                 };
@@ -243,11 +239,7 @@ impl Policy {
             allowed: false,
             reason: format!(
                 "{}; no allowed moment found within {MAX_SEARCH_STEPS} search steps",
-                first
-                    .iter()
-                    .map(|(_, r)| r.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ")
+                join_reasons(&first)
             ),
             next_allowed_at: None,
             blocked_by: first.iter().map(|(rule, _)| *rule).collect(),
@@ -493,6 +485,18 @@ impl Policy {
         let (from, upto) = self.window_range(tz, counted, period, t);
         upto - from
     }
+}
+
+/// The reasons of the blocking rules, `; `-separated (empty when they were not described).
+fn join_reasons(blocks: &[(Rule, String)]) -> String {
+    let mut out = String::new();
+    for (_, reason) in blocks.iter().filter(|(_, r)| !r.is_empty()) {
+        if !out.is_empty() {
+            out.push_str("; ");
+        }
+        out.push_str(reason);
+    }
+    out
 }
 
 /// The length of a rolling window.

@@ -158,7 +158,9 @@ impl Scheduler {
             );
         }
         let tz = item.facts.time_zone;
-        let decision = self.policy.decide(&item.facts, &item.history, channel, now);
+        let decision = self
+            .policy
+            .evaluate(&item.facts, &item.history, channel, now, describe);
         let Some(compliance_next) = decision.next_allowed_at else {
             return wait(
                 WaitReason::Compliance(decision.blocked_by.first().copied().unwrap_or(Rule::Flag)),

@@ -110,6 +110,14 @@ pub fn violations(
                     e.channel
                 ));
             }
+            // A call is an interaction until it ends: it must end within the same day's hours.
+            let end = e.end.with_timezone(&e.tz);
+            if e.channel == "call" && (end.date_naive() != local.date_naive() || end.time() > close)
+            {
+                out.push(format!(
+                    "debtor {debtor}: call from {local} ran past closing until {end}"
+                ));
+            }
             if rec.flagged {
                 out.push(format!("debtor {debtor}: contacted although flagged"));
             }

@@ -43,7 +43,7 @@ fn policy(us: bool, conversations: bool, calendar: bool) -> Policy {
             } else {
                 Windows::Rolling
             },
-            email_counts_as_message: true,
+            ..Settings::default()
         },
     )
 }

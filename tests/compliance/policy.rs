@@ -31,7 +31,7 @@ fn ru_with(counting: Counting, windows: Windows) -> Policy {
         Settings {
             counting,
             windows,
-            email_counts_as_message: true,
+            ..Settings::default()
         },
     )
 }
@@ -100,7 +100,7 @@ fn ru_working_day_hour_edges_in_moscow() {
         &p,
         msk,
         &[],
-        Channel::Call,
+        Channel::Sms,
         "2026-11-23T18:59:59Z",
         true,
         Some("2026-11-23T18:59:59Z"),
@@ -189,7 +189,7 @@ fn ru_public_holidays_and_transfers() {
         &p,
         msk,
         &[],
-        Channel::Call,
+        Channel::Sms,
         "2026-01-09T16:59:00Z",
         true,
         Some("2026-01-09T16:59:00Z"),
@@ -291,7 +291,7 @@ fn ru_hours_follow_the_debtor_zone_not_utc() {
         &p,
         Tz::Europe__Kaliningrad,
         &[],
-        Channel::Call,
+        Channel::Sms,
         "2026-11-23T19:59:00Z",
         true,
         Some("2026-11-23T19:59:00Z"),
@@ -619,7 +619,7 @@ fn us_hours_on_the_spring_forward_day() {
         &us(),
         ny,
         &[],
-        Channel::Call,
+        Channel::Sms,
         "2026-03-09T00:59:00Z",
         true,
         Some("2026-03-09T00:59:00Z"),
@@ -802,4 +802,66 @@ fn settings_read_from_configuration_text() {
     assert!(serde_json::from_str::<Settings>(r#"{"window": "calendar"}"#).is_err());
     assert_eq!(Profile::by_name("us-regf"), Some(Profile::us_regf()));
     assert_eq!(Profile::by_name("ru"), None);
+}
+
+#[test]
+fn calls_start_early_enough_to_end_within_the_hours() {
+    let msk = Tz::Europe__Moscow;
+    // Default margin 10 minutes: the last call starts at 21:49:59 on a working day.
+    check(
+        &ru(),
+        msk,
+        &[],
+        Channel::Call,
+        "2026-11-23T18:49:59Z",
+        true,
+        Some("2026-11-23T18:49:59Z"),
+    );
+    let r = check(
+        &ru(),
+        msk,
+        &[],
+        Channel::Call,
+        "2026-11-23T18:50:00Z",
+        false,
+        Some("2026-11-24T05:00:00Z"),
+    );
+    assert!(r.contains("calls start by 21:50 to end by 22:00"), "{r}");
+    // Messages are instantaneous: no margin.
+    check(
+        &ru(),
+        msk,
+        &[],
+        Channel::Sms,
+        "2026-11-23T18:50:00Z",
+        true,
+        Some("2026-11-23T18:50:00Z"),
+    );
+    // Margin 0 reads the closing time literally.
+    let literal = Policy::new(
+        Profile::ru_230fz(),
+        Settings {
+            call_end_margin_minutes: 0,
+            ..Settings::default()
+        },
+    );
+    check(
+        &literal,
+        msk,
+        &[],
+        Channel::Call,
+        "2026-11-23T18:59:59Z",
+        true,
+        Some("2026-11-23T18:59:59Z"),
+    );
+    // US: 20:50 EDT on the spring-forward Sunday is too late for a call.
+    check(
+        &us(),
+        Tz::America__New_York,
+        &[],
+        Channel::Call,
+        "2026-03-09T00:50:00Z",
+        false,
+        Some("2026-03-09T12:00:00Z"),
+    );
 }

@@ -458,7 +458,7 @@ fn month_of_campaign_ru_conversations_calendar_has_no_violations() {
         settings: Settings {
             counting: Counting::Conversations,
             windows: Windows::Calendar,
-            email_counts_as_message: true,
+            ..Settings::default()
         },
         law: Law::Ru {
             every_attempt: false,
@@ -501,7 +501,7 @@ fn checker_finds_violations_of_a_stricter_reading() {
         settings: Settings {
             counting: Counting::Conversations,
             windows: Windows::Calendar,
-            email_counts_as_message: true,
+            ..Settings::default()
         },
         law: Law::Ru {
             every_attempt: true,

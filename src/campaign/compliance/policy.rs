@@ -111,6 +111,18 @@ impl Policy {
         }
     }
 
+    /// The window `[start, end)` in which a contact through `channel` may start on a day of this kind:
+    /// the contact hours, with calls ending `call_end_margin_minutes` early.
+    pub fn start_window(&self, kind: DayKind, channel: Channel) -> (NaiveTime, NaiveTime) {
+        let (start, end) = self.hours_for(kind);
+        if channel != Channel::Call || self.settings.call_end_margin_minutes == 0 {
+            return (start, end);
+        }
+        let margin = Duration::minutes(i64::from(self.settings.call_end_margin_minutes));
+        let (last, _) = end.overflowing_sub_signed(margin);
+        (start, last.clamp(start, end))
+    }
+
     /// The kind of a local date (always working when the profile has no separate day-off hours).
     pub fn day_kind(&self, date: chrono::NaiveDate) -> DayKind {
         if self.profile.day_off_hours.is_some() {
@@ -192,7 +204,7 @@ impl Policy {
         for step in 0..MAX_SEARCH_STEPS {
             let describe = describe && step == 0;
             blocks.clear();
-            if let Some(b) = self.hours_block(tz, t, describe) {
+            if let Some(b) = self.hours_block(tz, t, channel, describe) {
                 blocks.push(b);
             }
             for limit in limits {
@@ -208,7 +220,7 @@ impl Policy {
             if blocks.is_empty() {
                 if step == 0 {
                     let reason = if describe {
-                        self.allowed_reason(tz, &counted, limits, budget, at)
+                        self.allowed_reason(tz, &counted, limits, budget, channel, at)
                     } else {
                         String::new()
                     };
@@ -290,12 +302,13 @@ impl Policy {
         &self,
         tz: Tz,
         t: DateTime<Utc>,
+        channel: Channel,
         describe: bool,
     ) -> Option<(Rule, String, DateTime<Utc>)> {
         let local = t.with_timezone(&tz);
         let date = local.date_naive();
         let kind = self.day_kind(date);
-        let (start, end) = self.hours_for(kind);
+        let (start, end) = self.start_window(kind, channel);
         let time = local.time();
         if time >= start && time < end {
             return None;
@@ -317,11 +330,10 @@ impl Policy {
             (DayKind::DayOff, true) => "a day off (weekend or public holiday)",
         };
         let reason = format!(
-            "outside contact hours: local time {} ({tz}) on {} — {what}, allowed {}–{} local time; hours open again {} local",
+            "outside contact hours: local time {} ({tz}) on {} — {what}, {} local time; hours open again {} local",
             hhmm(local.time()),
             day_label(local.date_naive()),
-            hhmm(start),
-            hhmm(end),
+            self.describe_window(kind, channel),
             local_label(tz, next),
         );
         Some((Rule::Hours, reason, next))
@@ -433,28 +445,43 @@ impl Policy {
         Some((Rule::QuietAfterConversation, reason, until))
     }
 
+    fn describe_window(&self, kind: DayKind, channel: Channel) -> String {
+        let (start, end) = self.hours_for(kind);
+        let (_, last) = self.start_window(kind, channel);
+        if last == end {
+            format!("allowed {}–{}", hhmm(start), hhmm(end))
+        } else {
+            format!(
+                "allowed {}–{} (calls start by {} to end by {})",
+                hhmm(start),
+                hhmm(end),
+                hhmm(last),
+                hhmm(end)
+            )
+        }
+    }
+
     fn allowed_reason(
         &self,
         tz: Tz,
         counted: &[DateTime<Utc>],
         limits: &[CountLimit],
         budget: Budget,
+        channel: Channel,
         at: DateTime<Utc>,
     ) -> String {
         let local = at.with_timezone(&tz);
         let kind = self.day_kind(local.date_naive());
-        let (start, end) = self.hours_for(kind);
         let day = match (kind, self.profile.day_off_hours.is_some()) {
             (_, false) => "",
             (DayKind::Working, true) => " (working day)",
             (DayKind::DayOff, true) => " (day off)",
         };
         let mut reason = format!(
-            "allowed: local time {} ({tz}) on {}{day} is within {}–{}",
+            "allowed: local time {} ({tz}) on {}{day} — {}",
             hhmm(local.time()),
             day_label(local.date_naive()),
-            hhmm(start),
-            hhmm(end),
+            self.describe_window(kind, channel),
         );
         let what = match budget {
             Budget::Calls => "calls",

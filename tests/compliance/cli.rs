@@ -144,3 +144,28 @@ fn bad_input_is_reported_with_the_file_and_the_fix() {
     assert!(!ok);
     assert!(stderr.contains("ru-230fz, us-regf"), "{stderr}");
 }
+
+#[test]
+fn bench_scheduler_prints_figures() {
+    let out = Command::new(env!("CARGO_BIN_EXE_softcall"))
+        .args([
+            "bench",
+            "scheduler",
+            "--debtors",
+            "300,600",
+            "--seconds",
+            "0.01",
+        ])
+        .output()
+        .expect("run softcall");
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("release build") || stdout.contains("debug build"),
+        "{stdout}"
+    );
+    for n in ["300 debtors", "600 debtors"] {
+        assert_eq!(stdout.matches(n).count(), 2, "{stdout}");
+    }
+    assert!(stdout.contains("decisions/s wall"), "{stdout}");
+}

@@ -565,6 +565,17 @@ fn checker_flags_hand_made_violations() {
         rolling: false,
     };
     assert!(violations(&two, &HashMap::new(), calendar, ops, &days).is_empty());
+    // A call that starts at 21:58 and talks past 22:00.
+    let long = vec![Entry {
+        end: Utc.with_ymd_and_hms(2026, 11, 23, 19, 3, 0).unwrap(),
+        ..call(
+            1,
+            Utc.with_ymd_and_hms(2026, 11, 23, 18, 58, 0).unwrap(),
+            true,
+        )
+    }];
+    let v = violations(&long, &HashMap::new(), strict, ops, &days);
+    assert!(v.iter().any(|v| v.contains("ran past closing")), "{v:?}");
     // A call after a refusal.
     let mut recs = HashMap::new();
     recs.insert(

@@ -6,6 +6,7 @@
 //! - [`asr`] — offline recognition with Vosk (one shared model, one recogniser per call).
 //! - [`tts`] — Piper synthesis, resampled to 8 kHz, with a content-addressed prompt cache.
 //! - [`dialog`] — YAML dialogue graphs and the event-driven engine: where a decision is made.
+//! - [`campaign`] — who is contacted and when: legal contact limits (compliance) and the scheduler.
 //! - [`qa`] — replays recorded audio through the exact call pipeline and scores transcripts.
 //! - [`config`] — which model and voice each language uses (`softcall.toml`).
 //! - [`cli`] — the `softcall` command line.
@@ -13,6 +14,7 @@
 #[cfg(feature = "speech")]
 pub mod asr;
 pub mod audio;
+pub mod campaign;
 pub mod cli;
 pub mod config;
 pub mod dialog;

@@ -4,3 +4,4 @@ mod dialog;
 mod nlu;
 #[cfg(feature = "speech")]
 mod speech;
+mod compliance;

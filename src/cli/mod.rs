@@ -4,6 +4,8 @@
 mod bench_speech;
 #[cfg(feature = "speech")]
 mod demo;
+pub mod bench_scheduler;
+pub mod compliance;
 pub mod dialog;
 pub mod nlu;
 #[cfg(feature = "speech")]
@@ -36,6 +38,12 @@ pub enum Command {
     Dialog(dialog::DialogArgs),
     /// Understands an utterance (or a file of them) and prints intent, date and amount as JSON.
     Nlu(nlu::NluArgs),
+    /// Legal contact limits: explain whether a contact is allowed and when.
+    Compliance {
+        /// The compliance command.
+        #[command(subcommand)]
+        command: compliance::ComplianceCommand,
+    },
     /// Render a prompt as a caller hears it (8 kHz WAV).
     #[cfg(feature = "speech")]
     Say(say::SayArgs),
@@ -63,6 +71,8 @@ pub enum BenchCommand {
     /// Recognition and synthesis real-time factors, VAD cost per frame, CPU saved by VAD gating.
     #[cfg(feature = "speech")]
     Speech(bench_speech::BenchSpeechArgs),
+    /// Scheduler planning throughput (decisions per second).
+    Scheduler(bench_scheduler::BenchSchedulerArgs),
 }
 
 /// Runs the command line and maps errors to a non-zero exit status.
@@ -82,6 +92,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     match cli.command {
         Command::Dialog(args) => dialog::run(args),
         Command::Nlu(args) => nlu::run(args),
+        Command::Compliance { command } => compliance::run(command),
         #[cfg(feature = "speech")]
         Command::Say(args) => say::run(&load_config(&cli.config)?, args),
         #[cfg(feature = "speech")]
@@ -89,6 +100,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Bench { command } => match command {
             #[cfg(feature = "speech")]
             BenchCommand::Speech(args) => bench_speech::run(&load_config(&cli.config)?, args),
+            BenchCommand::Scheduler(args) => bench_scheduler::run(args),
         },
         #[cfg(feature = "speech")]
         Command::Demo(args) => demo::run(&load_config(&cli.config)?, args),

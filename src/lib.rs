@@ -6,6 +6,7 @@
 //! - [`asr`] — offline recognition with Vosk (one shared model, one recogniser per call).
 //! - [`tts`] — Piper synthesis, resampled to 8 kHz, with a content-addressed prompt cache.
 //! - [`qa`] — replays recorded audio through the exact call pipeline and scores transcripts.
+//! - [`sip`] — SIP signalling: transactions, dialogs and outbound calls without I/O, plus the UDP driver.
 //! - [`config`] — which model and voice each language uses (`softcall.toml`).
 //! - [`cli`] — the `softcall` command line.
 
@@ -16,5 +17,6 @@ pub mod cli;
 pub mod config;
 pub mod dialog;
 pub mod qa;
+pub mod sip;
 #[cfg(feature = "speech")]
 pub mod tts;

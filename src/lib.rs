@@ -5,6 +5,7 @@
 //! - [`audio`] — 8 kHz telephony frames, resampling, WebRTC VAD and endpointing: where audio enters.
 //! - [`asr`] — offline recognition with Vosk (one shared model, one recogniser per call).
 //! - [`tts`] — Piper synthesis, resampled to 8 kHz, with a content-addressed prompt cache.
+//! - [`rtp`] — call media: G.711 RTP paced on a 20 ms grid, jitter buffer, RFC 4733 DTMF, RTCP, recording.
 //! - [`qa`] — replays recorded audio through the exact call pipeline and scores transcripts.
 //! - [`sip`] — SIP signalling: transactions, dialogs and outbound calls without I/O, plus the UDP driver.
 //! - [`config`] — which model and voice each language uses (`softcall.toml`).
@@ -17,6 +18,7 @@ pub mod cli;
 pub mod config;
 pub mod dialog;
 pub mod qa;
+pub mod rtp;
 pub mod sip;
 #[cfg(feature = "speech")]
 pub mod tts;

@@ -2,6 +2,9 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod bench_sip;
+pub mod call;
+
 /// softcall — voice robot for soft debt collection.
 #[derive(Debug, Parser)]
 #[command(name = "softcall", version, about)]
@@ -19,7 +22,13 @@ pub struct Cli {
 
 /// Every top-level command.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Place one SIP call and print its outcome as JSON.
+    Call(call::CallArgs),
+    /// Benchmark SIP call setups per second against a sipp UAS on loopback.
+    #[command(name = "bench-sip")]
+    BenchSip(bench_sip::BenchSipArgs),
+}
 
 /// Runs the command line and maps errors to a non-zero exit status.
 pub fn run() -> std::process::ExitCode {
@@ -35,7 +44,10 @@ pub fn run() -> std::process::ExitCode {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
-    match cli.command {}
+    match cli.command {
+        Command::Call(args) => call::run(args),
+        Command::BenchSip(args) => bench_sip::run(args),
+    }
 }
 
 fn init_logging(level: &str) {

@@ -259,14 +259,14 @@ pub async fn resolve_uri(uri: &str) -> Result<SocketAddr, DriverError> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(SocketAddr::new(ip, port));
     }
-    let mut addrs = tokio::net::lookup_host((host.as_str(), port))
+    let found = tokio::net::lookup_host((host.as_str(), port))
         .await
         .map_err(|e| DriverError::Resolve {
             host: host.clone(),
             reason: e.to_string(),
-        })?;
-    let first = addrs.next();
-    first.ok_or(DriverError::Resolve {
+        })?
+        .next();
+    found.ok_or(DriverError::Resolve {
         host,
         reason: "no addresses".into(),
     })

@@ -19,3 +19,6 @@ pub mod message;
 pub mod outcome;
 pub mod sdp;
 pub mod transaction;
+
+#[cfg(test)]
+mod endpoint_tests;

@@ -1,0 +1,147 @@
+//! softcall calling baresip, a real softphone answering automatically and playing a WAV: audio both
+//! ways (checked by energy in softcall's recording and in baresip's decoded-audio dump) and RFC 4733
+//! DTMF both ways.
+
+use std::fs::File;
+use std::net::UdpSocket;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::{free_port, require, wait_for_udp, Peer};
+
+/// Writes a baresip config folder that auto-answers on `port`, plays `wav`, dumps audio to `dir`.
+fn baresip_config(dir: &Path, port: u16, cons_port: u16, rtp: u16, wav: &Path) {
+    let config = format!(
+        "poll_method epoll\n\
+sip_listen 127.0.0.1:{port}\n\
+audio_source aufile,{wav}\n\
+audio_player aubridge,nowhere\n\
+audio_alert aubridge,nowhere\n\
+rtp_ports {rtp}-{rtp_end}\n\
+module_path /usr/lib/baresip/modules\n\
+module g711.so\n\
+module aufile.so\n\
+module aubridge.so\n\
+module sndfile.so\n\
+module cons.so\n\
+module_app account.so\n\
+module_app menu.so\n\
+snd_path {dir}\n\
+cons_listen 127.0.0.1:{cons_port}\n",
+        wav = wav.display(),
+        rtp_end = rtp + 1,
+        dir = dir.display(),
+    );
+    std::fs::write(dir.join("config"), config).unwrap();
+    std::fs::write(
+        dir.join("accounts"),
+        "<sip:callee@127.0.0.1>;regint=0;answermode=auto;audio_codecs=PCMU,PCMA\n",
+    )
+    .unwrap();
+}
+
+fn wait_for_text(path: &Path, needle: &str, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if std::fs::read_to_string(path).is_ok_and(|t| t.contains(needle)) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+#[test]
+fn baresip_callee_audio_both_ways_and_dtmf_both_ways() {
+    if !require("baresip", "baresip") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let callee_wav = dir.path().join("callee.wav");
+    super::write_tone(&callee_wav, 500.0, 4.0);
+    let ours = dir.path().join("ours.wav");
+    super::write_tone(&ours, 1000.0, 3.0);
+    let rec = dir.path().join("rec.wav");
+    let port = free_port();
+    let cons_port = free_port();
+    let rtp = free_port();
+    baresip_config(dir.path(), port, cons_port, rtp, &callee_wav);
+    let log_path = dir.path().join("baresip.log");
+    let log = File::create(&log_path).unwrap();
+    let mut cmd = Command::new("baresip");
+    cmd.arg("-f").arg(dir.path()).arg("-v").arg("-t").arg("40");
+    cmd.stdout(Stdio::from(log.try_clone().unwrap()))
+        .stderr(Stdio::from(log));
+    let child = cmd.stdin(Stdio::null()).spawn().expect("start baresip");
+    let _baresip = Peer {
+        child,
+        name: "baresip".into(),
+    };
+    wait_for_udp(port);
+    assert!(wait_for_text(
+        &log_path,
+        "baresip is ready",
+        Duration::from_secs(10)
+    ));
+
+    let mut call = Command::new(env!("CARGO_BIN_EXE_softcall"));
+    call.arg("call")
+        .arg(format!("sip:callee@127.0.0.1:{port}"))
+        .args([
+            "--bind",
+            "127.0.0.1:0",
+            "--hangup-after",
+            "4",
+            "--dtmf",
+            "5",
+        ])
+        .arg("--play")
+        .arg(&ours)
+        .arg("--record")
+        .arg(&rec);
+    let softcall = Peer::spawn("softcall", call);
+    assert!(
+        wait_for_text(&log_path, "Call established", Duration::from_secs(10)),
+        "baresip never answered:\n{}",
+        std::fs::read_to_string(&log_path).unwrap_or_default()
+    );
+    // Press 7 on the softphone: its console takes keys over UDP and sends them as RFC 4733 events.
+    std::thread::sleep(Duration::from_millis(800));
+    let cons = UdpSocket::bind("127.0.0.1:0").unwrap();
+    cons.send_to(b"7", ("127.0.0.1", cons_port)).unwrap();
+    let (ok, out, err) = softcall.wait(Duration::from_secs(30));
+    let log_text = std::fs::read_to_string(&log_path).unwrap_or_default();
+    assert!(ok, "softcall failed:\n{out}\n{err}\nbaresip:\n{log_text}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON report");
+    assert_eq!(report["outcome"], "answered", "{report}");
+    assert_eq!(report["ended_by"], "local");
+    assert_eq!(report["dtmf_sent"], "5");
+    assert!(
+        report["dtmf_received"].as_str().unwrap_or("").contains('7'),
+        "DTMF 7 pressed on baresip reached softcall: {report}\n{log_text}"
+    );
+    // What baresip played is in the left channel of our recording.
+    let (left_rms, seconds) = super::channel_energy(&rec, 0);
+    assert!(seconds >= 3.5, "recording lasts {seconds} s");
+    assert!(
+        left_rms > 1000.0,
+        "baresip's tone in our recording (rms {left_rms})"
+    );
+    // What we played reached baresip: its decoded-audio dump carries energy.
+    let dump = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.to_string_lossy().ends_with("-dec.wav"))
+        .expect("baresip dumped the audio it decoded");
+    let (heard_rms, heard_seconds) = super::channel_energy(&dump, 0);
+    assert!(heard_seconds >= 2.5, "baresip decoded {heard_seconds} s");
+    assert!(
+        heard_rms > 1000.0,
+        "our tone reached baresip (rms {heard_rms})"
+    );
+    assert!(
+        log_text.contains("DTMF") && log_text.contains('5'),
+        "baresip logged the DTMF 5 we sent:\n{log_text}"
+    );
+}

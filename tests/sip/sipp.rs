@@ -55,7 +55,7 @@ fn answered_call_records_callee_audio_takes_info_dtmf_and_reinvite_then_peer_bye
     let ours = dir.path().join("ours.wav");
     super::write_tone(&ours, 700.0, 1.0);
     let rec = dir.path().join("rec.wav");
-    let (sipp, port) = sipp_uas("uas_answer_audio.xml", &[("hold_ms", "1500")], dir.path());
+    let (sipp, port) = sipp_uas("uas_answer_audio.xml", &[], dir.path());
     let report = softcall_call(
         &[
             &target(port),

@@ -206,6 +206,7 @@ async fn run(
     let mut buf = vec![0u8; 65_536];
     loop {
         while let Some(t) = ep.poll_transmit() {
+            tracing::trace!(dest = %t.dest, message = %String::from_utf8_lossy(&t.payload), "SIP sent");
             if let Err(e) = socket.send_to(&t.payload, t.dest).await {
                 tracing::warn!(dest = %t.dest, error = %e, "SIP send failed");
             }
@@ -222,7 +223,10 @@ async fn run(
         };
         tokio::select! {
             received = socket.recv_from(&mut buf) => match received {
-                Ok((n, from)) => ep.handle_datagram(Instant::now(), from, &buf[..n]),
+                Ok((n, from)) => {
+                    tracing::trace!(%from, message = %String::from_utf8_lossy(&buf[..n]), "SIP received");
+                    ep.handle_datagram(Instant::now(), from, &buf[..n]);
+                }
                 Err(e) => tracing::debug!(error = %e, "SIP receive error"),
             },
             cmd = commands.recv() => {

@@ -59,7 +59,7 @@ fn baresip_callee_audio_both_ways_and_dtmf_both_ways() {
     }
     let dir = tempfile::tempdir().unwrap();
     let callee_wav = dir.path().join("callee.wav");
-    super::write_tone(&callee_wav, 500.0, 4.0);
+    super::write_tone(&callee_wav, 500.0, 10.0);
     let ours = dir.path().join("ours.wav");
     super::write_tone(&ours, 1000.0, 3.0);
     let rec = dir.path().join("rec.wav");
@@ -115,7 +115,7 @@ fn baresip_callee_audio_both_ways_and_dtmf_both_ways() {
     assert!(ok, "softcall failed:\n{out}\n{err}\nbaresip:\n{log_text}");
     let report: serde_json::Value = serde_json::from_str(&out).expect("JSON report");
     assert_eq!(report["outcome"], "answered", "{report}");
-    assert_eq!(report["ended_by"], "local");
+    assert_eq!(report["ended_by"], "local", "{report}\n{log_text}");
     assert_eq!(report["dtmf_sent"], "5");
     assert!(
         report["dtmf_received"].as_str().unwrap_or("").contains('7'),

@@ -39,7 +39,9 @@ fn register_and_call(sha256: bool) {
     let media = free_port();
     let mut sipp = Command::new("sipp");
     sipp.current_dir(dir.path())
-        .args(["-sn", "uas", "-i", "127.0.0.1", "-mi", "127.0.0.1"])
+        .arg("-sf")
+        .arg(data("uas_answer_rr.xml"))
+        .args(["-i", "127.0.0.1", "-mi", "127.0.0.1"])
         .args(["-p", &callee_port.to_string(), "-mp", &media.to_string()])
         .args(["-m", "1", "-timeout", "40s", "-timeout_error", "-nostdin"]);
     let sipp = Peer::spawn("sipp", sipp);

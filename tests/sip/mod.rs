@@ -103,6 +103,7 @@ impl Peer {
 impl Drop for Peer {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
+            eprintln!("stopping {}", self.name);
             // SIGTERM first so multi-process peers (Kamailio) take their children down with them.
             let _ = Command::new("kill")
                 .args(["-TERM", &self.child.id().to_string()])

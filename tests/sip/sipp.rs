@@ -117,7 +117,8 @@ fn refused(status: &str, reason: &str, outcome: &str) {
     let dir = tempfile::tempdir().unwrap();
     let (sipp, port) = sipp_uas(
         "uas_status.xml",
-        &[("status", status), ("reason", reason)],
+        &[("STATUS", status), ("REASON", reason)],
+        &[],
         dir.path(),
     );
     let report = softcall_call(

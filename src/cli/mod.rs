@@ -24,7 +24,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Place one SIP call and print its outcome as JSON.
-    Call(call::CallArgs),
+    Call(Box<call::CallArgs>),
     /// Benchmark SIP call setups per second against a sipp UAS on loopback.
     #[command(name = "bench-sip")]
     BenchSip(bench_sip::BenchSipArgs),
@@ -45,7 +45,7 @@ pub fn run() -> std::process::ExitCode {
 
 fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     match cli.command {
-        Command::Call(args) => call::run(args),
+        Command::Call(args) => call::run(*args),
         Command::BenchSip(args) => bench_sip::run(args),
     }
 }

@@ -1492,7 +1492,7 @@ impl Endpoint {
         }
         // Forget calls whose linger time is over.
         self.calls
-            .retain(|_, c| !c.remove_at.is_some_and(|t| t <= now));
+            .retain(|_, c| c.remove_at.is_none_or(|t| t > now));
         // Registration refresh.
         let refresh = self
             .registration

@@ -35,7 +35,10 @@ pub fn free_port() -> u16 {
     for _ in 0..200 {
         let s = UdpSocket::bind("127.0.0.1:0").expect("bind an ephemeral port");
         let port = s.local_addr().expect("local addr").port();
-        if port % 2 == 0 && port < 65_000 && UdpSocket::bind(("127.0.0.1", port + 1)).is_ok() {
+        if port.is_multiple_of(2)
+            && port < 65_000
+            && UdpSocket::bind(("127.0.0.1", port + 1)).is_ok()
+        {
             return port;
         }
     }

@@ -2,6 +2,8 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod bench_rtp;
+
 /// softcall — voice robot for soft debt collection.
 #[derive(Debug, Parser)]
 #[command(name = "softcall", version, about)]
@@ -19,7 +21,18 @@ pub struct Cli {
 
 /// Every top-level command.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Measures performance and prints figures.
+    #[command(subcommand)]
+    Bench(Bench),
+}
+
+/// Benchmarks, one per area.
+#[derive(Debug, Subcommand)]
+pub enum Bench {
+    /// RTP send-time jitter and CPU per call with many concurrent calls on loopback.
+    Rtp(bench_rtp::Args),
+}
 
 /// Runs the command line and maps errors to a non-zero exit status.
 pub fn run() -> std::process::ExitCode {
@@ -35,7 +48,9 @@ pub fn run() -> std::process::ExitCode {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
-    match cli.command {}
+    match cli.command {
+        Command::Bench(Bench::Rtp(args)) => bench_rtp::run(args),
+    }
 }
 
 fn init_logging(level: &str) {

@@ -82,6 +82,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
             while events.recv().await.is_some() {}
         }));
     }
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let cpu_start = process_cpu();
     let started = Instant::now();
     let progress = ProgressBar::new(args.seconds);
@@ -125,6 +126,9 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         cores,
         if cfg!(debug_assertions) { "debug" } else { "release" }
     );
+    if let Some(load) = load.split_whitespace().next() {
+        println!("machine load average (1 min) at start: {load}");
+    }
     println!(
         "RTP packets sent {sent} (grid expects {:.0}), received back {received}, lost {lost}, concealed frames {concealed}",
         args.calls as f64 * elapsed.as_secs_f64() * 50.0

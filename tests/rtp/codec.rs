@@ -26,7 +26,8 @@ fn alaw_known_values() {
     assert_eq!(alaw_decode(0x80), 5504);
     assert_eq!(alaw_encode(i16::MAX), 0xAA);
     assert_eq!(alaw_encode(i16::MIN), 0x2A);
-    assert_eq!(alaw_encode(-1), 0x55);
+    assert_eq!(alaw_encode(-1), 0xD5, "rounds to zero");
+    assert_eq!(alaw_encode(-8), 0x55);
 }
 
 /// G.711 digital milliwatt (a 1 kHz, 0 dBm0 sine at 8 kHz): the eight-code sequences of Tables 5 and 6
@@ -116,4 +117,68 @@ fn frames_and_names() {
     assert_eq!(Codec::Pcmu.payload_type(), 0);
     assert_eq!(Codec::Pcma.payload_type(), 8);
     assert_eq!(Codec::from_payload_type(18), None);
+}
+
+/// Runs sox (an independent G.711 implementation) on raw audio, or reports why it cannot.
+fn sox(input: &[u8], from: &[&str], to: &[&str]) -> Option<Vec<u8>> {
+    let dir = tempfile::tempdir().unwrap();
+    let (src, dst) = (dir.path().join("in.raw"), dir.path().join("out.raw"));
+    std::fs::write(&src, input).unwrap();
+    let status = std::process::Command::new("sox")
+        .args(["-D", "-V1", "-t", "raw", "-r", "8000", "-c", "1"])
+        .args(from)
+        .arg(&src)
+        .args(["-t", "raw"])
+        .args(to)
+        .arg(&dst)
+        .status();
+    match status {
+        Ok(s) if s.success() => Some(std::fs::read(&dst).unwrap()),
+        Ok(s) => panic!("sox failed: {s}"),
+        Err(_) if std::env::var_os("CI").is_some() => {
+            panic!("sox not installed (apt-get install sox)")
+        }
+        Err(_) => {
+            eprintln!("SKIPPED: sox not installed (apt-get install sox)");
+            None
+        }
+    }
+}
+
+#[test]
+fn tables_match_sox_for_every_sample_and_code() {
+    let all: Vec<u8> = (i16::MIN..=i16::MAX)
+        .flat_map(|s| s.to_le_bytes())
+        .collect();
+    let codes: Vec<u8> = (0..=255u8).collect();
+    for (codec, encoding) in [(Codec::Pcmu, "u-law"), (Codec::Pcma, "a-law")] {
+        let Some(encoded) = sox(
+            &all,
+            &["-e", "signed", "-b", "16"],
+            &["-e", encoding, "-b", "8"],
+        ) else {
+            return;
+        };
+        assert_eq!(encoded.len(), 65536);
+        let mismatches = (i16::MIN..=i16::MAX)
+            .zip(&encoded)
+            .filter(|(s, &code)| codec.encode_sample(*s) != code)
+            .count();
+        assert_eq!(mismatches, 0, "{codec:?} encoding differs from sox");
+        let decoded = sox(
+            &codes,
+            &["-e", encoding, "-b", "8"],
+            &["-e", "signed", "-b", "16"],
+        )
+        .unwrap();
+        for code in 0..=255u8 {
+            let theirs =
+                i16::from_le_bytes([decoded[2 * code as usize], decoded[2 * code as usize + 1]]);
+            assert_eq!(
+                codec.decode_sample(code),
+                theirs,
+                "{codec:?} code {code:#04x}"
+            );
+        }
+    }
 }

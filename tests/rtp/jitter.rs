@@ -8,6 +8,7 @@ fn buffer(prefill: usize) -> JitterBuffer {
     JitterBuffer::new(JitterConfig {
         prefill,
         capacity: 50,
+        max_delay: 50,
         max_repeat: 3,
     })
 }
@@ -95,6 +96,7 @@ fn size_is_bounded() {
     let mut jb = JitterBuffer::new(JitterConfig {
         prefill: 3,
         capacity: 10,
+        max_delay: 10,
         max_repeat: 3,
     });
     for seq in 0..100u16 {
@@ -115,4 +117,24 @@ fn packets_without_audio_fill_their_sequence_number() {
     assert_eq!(jb.pop().0[0], 1001);
     assert_eq!(jb.pop().0[0], 1003);
     assert_eq!(jb.stats().lost, 0);
+}
+
+#[test]
+fn a_burst_beyond_the_maximum_delay_is_trimmed_at_playout() {
+    let mut jb = JitterBuffer::new(JitterConfig {
+        prefill: 2,
+        capacity: 50,
+        max_delay: 4,
+        max_repeat: 3,
+    });
+    for seq in 0..12u16 {
+        jb.push(seq, Some(samples(seq)));
+    }
+    assert_eq!(
+        jb.pop().0[0],
+        1008,
+        "only the newest 4 packets are kept waiting"
+    );
+    assert_eq!(jb.stats().overflow, 8);
+    assert_eq!(jb.len(), 3);
 }

@@ -1,4 +1,4 @@
-//! `softcall bench-sip`: call setups per second against a sipp UAS on loopback (signalling only).
+//! `softcall bench sip`: call setups per second against a sipp UAS on loopback (signalling only).
 //!
 //! Each call is INVITE → 180 → 200 → ACK → BYE → 200; the figure is completed calls per second at a
 //! fixed number of calls in flight, plus the INVITE → 200 setup latency percentiles.

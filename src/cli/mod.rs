@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod bench_rtp;
 pub mod bench_sip;
 pub mod call;
 
@@ -25,9 +26,18 @@ pub struct Cli {
 pub enum Command {
     /// Place one SIP call and print its outcome as JSON.
     Call(Box<call::CallArgs>),
-    /// Benchmark SIP call setups per second against a sipp UAS on loopback.
-    #[command(name = "bench-sip")]
-    BenchSip(bench_sip::BenchSipArgs),
+    /// Measures performance and prints figures.
+    #[command(subcommand)]
+    Bench(Bench),
+}
+
+/// Benchmarks, one per area.
+#[derive(Debug, Subcommand)]
+pub enum Bench {
+    /// RTP send-time jitter and CPU per call with many concurrent calls on loopback.
+    Rtp(bench_rtp::Args),
+    /// SIP call setups per second against a sipp UAS on loopback (signalling only).
+    Sip(bench_sip::BenchSipArgs),
 }
 
 /// Runs the command line and maps errors to a non-zero exit status.
@@ -46,7 +56,8 @@ pub fn run() -> std::process::ExitCode {
 fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     match cli.command {
         Command::Call(args) => call::run(*args),
-        Command::BenchSip(args) => bench_sip::run(args),
+        Command::Bench(Bench::Rtp(args)) => bench_rtp::run(args),
+        Command::Bench(Bench::Sip(args)) => bench_sip::run(args),
     }
 }
 

@@ -1,7 +1,10 @@
 //! G.711 μ-law (PCMU) and A-law (PCMA): table-driven conversion between 16-bit linear PCM and 8-bit codes.
 //!
 //! The tables are computed at compile time from the ITU-T G.711 segment rules (the reference algorithm
-//! published with Sun's `g711.c`), so encoding and decoding are a single lookup per sample.
+//! published with Sun's `g711.c`), so encoding and decoding are a single lookup per sample. Samples are
+//! rounded to the codec's 14-bit (μ-law) or 13-bit (A-law) grid before the segment search, rather than
+//! truncated: truncating an arithmetic shift pushes negative samples a whole step away at segment edges.
+//! The result is identical to sox for every 16-bit sample.
 
 use crate::audio::frame::{Frame, FRAME_SAMPLES};
 
@@ -84,7 +87,8 @@ impl Codec {
 
 /// Encodes one sample as μ-law.
 pub fn ulaw_encode(sample: i16) -> u8 {
-    ULAW_ENCODE[((sample >> 2) as i32 + 8192) as usize]
+    let rounded = ((sample as i32 + 2) >> 2).min(8191);
+    ULAW_ENCODE[(rounded + 8192) as usize]
 }
 
 /// Decodes one μ-law code.
@@ -94,7 +98,8 @@ pub fn ulaw_decode(code: u8) -> i16 {
 
 /// Encodes one sample as A-law.
 pub fn alaw_encode(sample: i16) -> u8 {
-    ALAW_ENCODE[((sample >> 3) as i32 + 4096) as usize]
+    let rounded = ((sample as i32 + 4) >> 3).min(4095);
+    ALAW_ENCODE[(rounded + 4096) as usize]
 }
 
 /// Decodes one A-law code.
@@ -118,7 +123,7 @@ const fn segment(value: i32, ends: &[i32; 8]) -> usize {
     8
 }
 
-/// μ-law encoding of a 14-bit sample (the 16-bit sample shifted right by 2).
+/// μ-law encoding of a 14-bit sample (the 16-bit sample divided by 4, rounded).
 const fn ulaw_from_14bit(value: i32) -> u8 {
     let (mut magnitude, mask) = if value < 0 {
         (-value, 0x7F)
@@ -148,7 +153,7 @@ const fn ulaw_to_linear(code: u8) -> i16 {
     }
 }
 
-/// A-law encoding of a 13-bit sample (the 16-bit sample shifted right by 3).
+/// A-law encoding of a 13-bit sample (the 16-bit sample divided by 8, rounded).
 const fn alaw_from_13bit(value: i32) -> u8 {
     let (magnitude, mask) = if value >= 0 {
         (value, 0xD5)

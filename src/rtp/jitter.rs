@@ -12,8 +12,11 @@ use crate::audio::frame::{Frame, FRAME_SAMPLES};
 pub struct JitterConfig {
     /// Packets held before playout starts (the playout delay in 20 ms packets).
     pub prefill: usize,
-    /// Most packets held; beyond this the oldest are played out early or dropped.
+    /// Most packets held; beyond this the oldest are dropped.
     pub capacity: usize,
+    /// Most packets waiting at playout time; beyond this the oldest are dropped so a burst after a
+    /// network stall (or a sender clock running fast) does not leave the call with a lasting delay.
+    pub max_delay: usize,
     /// Consecutive lost frames concealed by repeating the last one (fading) before silence.
     pub max_repeat: u32,
 }
@@ -23,6 +26,7 @@ impl Default for JitterConfig {
         JitterConfig {
             prefill: 3,
             capacity: 50,
+            max_delay: 10,
             max_repeat: 3,
         }
     }
@@ -48,7 +52,7 @@ pub struct JitterStats {
     pub duplicates: u64,
     /// Packets that arrived after their playout slot had passed.
     pub late: u64,
-    /// Packets dropped because the buffer was full.
+    /// Packets dropped because the buffer was full or held more than the maximum delay.
     pub overflow: u64,
     /// Packets never received by their playout time.
     pub lost: u64,
@@ -79,9 +83,12 @@ const REBUFFER_AFTER: u32 = 5;
 impl JitterBuffer {
     /// An empty buffer.
     pub fn new(config: JitterConfig) -> JitterBuffer {
+        let prefill = config.prefill.max(1);
+        let max_delay = config.max_delay.max(prefill);
         let config = JitterConfig {
-            prefill: config.prefill.max(1),
-            capacity: config.capacity.max(config.prefill.max(1) + 1),
+            prefill,
+            capacity: config.capacity.max(max_delay),
+            max_delay,
             max_repeat: config.max_repeat,
         };
         JitterBuffer {
@@ -195,6 +202,13 @@ impl JitterBuffer {
             self.empty_pulls = 0;
             let first = *self.packets.keys().next().unwrap_or(&0);
             self.next = Some(self.next.map_or(first, |n| n.max(first)));
+        }
+        while self.packets.len() > self.config.max_delay {
+            if let Some((&oldest, _)) = self.packets.iter().next() {
+                self.packets.remove(&oldest);
+                self.next = Some(oldest + 1);
+                self.stats.overflow += 1;
+            }
         }
         let mut concealed = false;
         while self.pending.len() < FRAME_SAMPLES {

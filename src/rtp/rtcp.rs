@@ -121,8 +121,7 @@ fn parse_sdes(body: &[u8], count: usize) -> Vec<(u32, String)> {
         }
         let ssrc = be32(body, at);
         at += 4;
-        loop {
-            let Some(&kind) = body.get(at) else { break };
+        while let Some(&kind) = body.get(at) {
             if kind == 0 {
                 // End of the item list: skip to the next 32-bit boundary.
                 at = (at + 4) & !3;
@@ -266,7 +265,7 @@ impl RtcpPacket {
                     out.extend_from_slice(text);
                     // The terminating null item, then pad the chunk to a 32-bit boundary.
                     out.push(0);
-                    while (out.len() - start) % 4 != 0 {
+                    while !(out.len() - start).is_multiple_of(4) {
                         out.push(0);
                     }
                 }

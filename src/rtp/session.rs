@@ -86,6 +86,8 @@ impl Default for MediaOptions {
 }
 
 /// What the media session reports to the call.
+// Audio is by far the most frequent event; boxing it would allocate 50 times a second per call.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MediaEvent {
     /// One 20 ms frame of the remote party's audio, every 20 ms once their RTP started (concealed or

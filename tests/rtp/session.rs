@@ -1,0 +1,244 @@
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use softcall::audio::frame::Frame;
+use softcall::rtp::jitter::JitterConfig;
+use softcall::rtp::{Codec, MediaEvent, MediaHandle, MediaOptions, MediaSession, PlaybackEnd};
+use tokio::time::{timeout, Instant};
+
+const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+const PORTS: std::ops::RangeInclusive<u16> = 31_000..=39_999;
+
+fn options() -> MediaOptions {
+    MediaOptions {
+        jitter: JitterConfig {
+            prefill: 5,
+            ..JitterConfig::default()
+        },
+        rtcp_interval: Duration::from_millis(300),
+        ..MediaOptions::default()
+    }
+}
+
+async fn pair(
+    codec: Codec,
+    a_opts: MediaOptions,
+    b_opts: MediaOptions,
+) -> (MediaHandle, MediaHandle) {
+    let a = MediaSession::bind(LOOPBACK, PORTS).await.unwrap();
+    let b = MediaSession::bind(LOOPBACK, PORTS).await.unwrap();
+    assert_eq!(a.local_rtp_port() % 2, 0, "RTP port is even");
+    assert_ne!(a.local_rtp_port(), b.local_rtp_port());
+    let (a_addr, b_addr) = (a.local_rtp(), b.local_rtp());
+    let a = a.start(b_addr, codec, Some(101), a_opts).unwrap();
+    let b = b.start(a_addr, codec, Some(101), b_opts).unwrap();
+    (a, b)
+}
+
+/// Collects events for `window`.
+async fn collect(handle: &mut MediaHandle, window: Duration) -> (Vec<i16>, String, bool) {
+    let deadline = Instant::now() + window;
+    let (mut audio, mut digits, mut timed_out) = (Vec::new(), String::new(), false);
+    while let Ok(Some(event)) = timeout(
+        deadline.saturating_duration_since(Instant::now()),
+        handle.next_event(),
+    )
+    .await
+    {
+        match event {
+            MediaEvent::Audio(frame) => audio.extend_from_slice(&frame),
+            MediaEvent::Dtmf(d) => digits.push(d),
+            MediaEvent::Timeout => timed_out = true,
+        }
+    }
+    (audio, digits, timed_out)
+}
+
+fn quantised(frames: &[Frame], codec: Codec) -> Vec<i16> {
+    frames
+        .iter()
+        .flatten()
+        .map(|&s| codec.decode_sample(codec.encode_sample(s)))
+        .collect()
+}
+
+/// Where `needle` starts in `haystack` (the first non-silent sample aligned to it), and how many
+/// of its frames arrived bit-exact.
+fn exact_frames(haystack: &[i16], needle: &[i16]) -> usize {
+    let Some(start) = haystack.iter().position(|&s| s != 0) else {
+        return 0;
+    };
+    let first = needle.iter().position(|&s| s != 0).unwrap_or(0);
+    let start = start.saturating_sub(first);
+    needle
+        .chunks(super::N)
+        .enumerate()
+        .filter(|(i, chunk)| {
+            let at = start + i * super::N;
+            haystack.get(at..at + chunk.len()) == Some(chunk)
+        })
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audio_sent_by_one_session_is_heard_by_the_other_both_laws() {
+    for codec in [Codec::Pcmu, Codec::Pcma] {
+        let (a, mut b) = pair(codec, options(), options()).await;
+        let speech = super::tone(440.0, 8000.0, 1.0);
+        let playback = a.play(speech.clone());
+        let (heard, _, _) = collect(&mut b, Duration::from_millis(1600)).await;
+        assert_eq!(playback.finished().await, PlaybackEnd::Finished);
+        let expected = quantised(&speech, codec);
+        let exact = exact_frames(&heard, &expected);
+        assert!(
+            exact >= 45,
+            "{codec:?}: only {exact} of 50 frames arrived bit-exact"
+        );
+        assert!(
+            super::tone_share(&heard, 440.0) > 0.5,
+            "{codec:?} tone share"
+        );
+        let a_stats = a.stop().await;
+        let b_stats = b.stop().await;
+        assert!(a_stats.packets_sent >= 70, "{a_stats:?}");
+        assert!(b_stats.packets_received >= 70, "{b_stats:?}");
+        assert_eq!(b_stats.packets_lost, 0);
+        assert!(
+            a_stats.remote_report.is_some(),
+            "A heard B's RTCP report about its stream"
+        );
+        assert!(a_stats.rtcp_received > 0 && a_stats.rtcp_sent > 0);
+        let rtt = a_stats.round_trip.expect("round trip from LSR/DLSR");
+        assert!(rtt < Duration::from_millis(200), "loopback rtt {rtt:?}");
+        assert!(a_stats.pacing.count() >= 70);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dtmf_travels_both_ways_once_per_key() {
+    let (mut a, mut b) = pair(Codec::Pcmu, options(), options()).await;
+    for d in "19#".chars() {
+        a.send_dtmf(d).unwrap();
+    }
+    b.send_dtmf('*').unwrap();
+    assert!(a.send_dtmf('x').is_err());
+    let (b_side, a_side) = tokio::join!(
+        collect(&mut b, Duration::from_millis(1500)),
+        collect(&mut a, Duration::from_millis(1500))
+    );
+    assert_eq!(b_side.1, "19#");
+    assert_eq!(a_side.1, "*");
+    assert_eq!(b.stats().dtmf_received, 3);
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silence_from_the_peer_raises_one_timeout() {
+    let a_opts = MediaOptions {
+        media_timeout: Duration::from_millis(400),
+        ..options()
+    };
+    let b_opts = MediaOptions {
+        send_silence: false,
+        ..options()
+    };
+    let (mut a, b) = pair(Codec::Pcma, a_opts, b_opts).await;
+    let started = Instant::now();
+    let (_, _, timed_out) = collect(&mut a, Duration::from_millis(1200)).await;
+    assert!(timed_out, "no RTP for 400 ms raises Timeout");
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    // RTP resumes: no further timeout while it flows.
+    let playback = b.play(super::tone(300.0, 3000.0, 0.6));
+    let (heard, _, again) = collect(&mut a, Duration::from_millis(300)).await;
+    assert!(!again);
+    assert!(!heard.is_empty());
+    playback.finished().await;
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flush_ends_playback_at_once_for_barge_in() {
+    let (a, b) = pair(Codec::Pcmu, options(), options()).await;
+    let long = a.play(super::tone(500.0, 4000.0, 5.0));
+    let queued = a.play(super::tone(600.0, 4000.0, 1.0));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let flushed_at = Instant::now();
+    a.flush();
+    assert_eq!(long.finished().await, PlaybackEnd::Flushed);
+    assert_eq!(queued.finished().await, PlaybackEnd::Flushed);
+    assert!(flushed_at.elapsed() < Duration::from_millis(200));
+    let short = a.play(super::tone(500.0, 4000.0, 0.1));
+    assert_eq!(short.finished().await, PlaybackEnd::Finished);
+    a.stop().await;
+    let stats = b.stop().await;
+    assert!(stats.packets_received > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn symmetric_rtp_latches_to_where_the_peer_really_sends_from() {
+    // A is told a wrong remote port (as behind NAT); it must answer to B's real address.
+    let a = MediaSession::bind(LOOPBACK, PORTS).await.unwrap();
+    let b = MediaSession::bind(LOOPBACK, PORTS).await.unwrap();
+    let (a_addr, b_addr) = (a.local_rtp(), b.local_rtp());
+    let wrong = SocketAddr::new(LOOPBACK, 9);
+    let a = a.start(wrong, Codec::Pcmu, Some(101), options()).unwrap();
+    let mut b = b.start(a_addr, Codec::Pcmu, Some(101), options()).unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    a.play(super::tone(440.0, 6000.0, 0.5));
+    let (heard, _, _) = collect(&mut b, Duration::from_millis(900)).await;
+    assert!(super::rms(&heard) > 500.0, "B hears A after latching");
+    assert_eq!(a.stats().remote, Some(b_addr));
+    a.stop().await;
+    b.stop().await;
+}
+
+fn read_stereo(path: &PathBuf) -> (Vec<i16>, Vec<i16>) {
+    let mut reader = hound::WavReader::open(path).expect("recording readable while the call runs");
+    assert_eq!(reader.spec().channels, 2);
+    let samples: Vec<i16> = reader.samples::<i16>().map(|s| s.unwrap()).collect();
+    (
+        samples.iter().step_by(2).copied().collect(),
+        samples.iter().skip(1).step_by(2).copied().collect(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_recording_has_remote_left_and_ours_right_during_and_after_the_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("call.wav");
+    let a_opts = MediaOptions {
+        recording: Some(path.clone()),
+        ..options()
+    };
+    let (a, b) = pair(Codec::Pcmu, a_opts, options()).await;
+    a.play(super::tone(1000.0, 6000.0, 3.0));
+    b.play(super::tone(400.0, 6000.0, 3.0));
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    // While the call runs the file already holds the audio up to the last flush.
+    let (left, right) = read_stereo(&path);
+    assert!(
+        left.len() >= 8000,
+        "≥ 1 s recorded while running, got {} samples",
+        left.len()
+    );
+    assert!(
+        super::tone_share(&left[4000..], 400.0) > 0.5,
+        "left is the remote party"
+    );
+    assert!(
+        super::tone_share(&right[..8000], 1000.0) > 0.5,
+        "right is what we sent"
+    );
+    assert!(super::rms(&right[..8000]) > 3000.0);
+    // An abrupt end: the handle is dropped without stop().
+    drop(a);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (left, right) = read_stereo(&path);
+    let seconds = left.len() as f64 / 8000.0;
+    assert!((1.6..2.5).contains(&seconds), "recorded {seconds} s");
+    assert_eq!(left.len(), right.len());
+    b.stop().await;
+}

@@ -535,3 +535,38 @@ fn registration_answers_challenge_and_refreshes_before_expiry() {
     assert_eq!(refresh.0, 50_000);
     assert_eq!(refresh.1.header("Call-ID"), reg.header("Call-ID"));
 }
+
+#[test]
+fn session_progress_with_sdp_is_early_media_and_reinvite_contact_is_public_address() {
+    let t0 = Instant::now();
+    let mut ep = Endpoint::new(
+        EndpointConfig {
+            public_addr: "203.0.113.7:5062".parse().unwrap(),
+            contact_user: "softcall".into(),
+            user_agent: "t".into(),
+            timers: Timers::default(),
+        },
+        3,
+    );
+    let h = ep.place_call(t0, call_request(None)).unwrap();
+    let invite = drain(&mut ep).remove(0);
+    // Behind NAT the peer must see our public address in Via and Contact.
+    assert!(invite.header("Via").unwrap().contains("203.0.113.7:5062"));
+    assert_eq!(
+        invite.header("Contact"),
+        Some("<sip:softcall@203.0.113.7:5062>")
+    );
+    reply(
+        &mut ep,
+        t0,
+        &invite,
+        183,
+        &[("Content-Type", "application/sdp")],
+        PEER_SDP,
+    );
+    let evs = events(&mut ep);
+    assert!(evs.contains(&Event::Call(h, CallEvent::Progress { status: 183 })));
+    assert!(evs
+        .iter()
+        .any(|e| matches!(e, Event::Call(_, CallEvent::EarlyMedia(m)) if m.addr.port() == 6000)));
+}

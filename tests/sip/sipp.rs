@@ -294,3 +294,36 @@ fn blind_transfer_by_refer_follows_notify_to_success() {
     assert_eq!(report["transfer"]["status"], 200);
     assert_eq!(report["ended_by"], "local");
 }
+
+#[test]
+fn silent_peer_ends_failed_after_media_timeout() {
+    if !require("sipp", "sip-tester") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // This callee answers but never sends RTP.
+    let (sipp, port) = sipp_uas("uas_answer_rr.xml", &[], &[], dir.path());
+    let report = softcall_call(
+        &[
+            &target(port),
+            "--bind",
+            "127.0.0.1:0",
+            "--media-timeout",
+            "1.5",
+            "--hangup-after",
+            "20",
+        ],
+        Duration::from_secs(30),
+    );
+    finish(sipp, dir.path());
+    assert_eq!(report["outcome"], "failed", "{report}");
+    assert!(
+        report["reason"].as_str().unwrap().contains("media timeout"),
+        "{report}"
+    );
+    let talk = report["talk_ms"].as_u64().unwrap();
+    assert!(
+        (1400..6000).contains(&talk),
+        "hung up after the media timeout, not {talk} ms"
+    );
+}

@@ -1273,25 +1273,14 @@ impl Endpoint {
         msg: &SipMsg,
         e: &message::Essentials,
     ) {
+        // We answer every INVITE we receive at once, so a CANCEL can only find an INVITE transaction
+        // that already has its final response: 200 to the CANCEL, no effect on the INVITE (RFC 3261
+        // section 9.2). Without a matching transaction the answer is 481.
         let invite_key = TxKey::new(&e.branch, &rsip::Method::Invite);
-        let pending = self
-            .server_txs
-            .get(&invite_key)
-            .is_some_and(|t| !t.is_answered());
-        if !pending {
+        if self.server_txs.contains_key(&invite_key) {
+            self.respond(now, tx, msg, 200, "OK", &[], b"");
+        } else {
             self.respond(now, tx, msg, 481, reason_phrase(481), &[], b"");
-            return;
-        }
-        self.respond(now, tx, msg, 200, "OK", &[], b"");
-        // The INVITE we were still processing ends with 487; we never hold re-INVITEs open, so this
-        // is only reachable for a pending inbound request.
-        if let Some(mut inv) = self.server_txs.remove(&invite_key) {
-            let tag = self.token(10);
-            let bytes = response_to(msg, 487, reason_phrase(487), Some(&tag), &[], b"")
-                .into_iter()
-                .collect::<Vec<u8>>();
-            inv.respond(now, 487, bytes, &mut self.out);
-            self.server_txs.insert(invite_key, inv);
         }
     }
 

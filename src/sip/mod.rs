@@ -7,7 +7,7 @@
 //! - [`auth`] — Digest (MD5, SHA-256, qop=auth) for 401/407 challenges.
 //! - [`transaction`] — client/server, INVITE/non-INVITE transactions with timers A–K.
 //! - [`dialog`] — tags, CSeq, remote target and route set.
-//! - [`endpoint`] — calls (INVITE, CANCEL, BYE, REFER, INFO), registration, OPTIONS: events out.
+//! - [`endpoint`] — the user agent core: outbound calls, requests from peers, registration; events out.
 //! - [`outcome`] — SIP status → `answered`, `busy`, `no_answer`, `rejected`, `failed`.
 //! - [`driver`] — the tokio task: one UDP socket, timers, commands and events.
 

@@ -242,3 +242,15 @@ async fn call_recording_has_remote_left_and_ours_right_during_and_after_the_call
     assert_eq!(left.len(), right.len());
     b.stop().await;
 }
+
+#[tokio::test]
+async fn dtmf_without_negotiated_telephone_event_is_refused() {
+    let a = MediaSession::bind(LOOPBACK, PORTS).await.unwrap();
+    let peer = SocketAddr::new(LOOPBACK, 9);
+    let a = a.start(peer, Codec::Pcmu, None, options()).unwrap();
+    assert!(matches!(
+        a.send_dtmf('1'),
+        Err(softcall::rtp::MediaError::NoTelephoneEvent)
+    ));
+    a.stop().await;
+}

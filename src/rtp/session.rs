@@ -422,6 +422,8 @@ const EVENT_CAPACITY: usize = 500;
 /// Audio events are dropped before DTMF and timeout events lose their room.
 const CONTROL_RESERVE: usize = 16;
 const SILENCE: Frame = [0; FRAME_SAMPLES];
+/// Most missed slots sent in a burst after the media task stalled (1 s).
+const MAX_CATCH_UP: u64 = 50;
 /// Payload type of RFC 3389 comfort noise.
 const PT_COMFORT_NOISE: u8 = 13;
 
@@ -490,7 +492,12 @@ impl Worker {
                         continue;
                     };
                     // Slots missed while this task was late are caught up at once: the grid never shifts.
-                    for index in next_index..=tick.index {
+                    // After a stall longer than a second the older slots pass silently instead of a flood.
+                    let first = next_index.max(tick.index.saturating_sub(MAX_CATCH_UP));
+                    for _ in next_index..first {
+                        self.skip_slot();
+                    }
+                    for index in first..=tick.index {
                         let due = tick.deadline - super::clock::PERIOD * (tick.index - index) as u32;
                         self.on_tick(due).await;
                     }
@@ -571,6 +578,19 @@ impl Worker {
             }
             if let Some(done) = self.queue.pop_front() {
                 let _ = done.done.send(PlaybackEnd::Finished);
+            }
+        }
+    }
+
+    /// A slot that passed while the task was stalled: time moves on, nothing is sent or played.
+    fn skip_slot(&mut self) {
+        self.packetizer.skip();
+        self.packetizer.end_talkspurt();
+        let (remote_frame, _) = self.jitter.pop();
+        if let Some(recorder) = &mut self.recorder {
+            if let Err(err) = recorder.write(&remote_frame, &SILENCE) {
+                tracing::warn!("{err}; recording stopped");
+                self.recorder = None;
             }
         }
     }

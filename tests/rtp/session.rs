@@ -296,7 +296,7 @@ async fn lossy_relay(
         tokio::select! {
             Ok((len, _)) = toward_a.recv_from(&mut buf) => {
                 count += 1;
-                if count % 10 == 0 {
+                if count.is_multiple_of(10) {
                     continue;
                 }
                 if count % 5 == 2 && held.is_none() {

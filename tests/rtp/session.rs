@@ -65,7 +65,7 @@ fn quantised(frames: &[Frame], codec: Codec) -> Vec<i16> {
 
 /// How many 20 ms frames of `needle` appear bit-exact in `haystack`, aligned where its first or second
 /// frame is found.
-fn exact_frames(haystack: &[i16], needle: &[i16]) -> usize {
+pub fn exact_frames(haystack: &[i16], needle: &[i16]) -> usize {
     let n = super::N;
     let find = |frame: &[i16]| haystack.windows(n).position(|w| w == frame);
     let Some(start) =

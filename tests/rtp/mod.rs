@@ -1,5 +1,6 @@
 //! Call media: codecs, packets, jitter buffer, DTMF, RTCP, recording and live sessions on loopback.
 
+mod captures;
 mod codec;
 mod dtmf;
 mod fuzz;

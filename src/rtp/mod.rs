@@ -4,6 +4,7 @@
 //! The protocol pieces are deterministic cores without I/O — [`packet`], [`g711`], [`packetizer`],
 //! [`jitter`], [`dtmf`], [`rtcp`], [`stats`] — driven by [`session`], which only moves datagrams and frames.
 
+pub mod clock;
 pub mod dtmf;
 pub mod g711;
 pub mod jitter;

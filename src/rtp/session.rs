@@ -15,7 +15,6 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
-use tokio::time::MissedTickBehavior;
 
 use super::dtmf::{DtmfError, DtmfReceiver, DtmfSender, TelephoneEvent};
 use super::g711::Codec;
@@ -26,7 +25,7 @@ use super::packetizer::Packetizer;
 use super::recording::{CallRecorder, RecordingError};
 use super::rtcp::{ntp_middle, ntp_timestamp, ReportBlock, RtcpPacket, SenderInfo};
 use super::stats::{round_trip_time, ReceptionStats};
-use crate::audio::frame::{Frame, FRAME_MS, FRAME_SAMPLES};
+use crate::audio::frame::{Frame, FRAME_SAMPLES};
 
 /// Why a media operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +36,11 @@ pub enum MediaError {
     /// The digit is not a DTMF key.
     #[error(transparent)]
     Dtmf(#[from] DtmfError),
+    /// DTMF cannot be sent because the peer's SDP did not offer telephone-event.
+    #[error(
+        "the peer did not negotiate telephone-event, so DTMF cannot be sent as RFC 4733 events"
+    )]
+    NoTelephoneEvent,
     /// The media session has already stopped.
     #[error("the media session has stopped")]
     Stopped,
@@ -174,6 +178,7 @@ pub struct MediaControl {
     commands: mpsc::UnboundedSender<Command>,
     stats: Arc<Mutex<MediaStats>>,
     local_rtp: SocketAddr,
+    telephone_event_pt: Option<u8>,
 }
 
 impl MediaControl {
@@ -194,6 +199,9 @@ impl MediaControl {
     /// Queues a DTMF key (0-9, *, #, A-D) to send as RFC 4733 telephone-events.
     pub fn send_dtmf(&self, digit: char) -> Result<(), MediaError> {
         super::dtmf::event_of_digit(digit)?;
+        if self.telephone_event_pt.is_none() {
+            return Err(MediaError::NoTelephoneEvent);
+        }
         self.commands
             .send(Command::Dtmf(digit))
             .map_err(|_| MediaError::Stopped)
@@ -401,6 +409,7 @@ impl MediaSession {
                 commands,
                 stats,
                 local_rtp,
+                telephone_event_pt,
             },
             events,
             task,
@@ -412,8 +421,9 @@ impl MediaSession {
 const EVENT_CAPACITY: usize = 500;
 /// Audio events are dropped before DTMF and timeout events lose their room.
 const CONTROL_RESERVE: usize = 16;
-const FRAME: Duration = Duration::from_millis(FRAME_MS as u64);
 const SILENCE: Frame = [0; FRAME_SAMPLES];
+/// Most missed slots sent in a burst after the media task stalled (1 s).
+const MAX_CATCH_UP: u64 = 50;
 /// Payload type of RFC 3389 comfort noise.
 const PT_COMFORT_NOISE: u8 = 13;
 
@@ -463,8 +473,8 @@ struct Worker {
 impl Worker {
     async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
         let start = tokio::time::Instant::now();
-        let mut ticker = tokio::time::interval_at(start, FRAME);
-        ticker.set_missed_tick_behavior(MissedTickBehavior::Burst);
+        let mut clock = super::clock::grid(start.into_std());
+        let mut next_index = 0u64;
         let mut next_rtcp = start + self.rtcp_interval();
         let mut next_publish = start + Duration::from_secs(1);
         self.last_rtp = start.into_std();
@@ -473,8 +483,25 @@ impl Worker {
         loop {
             tokio::select! {
                 biased;
-                scheduled = ticker.tick() => {
-                    self.on_tick(scheduled.into_std()).await;
+                changed = clock.changed() => {
+                    if changed.is_err() {
+                        tracing::error!("media pacer stopped; ending the media session");
+                        break;
+                    }
+                    let Some(tick) = *clock.borrow_and_update() else {
+                        continue;
+                    };
+                    // Slots missed while this task was late are caught up at once: the grid never shifts.
+                    // After a stall longer than a second the older slots pass silently instead of a flood.
+                    let first = next_index.max(tick.index.saturating_sub(MAX_CATCH_UP));
+                    for _ in next_index..first {
+                        self.skip_slot();
+                    }
+                    for index in first..=tick.index {
+                        let due = tick.deadline - super::clock::PERIOD * (tick.index - index) as u32;
+                        self.on_tick(due).await;
+                    }
+                    next_index = tick.index + 1;
                     let now = tokio::time::Instant::now();
                     if now >= next_rtcp {
                         self.send_rtcp(false).await;
@@ -555,6 +582,19 @@ impl Worker {
         }
     }
 
+    /// A slot that passed while the task was stalled: time moves on, nothing is sent or played.
+    fn skip_slot(&mut self) {
+        self.packetizer.skip();
+        self.packetizer.end_talkspurt();
+        let (remote_frame, _) = self.jitter.pop();
+        if let Some(recorder) = &mut self.recorder {
+            if let Err(err) = recorder.write(&remote_frame, &SILENCE) {
+                tracing::warn!("{err}; recording stopped");
+                self.recorder = None;
+            }
+        }
+    }
+
     async fn on_tick(&mut self, scheduled: Instant) {
         let slot_timestamp = self.packetizer.timestamp();
         let mut sent = SILENCE;
@@ -620,10 +660,20 @@ impl Worker {
     }
 
     fn on_rtp(&mut self, datagram: &[u8], from: SocketAddr) {
+        if datagram.len() >= 2 && (200..=204).contains(&datagram[1]) {
+            // RTCP multiplexed on the RTP port (RFC 5761).
+            return self.on_rtcp(datagram, from);
+        }
         let Ok(packet) = RtpPacket::parse(datagram) else {
             self.stats.rejected_datagrams += 1;
             return;
         };
+        let is_event = Some(packet.payload_type) == self.telephone_event_pt;
+        let audio_codec = Codec::from_payload_type(packet.payload_type);
+        if !is_event && audio_codec.is_none() && packet.payload_type != PT_COMFORT_NOISE {
+            self.stats.rejected_datagrams += 1;
+            return;
+        }
         if from != self.remote {
             // Symmetric RTP: follow the first stream that arrives, and later only the same stream
             // moving (NAT rebinding), never a stranger.
@@ -639,12 +689,6 @@ impl Worker {
         }
         self.latched = true;
         let now = Instant::now();
-        let is_event = Some(packet.payload_type) == self.telephone_event_pt;
-        let audio_codec = Codec::from_payload_type(packet.payload_type);
-        if !is_event && audio_codec.is_none() && packet.payload_type != PT_COMFORT_NOISE {
-            self.stats.rejected_datagrams += 1;
-            return;
-        }
         if self.receiving && packet.ssrc != self.reception.ssrc() {
             self.jitter.reset();
         }
@@ -676,11 +720,15 @@ impl Worker {
         }
     }
 
-    fn on_rtcp(&mut self, datagram: &[u8], _from: SocketAddr) {
+    fn on_rtcp(&mut self, datagram: &[u8], from: SocketAddr) {
         let Ok(packets) = RtcpPacket::parse_compound(datagram) else {
             self.stats.rejected_datagrams += 1;
             return;
         };
+        if self.options.remote_rtcp.is_none() && from.ip() == self.remote.ip() {
+            // Symmetric RTCP: answer where the peer's reports come from.
+            self.remote_rtcp = from;
+        }
         self.stats.rtcp_received += 1;
         let now = Instant::now();
         let our_ssrc = self.packetizer.ssrc();

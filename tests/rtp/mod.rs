@@ -1,13 +1,15 @@
 //! Call media: codecs, packets, jitter buffer, DTMF, RTCP, recording and live sessions on loopback.
 
+mod captures;
 mod codec;
 mod dtmf;
 mod fuzz;
+mod interop;
 mod jitter;
 mod packet;
 mod recording;
 mod rtcp;
-mod session;
+pub mod session;
 
 use softcall::audio::frame::{Frame, FRAME_SAMPLES, SAMPLE_RATE};
 
@@ -41,6 +43,18 @@ pub fn tone_share(samples: &[i16], hz: f64) -> f64 {
     let power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
     // A pure tone of N samples has Goertzel power N/2 × its energy.
     power / (energy * samples.len() as f64 / 2.0)
+}
+
+/// The samples from the first to the last one above the noise floor.
+pub fn active(samples: &[i16]) -> &[i16] {
+    let loud = |s: &i16| s.unsigned_abs() > 64;
+    match (
+        samples.iter().position(loud),
+        samples.iter().rposition(loud),
+    ) {
+        (Some(first), Some(last)) => &samples[first..=last],
+        _ => &[],
+    }
 }
 
 /// Root-mean-square level of samples.

@@ -63,19 +63,21 @@ fn quantised(frames: &[Frame], codec: Codec) -> Vec<i16> {
         .collect()
 }
 
-/// Where `needle` starts in `haystack` (the first non-silent sample aligned to it), and how many
-/// of its frames arrived bit-exact.
-fn exact_frames(haystack: &[i16], needle: &[i16]) -> usize {
-    let Some(start) = haystack.iter().position(|&s| s != 0) else {
+/// How many 20 ms frames of `needle` appear bit-exact in `haystack`, aligned where its first or second
+/// frame is found.
+pub fn exact_frames(haystack: &[i16], needle: &[i16]) -> usize {
+    let n = super::N;
+    let find = |frame: &[i16]| haystack.windows(n).position(|w| w == frame);
+    let Some(start) =
+        find(&needle[..n]).or_else(|| find(&needle[n..2 * n]).map(|at| at.saturating_sub(n)))
+    else {
         return 0;
     };
-    let first = needle.iter().position(|&s| s != 0).unwrap_or(0);
-    let start = start.saturating_sub(first);
     needle
-        .chunks(super::N)
+        .chunks(n)
         .enumerate()
         .filter(|(i, chunk)| {
-            let at = start + i * super::N;
+            let at = start + i * n;
             haystack.get(at..at + chunk.len()) == Some(chunk)
         })
         .count()
@@ -240,5 +242,147 @@ async fn call_recording_has_remote_left_and_ours_right_during_and_after_the_call
     let seconds = left.len() as f64 / 8000.0;
     assert!((1.6..2.5).contains(&seconds), "recorded {seconds} s");
     assert_eq!(left.len(), right.len());
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn dtmf_without_negotiated_telephone_event_is_refused() {
+    let a = MediaSession::bind(LOOPBACK, PORTS).await.unwrap();
+    let peer = SocketAddr::new(LOOPBACK, 9);
+    let a = a.start(peer, Codec::Pcmu, None, options()).unwrap();
+    assert!(matches!(
+        a.send_dtmf('1'),
+        Err(softcall::rtp::MediaError::NoTelephoneEvent)
+    ));
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn pacer_grid_is_absolute_and_starts_at_the_given_instant() {
+    let start = std::time::Instant::now() + Duration::from_millis(30);
+    let mut grid = softcall::rtp::clock::grid(start);
+    let mut seen = Vec::new();
+    while seen.len() < 10 {
+        grid.changed().await.unwrap();
+        if let Some(tick) = *grid.borrow_and_update() {
+            let woke = std::time::Instant::now();
+            assert!(woke >= tick.deadline, "never early");
+            seen.push(tick);
+        }
+    }
+    for tick in &seen {
+        assert_eq!(
+            tick.deadline,
+            start + softcall::rtp::clock::PERIOD * tick.index as u32
+        );
+    }
+    assert_eq!(seen[0].index, 0, "slot 0 is due at the start");
+    assert!(seen.windows(2).all(|w| w[1].index > w[0].index));
+}
+
+/// Relays RTP between two sessions through a pair of sockets, dropping every 10th and swapping every 5th
+/// packet with the next on the way from `a` to `b`.
+async fn lossy_relay(
+    toward_a: tokio::net::UdpSocket,
+    toward_b: tokio::net::UdpSocket,
+    a: SocketAddr,
+    b: SocketAddr,
+) {
+    let mut buf = vec![0u8; 2048];
+    let mut back = vec![0u8; 2048];
+    let mut held: Option<Vec<u8>> = None;
+    let mut count = 0u64;
+    loop {
+        tokio::select! {
+            Ok((len, _)) = toward_a.recv_from(&mut buf) => {
+                count += 1;
+                if count.is_multiple_of(10) {
+                    continue;
+                }
+                if count % 5 == 2 && held.is_none() {
+                    held = Some(buf[..len].to_vec());
+                    continue;
+                }
+                let _ = toward_b.send_to(&buf[..len], b).await;
+                if let Some(late) = held.take() {
+                    let _ = toward_b.send_to(&late, b).await;
+                }
+            }
+            Ok((len, _)) = toward_b.recv_from(&mut back) => {
+                let _ = toward_a.send_to(&back[..len], a).await;
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loss_and_reordering_on_the_path_are_concealed_reordered_and_reported() {
+    let a = MediaSession::bind(LOOPBACK, PORTS).await.unwrap();
+    let b = MediaSession::bind(LOOPBACK, PORTS).await.unwrap();
+    let (a_addr, b_addr) = (a.local_rtp(), b.local_rtp());
+    let toward_a = tokio::net::UdpSocket::bind((LOOPBACK, 0)).await.unwrap();
+    let toward_b = tokio::net::UdpSocket::bind((LOOPBACK, 0)).await.unwrap();
+    let (relay_a, relay_b) = (
+        toward_a.local_addr().unwrap(),
+        toward_b.local_addr().unwrap(),
+    );
+    let relay = tokio::spawn(lossy_relay(toward_a, toward_b, a_addr, b_addr));
+    let rtcp_of = |addr: SocketAddr| SocketAddr::new(addr.ip(), addr.port() + 1);
+    let a = a
+        .start(
+            relay_a,
+            Codec::Pcmu,
+            Some(101),
+            MediaOptions {
+                remote_rtcp: Some(rtcp_of(b_addr)),
+                ..options()
+            },
+        )
+        .unwrap();
+    let mut b = b
+        .start(
+            relay_b,
+            Codec::Pcmu,
+            Some(101),
+            MediaOptions {
+                remote_rtcp: Some(rtcp_of(a_addr)),
+                ..options()
+            },
+        )
+        .unwrap();
+    let speech = super::tone(440.0, 8000.0, 2.0);
+    a.play(speech.clone());
+    let (heard, _, _) = collect(&mut b, Duration::from_millis(2600)).await;
+    let exact = exact_frames(&heard, &quantised(&speech, Codec::Pcmu));
+    // 10 % lost; every reordered packet must still play in its place.
+    assert!(
+        (80..=92).contains(&exact),
+        "{exact} of 100 frames bit-exact"
+    );
+    let b_stats = b.stats();
+    let lost = b_stats.packets_lost;
+    let sent = a.stats().packets_sent as i64;
+    assert!(
+        (sent / 10 - 3..=sent / 10 + 3).contains(&lost),
+        "lost {lost} of {sent}"
+    );
+    assert!(
+        b_stats.jitter_buffer.lost >= 8,
+        "{:?}",
+        b_stats.jitter_buffer
+    );
+    assert_eq!(
+        b_stats.jitter_buffer.late, 0,
+        "reordered packets arrived before their playout slot"
+    );
+    let report = a.stats().remote_report.expect("B reported on A's stream");
+    assert!(
+        (15..=35).contains(&report.fraction_lost),
+        "fraction lost {}/256",
+        report.fraction_lost
+    );
+    assert!(report.cumulative_lost > 0);
+    relay.abort();
+    a.stop().await;
     b.stop().await;
 }

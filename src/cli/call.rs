@@ -35,6 +35,9 @@ pub struct CallArgs {
     /// Register first: `user:password@registrar[:port]`; the same credentials answer INVITE challenges.
     #[arg(long)]
     pub register: Option<String>,
+    /// Requested registration lifetime in seconds (refreshed at half the granted time).
+    #[arg(long, default_value_t = 600)]
+    pub register_expires: u32,
     /// Credentials for INVITE challenges without registering: `user:password`.
     #[arg(long)]
     pub auth: Option<String>,
@@ -135,6 +138,8 @@ pub struct CallReport {
     pub ended_by: Option<EndedBy>,
     /// Registration result when `--register` was used.
     pub registered: Option<bool>,
+    /// Successful REGISTER transactions (the first plus refreshes during the call).
+    pub registrations: u32,
     /// From INVITE to answer (or to the final failure), in milliseconds.
     pub setup_ms: u64,
     /// From answer to end, in milliseconds (0 when not answered).
@@ -295,6 +300,7 @@ pub async fn place(args: CallArgs) -> anyhow::Result<CallReport> {
         reason: String::new(),
         ended_by: None,
         registered: None,
+        registrations: 0,
         setup_ms: 0,
         talk_ms: 0,
         ringing: None,
@@ -319,7 +325,7 @@ pub async fn place(args: CallArgs) -> anyhow::Result<CallReport> {
             aor,
             dest,
             credentials: Some(creds.clone()),
-            expires: 600,
+            expires: args.register_expires,
         })
         .await?;
         let result = tokio::time::timeout(Duration::from_secs(40), async {
@@ -334,7 +340,10 @@ pub async fn place(args: CallArgs) -> anyhow::Result<CallReport> {
         .ok()
         .flatten();
         match result {
-            Some(RegistrationEvent::Registered { .. }) => report.registered = Some(true),
+            Some(RegistrationEvent::Registered { .. }) => {
+                report.registered = Some(true);
+                report.registrations = 1;
+            }
             other => {
                 report.registered = Some(false);
                 report.reason = match other {
@@ -415,7 +424,14 @@ pub async fn place(args: CallArgs) -> anyhow::Result<CallReport> {
         tokio::select! {
             ev = events.recv() => {
                 let Some(ev) = ev else { bail!("the SIP driver stopped unexpectedly") };
-                let Event::Call(h, ev) = ev else { continue };
+                let (h, ev) = match ev {
+                    Event::Call(h, ev) => (h, ev),
+                    Event::Registration(RegistrationEvent::Registered { .. }) => {
+                        run.report.registrations += 1;
+                        continue;
+                    }
+                    Event::Registration(_) => continue,
+                };
                 if h != call { continue; }
                 match ev {
                     CallEvent::Progress { status } => {

@@ -82,6 +82,47 @@ fn registers_with_sha256_digest_and_calls_through_kamailio() {
 }
 
 #[test]
+fn registration_is_refreshed_during_a_long_call() {
+    if !require("kamailio", "kamailio") || !require("sipp", "sip-tester") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let callee_port = free_port();
+    let media = free_port();
+    let mut sipp = Command::new("sipp");
+    sipp.current_dir(dir.path())
+        .arg("-sf")
+        .arg(data("uas_answer_rr.xml"))
+        .args(["-i", "127.0.0.1", "-mi", "127.0.0.1"])
+        .args(["-p", &callee_port.to_string(), "-mp", &media.to_string()])
+        .args(["-m", "1", "-timeout", "40s", "-timeout_error", "-nostdin"]);
+    let sipp = Peer::spawn("sipp", sipp);
+    wait_for_udp(callee_port);
+    let port = free_port();
+    let kam = kamailio(port, callee_port, false, dir.path());
+    // Granted 10 s: refreshed at 5 s, so a 6.5 s call sees the first registration and one refresh.
+    let report = softcall_call(
+        &[
+            &format!("sip:callee@127.0.0.1:{port}"),
+            "--register",
+            &format!("robot:robotpw@127.0.0.1:{port}"),
+            "--register-expires",
+            "10",
+            "--bind",
+            "127.0.0.1:0",
+            "--hangup-after",
+            "6.5",
+        ],
+        Duration::from_secs(40),
+    );
+    let (sipp_ok, ..) = sipp.wait(Duration::from_secs(20));
+    drop(kam);
+    assert_eq!(report["outcome"], "answered", "{report}");
+    assert_eq!(report["registrations"], 2, "{report}");
+    assert!(sipp_ok);
+}
+
+#[test]
 fn wrong_password_fails_registration() {
     if !require("kamailio", "kamailio") {
         return;

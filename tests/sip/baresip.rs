@@ -8,10 +8,12 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{free_port, require, wait_for_udp, Peer};
+use super::kamailio::kamailio;
+use super::{free_port, require, softcall_call, wait_for_udp, Peer};
 
-/// Writes a baresip config folder that auto-answers on `port`, plays `wav`, dumps audio to `dir`.
-fn baresip_config(dir: &Path, port: u16, cons_port: u16, rtp: u16, wav: &Path) {
+/// Writes a baresip config folder that auto-answers on `port`, plays `wav`, dumps audio to `dir`;
+/// `account` is the accounts line (registration, auth, answer mode).
+fn baresip_config(dir: &Path, port: u16, cons_port: u16, rtp: u16, wav: &Path, account: &str) {
     let config = format!(
         "poll_method epoll\n\
 sip_listen 127.0.0.1:{port}\n\
@@ -34,11 +36,7 @@ cons_listen 127.0.0.1:{cons_port}\n",
         dir = dir.display(),
     );
     std::fs::write(dir.join("config"), config).unwrap();
-    std::fs::write(
-        dir.join("accounts"),
-        "<sip:callee@127.0.0.1>;regint=0;answermode=auto;audio_codecs=PCMU,PCMA\n",
-    )
-    .unwrap();
+    std::fs::write(dir.join("accounts"), format!("{account}\n")).unwrap();
 }
 
 fn wait_for_text(path: &Path, needle: &str, limit: Duration) -> bool {
@@ -66,7 +64,8 @@ fn baresip_callee_audio_both_ways_and_dtmf_both_ways() {
     let port = free_port();
     let cons_port = free_port();
     let rtp = free_port();
-    baresip_config(dir.path(), port, cons_port, rtp, &callee_wav);
+    let account = "<sip:callee@127.0.0.1>;regint=0;answermode=auto;audio_codecs=PCMU,PCMA";
+    baresip_config(dir.path(), port, cons_port, rtp, &callee_wav, account);
     let log_path = dir.path().join("baresip.log");
     let log = File::create(&log_path).unwrap();
     let mut cmd = Command::new("baresip");
@@ -143,5 +142,73 @@ fn baresip_callee_audio_both_ways_and_dtmf_both_ways() {
     assert!(
         log_text.contains("DTMF") && log_text.contains('5'),
         "baresip logged the DTMF 5 we sent:\n{log_text}"
+    );
+}
+
+#[test]
+fn baresip_registered_with_kamailio_is_reached_through_it() {
+    if !require("baresip", "baresip") || !require("kamailio", "kamailio") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let kam_port = free_port();
+    // No fallback: the callee is found only through its registration.
+    let _kam = kamailio(kam_port, free_port(), false, dir.path());
+    let callee_wav = dir.path().join("callee.wav");
+    super::write_tone(&callee_wav, 600.0, 10.0);
+    let port = free_port();
+    let account = format!(
+        "<sip:callee@127.0.0.1:{kam_port}>;auth_pass=calleepw;regint=60;answermode=auto;audio_codecs=PCMA"
+    );
+    baresip_config(
+        dir.path(),
+        port,
+        free_port(),
+        free_port(),
+        &callee_wav,
+        &account,
+    );
+    let log_path = dir.path().join("baresip.log");
+    let log = File::create(&log_path).unwrap();
+    let mut cmd = Command::new("baresip");
+    cmd.arg("-f").arg(dir.path()).arg("-v").arg("-t").arg("40");
+    cmd.stdout(Stdio::from(log.try_clone().unwrap()))
+        .stderr(Stdio::from(log));
+    let child = cmd.stdin(Stdio::null()).spawn().expect("start baresip");
+    let _baresip = Peer {
+        child,
+        name: "baresip".into(),
+    };
+    assert!(
+        wait_for_text(&log_path, "200 OK", Duration::from_secs(10)),
+        "baresip did not register with Kamailio:\n{}",
+        std::fs::read_to_string(&log_path).unwrap_or_default()
+    );
+    let rec = dir.path().join("rec.wav");
+    let report = softcall_call(
+        &[
+            &format!("sip:callee@127.0.0.1:{kam_port}"),
+            "--register",
+            &format!("robot:robotpw@127.0.0.1:{kam_port}"),
+            "--bind",
+            "127.0.0.1:0",
+            "--hangup-after",
+            "2.5",
+            "--record",
+            rec.to_str().unwrap(),
+        ],
+        Duration::from_secs(40),
+    );
+    let log_text = std::fs::read_to_string(&log_path).unwrap_or_default();
+    assert_eq!(report["registered"], true, "{report}");
+    assert_eq!(report["outcome"], "answered", "{report}\n{log_text}");
+    assert_eq!(
+        report["media"]["codec"], "PCMA",
+        "baresip offers only PCMA here"
+    );
+    let (left_rms, _) = super::channel_energy(&rec, 0);
+    assert!(
+        left_rms > 1000.0,
+        "baresip's tone reached us through the proxy's call (rms {left_rms})"
     );
 }

@@ -32,7 +32,7 @@ module_app menu.so\n\
 snd_path {dir}\n\
 cons_listen 127.0.0.1:{cons_port}\n",
         wav = wav.display(),
-        rtp_end = rtp + 1,
+        rtp_end = rtp.saturating_add(40),
         dir = dir.display(),
     );
     std::fs::write(dir.join("config"), config).unwrap();
@@ -210,5 +210,82 @@ fn baresip_registered_with_kamailio_is_reached_through_it() {
     assert!(
         left_rms > 1000.0,
         "baresip's tone reached us through the proxy's call (rms {left_rms})"
+    );
+}
+
+#[test]
+fn baresip_transferee_follows_our_refer_to_the_agent_queue() {
+    if !require("baresip", "baresip") || !require("sipp", "sip-tester") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // The agent queue: a sipp UAS that answers.
+    let queue_port = free_port();
+    let mut queue = Command::new("sipp");
+    queue
+        .current_dir(dir.path())
+        .args(["-sn", "uas", "-i", "127.0.0.1", "-mi", "127.0.0.1"])
+        .args([
+            "-p",
+            &queue_port.to_string(),
+            "-mp",
+            &free_port().to_string(),
+        ])
+        .args(["-m", "1", "-timeout", "30s", "-nostdin"]);
+    let _queue = Peer::spawn("sipp", queue);
+    wait_for_udp(queue_port);
+    let callee_wav = dir.path().join("callee.wav");
+    super::write_tone(&callee_wav, 500.0, 10.0);
+    let port = free_port();
+    let account = "<sip:callee@127.0.0.1>;regint=0;answermode=auto;audio_codecs=PCMU,PCMA";
+    baresip_config(
+        dir.path(),
+        port,
+        free_port(),
+        free_port(),
+        &callee_wav,
+        account,
+    );
+    let log_path = dir.path().join("baresip.log");
+    let log = File::create(&log_path).unwrap();
+    let mut cmd = Command::new("baresip");
+    cmd.arg("-f").arg(dir.path()).arg("-v").arg("-t").arg("30");
+    cmd.stdout(Stdio::from(log.try_clone().unwrap()))
+        .stderr(Stdio::from(log));
+    let child = cmd.stdin(Stdio::null()).spawn().expect("start baresip");
+    let _baresip = Peer {
+        child,
+        name: "baresip".into(),
+    };
+    wait_for_udp(port);
+    assert!(wait_for_text(
+        &log_path,
+        "baresip is ready",
+        Duration::from_secs(10)
+    ));
+    let queue_uri = format!("sip:agents@127.0.0.1:{queue_port}");
+    let report = softcall_call(
+        &[
+            &format!("sip:callee@127.0.0.1:{port}"),
+            "--bind",
+            "127.0.0.1:0",
+            "--transfer-to",
+            &queue_uri,
+            "--transfer-after",
+            "0.5",
+        ],
+        Duration::from_secs(30),
+    );
+    let log_text = std::fs::read_to_string(&log_path).unwrap_or_default();
+    assert_eq!(report["outcome"], "answered", "{report}");
+    assert_eq!(report["transfer"]["success"], true, "{report}\n{log_text}");
+    assert_eq!(report["transfer"]["status"], 200);
+    assert_eq!(
+        report["ended_by"], "local",
+        "we leave after the transfer succeeded"
+    );
+    assert!(
+        log_text.contains(&format!("Call established: {queue_uri}")),
+        "baresip reached the agent queue:\n{log_text}"
     );
 }

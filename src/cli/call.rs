@@ -15,7 +15,7 @@ use crate::rtp::{MediaEvent, MediaHandle, MediaOptions, MediaSession, MediaStats
 use crate::sip::auth::Credentials;
 use crate::sip::driver::{self, DriverConfig};
 use crate::sip::endpoint::{
-    CallEnd, CallEvent, CallRequest, EndedBy, Event, RegisterRequest, RegistrationEvent,
+    CallEnd, CallEvent, CallRequest, EndedBy, Event, RegisterRequest, RegistrationEvent, Stats,
 };
 use crate::sip::outcome::Outcome;
 use crate::sip::sdp::{self, LocalMedia, RemoteMedia};
@@ -160,6 +160,8 @@ pub struct CallReport {
     pub rtp: Option<RtpReport>,
     /// Path of the recording.
     pub recording: Option<PathBuf>,
+    /// Signalling counters: malformed datagrams dropped, bad requests answered, retransmissions absorbed.
+    pub sip: Option<Stats>,
 }
 
 /// How the REFER went.
@@ -311,6 +313,7 @@ pub async fn place(args: CallArgs) -> anyhow::Result<CallReport> {
         media: None,
         rtp: None,
         recording: args.record.clone(),
+        sip: None,
     };
 
     // Register first when asked.
@@ -355,7 +358,7 @@ pub async fn place(args: CallArgs) -> anyhow::Result<CallReport> {
                 if let Some(RegistrationEvent::Failed { status, .. }) = other {
                     report.status = status;
                 }
-                let _ = sip.shutdown().await;
+                report.sip = sip.shutdown().await.ok();
                 return Ok(report);
             }
         }
@@ -562,7 +565,7 @@ pub async fn place(args: CallArgs) -> anyhow::Result<CallReport> {
         })
         .await;
     }
-    let _ = sip.shutdown().await;
+    run.report.sip = sip.shutdown().await.ok();
     Ok(run.report)
 }
 

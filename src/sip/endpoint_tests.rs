@@ -388,6 +388,12 @@ fn info_dtmf_reinvite_and_notify_in_dialog() {
     assert!(
         matches!(&events(&mut ep)[0], Event::Call(_, CallEvent::MediaChanged(m)) if m.addr.port() == 6002)
     );
+    // The peer retransmits its re-INVITE: the same 200 goes out again, no second event.
+    ep.handle_datagram(t0, peer(), &reinvite);
+    let again = drain(&mut ep);
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].status(), Some(200));
+    assert!(events(&mut ep).is_empty());
     // Without the ACK our 200 is retransmitted; the ACK stops it.
     let sent = advance(&mut ep, t0, Duration::from_millis(600));
     assert!(sent.iter().any(|(_, m)| m.status() == Some(200)));

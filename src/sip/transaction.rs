@@ -368,8 +368,10 @@ impl ServerTx {
 
     /// A retransmission of the request arrived: resend the last response (absorbed otherwise).
     pub fn on_request_retransmit(&mut self, out: &mut Vec<Transmit>) {
-        if matches!(self.state, ServerState::Proceeding | ServerState::Completed)
-            || (!self.is_invite && self.state != ServerState::Terminated)
+        if matches!(
+            self.state,
+            ServerState::Proceeding | ServerState::Completed | ServerState::Accepted
+        ) || (!self.is_invite && self.state != ServerState::Terminated)
         {
             if let Some(resp) = &self.last_response {
                 out.push(Transmit {

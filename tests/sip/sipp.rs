@@ -87,7 +87,10 @@ fn answered_call_records_callee_audio_takes_info_dtmf_and_reinvite_then_peer_bye
     assert_eq!(report["ended_by"], "remote");
     assert_eq!(report["ringing"], 180);
     assert_eq!(report["dtmf_received"], "7", "INFO dtmf-relay from sipp");
-    assert_eq!(report["sip"]["malformed_dropped"], 0, "every sipp message parsed");
+    assert_eq!(
+        report["sip"]["malformed_dropped"], 0,
+        "every sipp message parsed"
+    );
     assert_eq!(report["sip"]["bad_requests_answered"], 0);
     assert_eq!(report["media"]["codec"], "PCMU");
     assert!(report["talk_ms"].as_u64().unwrap() >= 2000, "{report}");

@@ -576,3 +576,21 @@ fn session_progress_with_sdp_is_early_media_and_reinvite_contact_is_public_addre
         .iter()
         .any(|e| matches!(e, Event::Call(_, CallEvent::EarlyMedia(m)) if m.addr.port() == 6000)));
 }
+
+#[test]
+fn dtmf_info_we_send_reads_back_as_the_same_digit() {
+    let t0 = Instant::now();
+    let mut ep = endpoint();
+    let (h, _invite) = answered(&mut ep, t0);
+    ep.send_dtmf_info(t0, h, '#', 160).unwrap();
+    let info = drain(&mut ep).remove(0);
+    assert_eq!(method(&info), "INFO");
+    assert_eq!(info.header("CSeq"), Some("2 INFO"));
+    assert_eq!(parse_dtmf_info(&info), Some(('#', Some(160))));
+    // DTMF before the answer is refused rather than sent outside a dialog.
+    let h2 = ep.place_call(t0, call_request(None)).unwrap();
+    assert_eq!(
+        ep.send_dtmf_info(t0, h2, '1', 160),
+        Err(RequestError::NotAnswered)
+    );
+}

@@ -118,6 +118,20 @@ pub enum PlaybackEnd {
 #[derive(Debug)]
 pub struct Playback(oneshot::Receiver<PlaybackEnd>);
 
+impl std::future::Future for Playback {
+    type Output = PlaybackEnd;
+
+    /// Polling a `&mut Playback` in `select!` loops waits for the same end as [`Playback::finished`].
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<PlaybackEnd> {
+        std::pin::Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|end| end.unwrap_or(PlaybackEnd::Stopped))
+    }
+}
+
 impl Playback {
     /// Waits until the playback's last frame was sent, it was flushed, or the session stopped.
     pub async fn finished(self) -> PlaybackEnd {
@@ -376,6 +390,7 @@ impl MediaSession {
         let worker = Worker {
             rtp: self.rtp,
             rtcp: self.rtcp,
+            signalled_remote: remote,
             remote,
             remote_rtcp,
             latched: false,
@@ -446,6 +461,7 @@ struct QueuedPlayback {
 struct Worker {
     rtp: UdpSocket,
     rtcp: UdpSocket,
+    signalled_remote: SocketAddr,
     remote: SocketAddr,
     remote_rtcp: SocketAddr,
     latched: bool,
@@ -522,7 +538,11 @@ impl Worker {
                         // Validated by `MediaControl::send_dtmf`.
                         let _ = self.dtmf_out.push(digit);
                     }
+                    Some(Command::SetRemote(remote)) if remote == self.signalled_remote => {
+                        // The same address again (200 OK after 183): keep what symmetric RTP latched.
+                    }
                     Some(Command::SetRemote(remote)) => {
+                        self.signalled_remote = remote;
                         self.remote = remote;
                         self.remote_rtcp = SocketAddr::new(remote.ip(), remote.port().wrapping_add(1));
                         self.latched = false;

@@ -174,6 +174,12 @@ async fn flush_ends_playback_at_once_for_barge_in() {
     assert!(flushed_at.elapsed() < Duration::from_millis(200));
     let short = a.play(super::tone(500.0, 4000.0, 0.1));
     assert_eq!(short.finished().await, PlaybackEnd::Finished);
+    // A playback is also a future, so `&mut playback` can sit in a select! loop.
+    let mut polled = a.play(super::tone(500.0, 4000.0, 0.1));
+    tokio::select! {
+        end = &mut polled => assert_eq!(end, PlaybackEnd::Finished),
+        _ = tokio::time::sleep(Duration::from_secs(2)) => panic!("playback never finished"),
+    }
     a.stop().await;
     let stats = b.stop().await;
     assert!(stats.packets_received > 0);
@@ -181,11 +187,12 @@ async fn flush_ends_playback_at_once_for_barge_in() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn symmetric_rtp_latches_to_where_the_peer_really_sends_from() {
-    // A is told a wrong remote port (as behind NAT); it must answer to B's real address.
+    // A is told a wrong address (as when the peer is behind NAT); it must answer to B's real address.
     let a = MediaSession::bind(LOOPBACK, PORTS).await.unwrap();
     let b = MediaSession::bind(LOOPBACK, PORTS).await.unwrap();
     let (a_addr, b_addr) = (a.local_rtp(), b.local_rtp());
-    let wrong = SocketAddr::new(LOOPBACK, 9);
+    let decoy = tokio::net::UdpSocket::bind((LOOPBACK, 0)).await.unwrap();
+    let wrong = decoy.local_addr().unwrap();
     let a = a.start(wrong, Codec::Pcmu, Some(101), options()).unwrap();
     let mut b = b.start(a_addr, Codec::Pcmu, Some(101), options()).unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -193,6 +200,16 @@ async fn symmetric_rtp_latches_to_where_the_peer_really_sends_from() {
     let (heard, _, _) = collect(&mut b, Duration::from_millis(900)).await;
     assert!(super::rms(&heard) > 500.0, "B hears A after latching");
     assert_eq!(a.stats().remote, Some(b_addr));
+    // Signalling the same address again, as a 200 OK after a 183 does, keeps the latch: nothing more
+    // goes to the signalled address.
+    let mut buf = [0u8; 2048];
+    while decoy.try_recv_from(&mut buf).is_ok() {}
+    a.control().set_remote(wrong);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        decoy.try_recv_from(&mut buf).is_err(),
+        "RTP went back to the signalled address"
+    );
     a.stop().await;
     b.stop().await;
 }

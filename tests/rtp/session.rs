@@ -403,3 +403,62 @@ async fn loss_and_reordering_on_the_path_are_concealed_reordered_and_reported() 
     a.stop().await;
     b.stop().await;
 }
+
+/// Environment variable telling the child process where to record.
+const CRASH_CHILD: &str = "SOFTCALL_TEST_RECORDING_CHILD";
+
+#[test]
+#[ignore = "helper: run as a child process by a_killed_process_keeps_its_call_recording"]
+fn recording_call_child_process() {
+    let Some(path) = std::env::var_os(CRASH_CHILD) else {
+        return;
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let a_opts = MediaOptions {
+            recording: Some(PathBuf::from(path)),
+            ..options()
+        };
+        let (_a, b) = pair(Codec::Pcmu, a_opts, options()).await;
+        b.play(super::tone(400.0, 6000.0, 30.0));
+        // Run until the parent kills this process.
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    });
+}
+
+#[test]
+fn a_killed_process_keeps_its_call_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("killed.wav");
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "rtp::session::recording_call_child_process",
+        ])
+        .env(CRASH_CHILD, &path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the recording has been running for over two seconds, then SIGKILL: no destructor runs.
+    let started = std::time::Instant::now();
+    while !path.exists() && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(2300));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (left, right) = read_stereo(&path);
+    let seconds = left.len() as f64 / 8000.0;
+    assert!(
+        (1.0..=2.5).contains(&seconds),
+        "{seconds} s survived the kill"
+    );
+    assert_eq!(left.len(), right.len());
+    let tail = &left[left.len() / 2..];
+    assert!(
+        super::tone_share(tail, 400.0) > 0.5,
+        "the remote party's tone is in the file"
+    );
+}

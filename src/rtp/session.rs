@@ -319,8 +319,9 @@ impl MediaSession {
     /// Binds an even RTP port and the next odd RTCP port on `local_ip`, trying ports of `ports` from a
     /// random starting point; fails with `AddrInUse` when the whole range is taken.
     pub async fn bind(local_ip: IpAddr, ports: RangeInclusive<u16>) -> io::Result<MediaSession> {
-        let first = (*ports.start()).max(2).div_ceil(2) * 2;
-        let last = *ports.end();
+        // Even RTP ports from the first even port of the range; RTCP takes the odd one above.
+        let first = (*ports.start() as u32).max(2).div_ceil(2) * 2;
+        let last = *ports.end() as u32;
         if first >= last {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -330,10 +331,12 @@ impl MediaSession {
         let pairs = ((last - first) / 2 + 1) as u64;
         let offset = random_u64() % pairs;
         for i in 0..pairs {
-            let port = first + (((offset + i) % pairs) * 2) as u16;
+            let port = first + (((offset + i) % pairs) * 2) as u32;
             if port >= last {
                 continue;
             }
+            // `port < last <= 65535`, so both fit in u16.
+            let port = port as u16;
             let Ok(rtp) = UdpSocket::bind((local_ip, port)).await else {
                 continue;
             };

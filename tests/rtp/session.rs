@@ -462,3 +462,24 @@ fn a_killed_process_keeps_its_call_recording() {
         "the remote party's tone is in the file"
     );
 }
+
+#[tokio::test]
+async fn port_ranges_are_even_odd_pairs_and_exhaustion_is_a_named_error() {
+    let err = MediaSession::bind(LOOPBACK, 65_535..=65_535)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    let one = MediaSession::bind(LOOPBACK, 30_500..=30_501).await.unwrap();
+    assert_eq!(one.local_rtp_port(), 30_500);
+    let err = MediaSession::bind(LOOPBACK, 30_500..=30_501)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
+    assert!(
+        err.to_string().contains("widen the RTP port range"),
+        "{err}"
+    );
+    // An odd start moves up to the next even port.
+    let odd = MediaSession::bind(LOOPBACK, 30_503..=30_505).await.unwrap();
+    assert_eq!(odd.local_rtp_port(), 30_504);
+}

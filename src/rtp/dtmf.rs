@@ -178,12 +178,14 @@ impl DtmfSender {
     /// A sender making tones of `tone` length (rounded up to 20 ms), separated by `gap`, at `volume` -dBm0.
     pub fn new(tone: Duration, gap: Duration, volume: u8) -> DtmfSender {
         let slot = FRAME_SAMPLES as u32;
-        let tone_samples = ((tone.as_millis() as u32 * 8).div_ceil(slot)).max(1) * slot;
+        // Capped at 60 s so absurd settings cannot overflow; 16-bit durations cap the wire value anyway.
+        let tone_ms = tone.as_millis().min(60_000) as u32;
+        let tone_samples = ((tone_ms * 8).div_ceil(slot)).max(1) * slot;
         DtmfSender {
             queue: VecDeque::new(),
             current: None,
             tone_samples,
-            gap_slots: (gap.as_millis() as u32).div_ceil(20),
+            gap_slots: (gap.as_millis().min(60_000) as u32).div_ceil(20),
             gap_left: 0,
             volume: volume.min(63),
         }

@@ -118,6 +118,20 @@ pub enum PlaybackEnd {
 #[derive(Debug)]
 pub struct Playback(oneshot::Receiver<PlaybackEnd>);
 
+impl std::future::Future for Playback {
+    type Output = PlaybackEnd;
+
+    /// Polling a `&mut Playback` in `select!` loops waits for the same end as [`Playback::finished`].
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<PlaybackEnd> {
+        std::pin::Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|end| end.unwrap_or(PlaybackEnd::Stopped))
+    }
+}
+
 impl Playback {
     /// Waits until the playback's last frame was sent, it was flushed, or the session stopped.
     pub async fn finished(self) -> PlaybackEnd {
@@ -305,8 +319,9 @@ impl MediaSession {
     /// Binds an even RTP port and the next odd RTCP port on `local_ip`, trying ports of `ports` from a
     /// random starting point; fails with `AddrInUse` when the whole range is taken.
     pub async fn bind(local_ip: IpAddr, ports: RangeInclusive<u16>) -> io::Result<MediaSession> {
-        let first = (*ports.start()).max(2).div_ceil(2) * 2;
-        let last = *ports.end();
+        // Even RTP ports from the first even port of the range; RTCP takes the odd one above.
+        let first = (*ports.start() as u32).max(2).div_ceil(2) * 2;
+        let last = *ports.end() as u32;
         if first >= last {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -316,10 +331,12 @@ impl MediaSession {
         let pairs = ((last - first) / 2 + 1) as u64;
         let offset = random_u64() % pairs;
         for i in 0..pairs {
-            let port = first + (((offset + i) % pairs) * 2) as u16;
+            let port = first + (((offset + i) % pairs) * 2) as u32;
             if port >= last {
                 continue;
             }
+            // `port < last <= 65535`, so both fit in u16.
+            let port = port as u16;
             let Ok(rtp) = UdpSocket::bind((local_ip, port)).await else {
                 continue;
             };
@@ -376,6 +393,7 @@ impl MediaSession {
         let worker = Worker {
             rtp: self.rtp,
             rtcp: self.rtcp,
+            signalled_remote: remote,
             remote,
             remote_rtcp,
             latched: false,
@@ -446,6 +464,7 @@ struct QueuedPlayback {
 struct Worker {
     rtp: UdpSocket,
     rtcp: UdpSocket,
+    signalled_remote: SocketAddr,
     remote: SocketAddr,
     remote_rtcp: SocketAddr,
     latched: bool,
@@ -522,7 +541,11 @@ impl Worker {
                         // Validated by `MediaControl::send_dtmf`.
                         let _ = self.dtmf_out.push(digit);
                     }
+                    Some(Command::SetRemote(remote)) if remote == self.signalled_remote => {
+                        // The same address again (200 OK after 183): keep what symmetric RTP latched.
+                    }
                     Some(Command::SetRemote(remote)) => {
+                        self.signalled_remote = remote;
                         self.remote = remote;
                         self.remote_rtcp = SocketAddr::new(remote.ip(), remote.port().wrapping_add(1));
                         self.latched = false;

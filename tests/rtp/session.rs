@@ -174,6 +174,12 @@ async fn flush_ends_playback_at_once_for_barge_in() {
     assert!(flushed_at.elapsed() < Duration::from_millis(200));
     let short = a.play(super::tone(500.0, 4000.0, 0.1));
     assert_eq!(short.finished().await, PlaybackEnd::Finished);
+    // A playback is also a future, so `&mut playback` can sit in a select! loop.
+    let mut polled = a.play(super::tone(500.0, 4000.0, 0.1));
+    tokio::select! {
+        end = &mut polled => assert_eq!(end, PlaybackEnd::Finished),
+        _ = tokio::time::sleep(Duration::from_secs(2)) => panic!("playback never finished"),
+    }
     a.stop().await;
     let stats = b.stop().await;
     assert!(stats.packets_received > 0);
@@ -181,11 +187,12 @@ async fn flush_ends_playback_at_once_for_barge_in() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn symmetric_rtp_latches_to_where_the_peer_really_sends_from() {
-    // A is told a wrong remote port (as behind NAT); it must answer to B's real address.
+    // A is told a wrong address (as when the peer is behind NAT); it must answer to B's real address.
     let a = MediaSession::bind(LOOPBACK, PORTS).await.unwrap();
     let b = MediaSession::bind(LOOPBACK, PORTS).await.unwrap();
     let (a_addr, b_addr) = (a.local_rtp(), b.local_rtp());
-    let wrong = SocketAddr::new(LOOPBACK, 9);
+    let decoy = tokio::net::UdpSocket::bind((LOOPBACK, 0)).await.unwrap();
+    let wrong = decoy.local_addr().unwrap();
     let a = a.start(wrong, Codec::Pcmu, Some(101), options()).unwrap();
     let mut b = b.start(a_addr, Codec::Pcmu, Some(101), options()).unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -193,6 +200,16 @@ async fn symmetric_rtp_latches_to_where_the_peer_really_sends_from() {
     let (heard, _, _) = collect(&mut b, Duration::from_millis(900)).await;
     assert!(super::rms(&heard) > 500.0, "B hears A after latching");
     assert_eq!(a.stats().remote, Some(b_addr));
+    // Signalling the same address again, as a 200 OK after a 183 does, keeps the latch: nothing more
+    // goes to the signalled address.
+    let mut buf = [0u8; 2048];
+    while decoy.try_recv_from(&mut buf).is_ok() {}
+    a.control().set_remote(wrong);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        decoy.try_recv_from(&mut buf).is_err(),
+        "RTP went back to the signalled address"
+    );
     a.stop().await;
     b.stop().await;
 }
@@ -385,4 +402,84 @@ async fn loss_and_reordering_on_the_path_are_concealed_reordered_and_reported() 
     relay.abort();
     a.stop().await;
     b.stop().await;
+}
+
+/// Environment variable telling the child process where to record.
+const CRASH_CHILD: &str = "SOFTCALL_TEST_RECORDING_CHILD";
+
+#[test]
+#[ignore = "helper: run as a child process by a_killed_process_keeps_its_call_recording"]
+fn recording_call_child_process() {
+    let Some(path) = std::env::var_os(CRASH_CHILD) else {
+        return;
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let a_opts = MediaOptions {
+            recording: Some(PathBuf::from(path)),
+            ..options()
+        };
+        let (_a, b) = pair(Codec::Pcmu, a_opts, options()).await;
+        b.play(super::tone(400.0, 6000.0, 30.0));
+        // Run until the parent kills this process.
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    });
+}
+
+#[test]
+fn a_killed_process_keeps_its_call_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("killed.wav");
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "rtp::session::recording_call_child_process",
+        ])
+        .env(CRASH_CHILD, &path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the recording has been running for over two seconds, then SIGKILL: no destructor runs.
+    let started = std::time::Instant::now();
+    while !path.exists() && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(2300));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (left, right) = read_stereo(&path);
+    let seconds = left.len() as f64 / 8000.0;
+    assert!(
+        (1.0..=2.5).contains(&seconds),
+        "{seconds} s survived the kill"
+    );
+    assert_eq!(left.len(), right.len());
+    let tail = &left[left.len() / 2..];
+    assert!(
+        super::tone_share(tail, 400.0) > 0.5,
+        "the remote party's tone is in the file"
+    );
+}
+
+#[tokio::test]
+async fn port_ranges_are_even_odd_pairs_and_exhaustion_is_a_named_error() {
+    let err = MediaSession::bind(LOOPBACK, 65_535..=65_535)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    let one = MediaSession::bind(LOOPBACK, 30_500..=30_501).await.unwrap();
+    assert_eq!(one.local_rtp_port(), 30_500);
+    let err = MediaSession::bind(LOOPBACK, 30_500..=30_501)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
+    assert!(
+        err.to_string().contains("widen the RTP port range"),
+        "{err}"
+    );
+    // An odd start moves up to the next even port.
+    let odd = MediaSession::bind(LOOPBACK, 30_503..=30_505).await.unwrap();
+    assert_eq!(odd.local_rtp_port(), 30_504);
 }

@@ -43,12 +43,7 @@ impl Dialog {
             .next()?
             .parse()
             .ok()?;
-        let remote_target = resp
-            .header_list("Contact")
-            .first()
-            .and_then(|c| NameAddr::parse(c))
-            .map(|n| n.uri)
-            .unwrap_or_else(|| invite.uri.clone());
+        let remote_target = contact_uri(resp).unwrap_or_else(|| invite.uri.clone());
         let mut route_set = resp.header_list("Record-Route");
         route_set.reverse();
         Some(Dialog {
@@ -136,14 +131,18 @@ impl Dialog {
 
     /// Updates the remote target from a peer's Contact (target refresh).
     pub fn refresh_target(&mut self, msg: &SipMsg) {
-        if let Some(n) = msg
-            .header_list("Contact")
-            .first()
-            .and_then(|c| NameAddr::parse(c))
-        {
-            self.remote_target = n.uri;
+        if let Some(uri) = contact_uri(msg) {
+            self.remote_target = uri;
         }
     }
+}
+
+/// The first Contact URI of a message, if it is a SIP URI we can render again.
+fn contact_uri(msg: &SipMsg) -> Option<String> {
+    let uri = NameAddr::parse(msg.header_list("Contact").first()?)?.uri;
+    let usable = (uri.starts_with("sip:") || uri.starts_with("sips:"))
+        && rsip::Uri::try_from(uri.as_str()).is_ok();
+    usable.then_some(uri)
 }
 
 #[cfg(test)]

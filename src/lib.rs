@@ -7,7 +7,9 @@
 //! - [`tts`] — Piper synthesis, resampled to 8 kHz, with a content-addressed prompt cache.
 //! - [`dialog`] — YAML dialogue graphs and the event-driven engine: where a decision is made.
 //! - [`campaign`] — who is contacted and when: legal contact limits (compliance) and the scheduler.
+//! - [`rtp`] — call media: G.711 RTP paced on a 20 ms grid, jitter buffer, RFC 4733 DTMF, RTCP, recording.
 //! - [`qa`] — replays recorded audio through the exact call pipeline and scores transcripts.
+//! - [`sip`] — SIP signalling: transactions, dialogs and outbound calls without I/O, plus the UDP driver.
 //! - [`config`] — which model and voice each language uses (`softcall.toml`).
 //! - [`cli`] — the `softcall` command line.
 
@@ -19,5 +21,7 @@ pub mod cli;
 pub mod config;
 pub mod dialog;
 pub mod qa;
+pub mod rtp;
+pub mod sip;
 #[cfg(feature = "speech")]
 pub mod tts;

@@ -1,7 +1,9 @@
 //! One integration test binary; each area of the product is a module.
 
+mod compliance;
 mod dialog;
 mod nlu;
+mod rtp;
+mod sip;
 #[cfg(feature = "speech")]
 mod speech;
-mod compliance;

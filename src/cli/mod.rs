@@ -1,11 +1,14 @@
 //! The `softcall` command line: one file per command group, each parsing its own arguments.
 
+pub mod bench_rtp;
+pub mod bench_scheduler;
+pub mod bench_sip;
 #[cfg(feature = "speech")]
 mod bench_speech;
+pub mod call;
+pub mod compliance;
 #[cfg(feature = "speech")]
 mod demo;
-pub mod bench_scheduler;
-pub mod compliance;
 pub mod dialog;
 pub mod nlu;
 #[cfg(feature = "speech")]
@@ -44,6 +47,8 @@ pub enum Command {
         #[command(subcommand)]
         command: compliance::ComplianceCommand,
     },
+    /// Place one SIP call and print its outcome as JSON.
+    Call(Box<call::CallArgs>),
     /// Render a prompt as a caller hears it (8 kHz WAV).
     #[cfg(feature = "speech")]
     Say(say::SayArgs),
@@ -73,6 +78,10 @@ pub enum BenchCommand {
     Speech(bench_speech::BenchSpeechArgs),
     /// Scheduler planning throughput (decisions per second).
     Scheduler(bench_scheduler::BenchSchedulerArgs),
+    /// RTP send-time jitter and CPU per call with many concurrent calls on loopback.
+    Rtp(bench_rtp::Args),
+    /// SIP call setups per second against a sipp UAS on loopback (signalling only).
+    Sip(bench_sip::BenchSipArgs),
 }
 
 /// Runs the command line and maps errors to a non-zero exit status.
@@ -93,6 +102,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Dialog(args) => dialog::run(args),
         Command::Nlu(args) => nlu::run(args),
         Command::Compliance { command } => compliance::run(command),
+        Command::Call(args) => call::run(*args),
         #[cfg(feature = "speech")]
         Command::Say(args) => say::run(&load_config(&cli.config)?, args),
         #[cfg(feature = "speech")]
@@ -101,6 +111,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             #[cfg(feature = "speech")]
             BenchCommand::Speech(args) => bench_speech::run(&load_config(&cli.config)?, args),
             BenchCommand::Scheduler(args) => bench_scheduler::run(args),
+            BenchCommand::Rtp(args) => bench_rtp::run(args),
+            BenchCommand::Sip(args) => bench_sip::run(args),
         },
         #[cfg(feature = "speech")]
         Command::Demo(args) => demo::run(&load_config(&cli.config)?, args),

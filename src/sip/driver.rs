@@ -1,0 +1,289 @@
+//! The tokio driver around [`Endpoint`]: one UDP socket for signalling, the wall clock, and channels for
+//! commands in and events out. It only moves bytes; every decision is made by the endpoint.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+
+use tokio::net::UdpSocket;
+use tokio::sync::{mpsc, oneshot};
+
+use super::endpoint::{
+    CallHandle, CallRequest, Endpoint, EndpointConfig, Event, RegisterRequest, RequestError, Stats,
+};
+use super::message::uri_host_port;
+use super::transaction::Timers;
+
+/// Where the driver listens and what it advertises.
+#[derive(Debug, Clone)]
+pub struct DriverConfig {
+    /// Local address of the signalling socket (port 0 picks a free one).
+    pub bind: SocketAddr,
+    /// Address put in Via/Contact/SDP when behind NAT; defaults to the bound address.
+    pub public_addr: Option<SocketAddr>,
+    /// User part of our Contact.
+    pub contact_user: String,
+    /// User-Agent header.
+    pub user_agent: String,
+    /// Transaction timers.
+    pub timers: Timers,
+}
+
+/// Problems starting or talking to the driver.
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    /// The signalling socket could not be bound.
+    #[error("cannot bind SIP socket on {addr}: {source} (is the port in use?)")]
+    Bind {
+        /// Address tried.
+        addr: SocketAddr,
+        /// OS error.
+        source: std::io::Error,
+    },
+    /// The bound address is a wildcard and no public address was given.
+    #[error(
+        "bound to {0}, which peers cannot reach; pass a concrete local address or a public address"
+    )]
+    NoPublicAddress(SocketAddr),
+    /// The driver task is gone.
+    #[error("the SIP driver stopped")]
+    Stopped,
+    /// The endpoint refused the request.
+    #[error(transparent)]
+    Request(#[from] RequestError),
+    /// A host name did not resolve.
+    #[error("cannot resolve `{host}`: {reason}")]
+    Resolve {
+        /// Host.
+        host: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+enum Command {
+    PlaceCall(
+        Box<CallRequest>,
+        oneshot::Sender<Result<CallHandle, RequestError>>,
+    ),
+    Hangup(CallHandle),
+    Transfer(
+        CallHandle,
+        String,
+        oneshot::Sender<Result<(), RequestError>>,
+    ),
+    DtmfInfo(CallHandle, char, u32),
+    Register(
+        Box<RegisterRequest>,
+        oneshot::Sender<Result<(), RequestError>>,
+    ),
+    Unregister,
+    Shutdown(oneshot::Sender<Stats>),
+}
+
+/// A cloneable handle for sending commands to the running driver.
+#[derive(Clone)]
+pub struct SipHandle {
+    tx: mpsc::UnboundedSender<Command>,
+    /// The bound signalling address.
+    pub local_addr: SocketAddr,
+    /// The advertised address.
+    pub public_addr: SocketAddr,
+}
+
+impl SipHandle {
+    /// Places a call; events arrive on the event channel.
+    pub async fn place_call(&self, req: CallRequest) -> Result<CallHandle, DriverError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Command::PlaceCall(Box::new(req), tx))
+            .map_err(|_| DriverError::Stopped)?;
+        Ok(rx.await.map_err(|_| DriverError::Stopped)??)
+    }
+
+    /// Hangs up (CANCEL or BYE).
+    pub fn hangup(&self, call: CallHandle) -> Result<(), DriverError> {
+        self.tx
+            .send(Command::Hangup(call))
+            .map_err(|_| DriverError::Stopped)
+    }
+
+    /// Blind transfer by REFER.
+    pub async fn transfer(&self, call: CallHandle, target: &str) -> Result<(), DriverError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Command::Transfer(call, target.to_string(), tx))
+            .map_err(|_| DriverError::Stopped)?;
+        Ok(rx.await.map_err(|_| DriverError::Stopped)??)
+    }
+
+    /// Sends a DTMF digit by SIP INFO.
+    pub fn send_dtmf_info(
+        &self,
+        call: CallHandle,
+        digit: char,
+        duration_ms: u32,
+    ) -> Result<(), DriverError> {
+        self.tx
+            .send(Command::DtmfInfo(call, digit, duration_ms))
+            .map_err(|_| DriverError::Stopped)
+    }
+
+    /// Starts registering (refreshes happen automatically).
+    pub async fn register(&self, req: RegisterRequest) -> Result<(), DriverError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Command::Register(Box::new(req), tx))
+            .map_err(|_| DriverError::Stopped)?;
+        Ok(rx.await.map_err(|_| DriverError::Stopped)??)
+    }
+
+    /// Removes the registration.
+    pub fn unregister(&self) -> Result<(), DriverError> {
+        self.tx
+            .send(Command::Unregister)
+            .map_err(|_| DriverError::Stopped)
+    }
+
+    /// Stops the driver and returns its counters.
+    pub async fn shutdown(&self) -> Result<Stats, DriverError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Command::Shutdown(tx))
+            .map_err(|_| DriverError::Stopped)?;
+        rx.await.map_err(|_| DriverError::Stopped)
+    }
+}
+
+/// Binds the signalling socket and spawns the driver task.
+pub async fn start(
+    cfg: DriverConfig,
+) -> Result<(SipHandle, mpsc::UnboundedReceiver<Event>), DriverError> {
+    let socket = UdpSocket::bind(cfg.bind)
+        .await
+        .map_err(|source| DriverError::Bind {
+            addr: cfg.bind,
+            source,
+        })?;
+    let local_addr = socket.local_addr().map_err(|source| DriverError::Bind {
+        addr: cfg.bind,
+        source,
+    })?;
+    let public_addr = match cfg.public_addr {
+        Some(p) => p,
+        None if local_addr.ip().is_unspecified() => {
+            return Err(DriverError::NoPublicAddress(local_addr))
+        }
+        None => local_addr,
+    };
+    let endpoint = Endpoint::new(
+        EndpointConfig {
+            public_addr,
+            contact_user: cfg.contact_user.clone(),
+            user_agent: cfg.user_agent.clone(),
+            timers: cfg.timers,
+        },
+        fastrand::u64(..),
+    );
+    let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+    let (ev_tx, ev_rx) = mpsc::unbounded_channel();
+    tokio::spawn(run(socket, endpoint, cmd_rx, ev_tx));
+    Ok((
+        SipHandle {
+            tx: cmd_tx,
+            local_addr,
+            public_addr,
+        },
+        ev_rx,
+    ))
+}
+
+async fn run(
+    socket: UdpSocket,
+    mut ep: Endpoint,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    events: mpsc::UnboundedSender<Event>,
+) {
+    let mut buf = vec![0u8; 65_536];
+    loop {
+        while let Some(t) = ep.poll_transmit() {
+            tracing::trace!(dest = %t.dest, message = %String::from_utf8_lossy(&t.payload), "SIP sent");
+            if let Err(e) = socket.send_to(&t.payload, t.dest).await {
+                tracing::warn!(dest = %t.dest, error = %e, "SIP send failed");
+            }
+        }
+        while let Some(ev) = ep.poll_event() {
+            let _ = events.send(ev);
+        }
+        let wake = ep.poll_timeout();
+        let sleep = async {
+            match wake {
+                Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            received = socket.recv_from(&mut buf) => match received {
+                Ok((n, from)) => {
+                    tracing::trace!(%from, message = %String::from_utf8_lossy(&buf[..n]), "SIP received");
+                    ep.handle_datagram(Instant::now(), from, &buf[..n]);
+                }
+                Err(e) => tracing::debug!(error = %e, "SIP receive error"),
+            },
+            cmd = commands.recv() => {
+                let now = Instant::now();
+                match cmd {
+                    None => return,
+                    Some(Command::PlaceCall(req, reply)) => { let _ = reply.send(ep.place_call(now, *req)); }
+                    Some(Command::Hangup(h)) => { let _ = ep.hangup(now, h); }
+                    Some(Command::Transfer(h, target, reply)) => { let _ = reply.send(ep.transfer(now, h, &target)); }
+                    Some(Command::DtmfInfo(h, d, ms)) => { let _ = ep.send_dtmf_info(now, h, d, ms); }
+                    Some(Command::Register(req, reply)) => { let _ = reply.send(ep.register(now, *req)); }
+                    Some(Command::Unregister) => ep.unregister(now),
+                    Some(Command::Shutdown(reply)) => {
+                        while let Some(t) = ep.poll_transmit() {
+                            let _ = socket.send_to(&t.payload, t.dest).await;
+                        }
+                        let _ = reply.send(ep.stats().clone());
+                        return;
+                    }
+                }
+            },
+            _ = sleep => ep.handle_timeout(Instant::now()),
+        }
+    }
+}
+
+/// Resolves the host of a SIP URI to a socket address (port 5060 unless written).
+pub async fn resolve_uri(uri: &str) -> Result<SocketAddr, DriverError> {
+    let (host, port) = uri_host_port(uri).ok_or_else(|| DriverError::Resolve {
+        host: uri.to_string(),
+        reason: "no host in URI".into(),
+    })?;
+    let port = port.unwrap_or(5060);
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, port));
+    }
+    let found = tokio::net::lookup_host((host.as_str(), port))
+        .await
+        .map_err(|e| DriverError::Resolve {
+            host: host.clone(),
+            reason: e.to_string(),
+        })?
+        .next();
+    found.ok_or(DriverError::Resolve {
+        host,
+        reason: "no addresses".into(),
+    })
+}
+
+/// The local IP the OS would use to reach `dest` (no packet is sent).
+pub fn local_ip_for(dest: SocketAddr) -> Option<IpAddr> {
+    let bind: SocketAddr = if dest.is_ipv4() {
+        "0.0.0.0:0".parse().ok()?
+    } else {
+        "[::]:0".parse().ok()?
+    };
+    let s = std::net::UdpSocket::bind(bind).ok()?;
+    s.connect(dest).ok()?;
+    s.local_addr().ok().map(|a| a.ip())
+}

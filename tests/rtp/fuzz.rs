@@ -1,0 +1,157 @@
+use std::time::{Duration, Instant};
+
+use proptest::prelude::*;
+use softcall::rtp::dtmf::{DtmfReceiver, TelephoneEvent};
+use softcall::rtp::jitter::{JitterBuffer, JitterConfig};
+use softcall::rtp::packet::{HeaderExtension, RtpPacket};
+use softcall::rtp::rtcp::{ReportBlock, RtcpPacket, SenderInfo};
+use softcall::rtp::stats::ReceptionStats;
+
+fn valid_rtp() -> impl Strategy<Value = RtpPacket> {
+    (
+        any::<bool>(),
+        0u8..128,
+        any::<u16>(),
+        any::<u32>(),
+        any::<u32>(),
+        proptest::collection::vec(any::<u32>(), 0..16),
+        proptest::option::of((
+            any::<u16>(),
+            proptest::collection::vec(any::<[u8; 4]>(), 0..4),
+        )),
+        proptest::collection::vec(any::<u8>(), 0..200),
+        0u8..8,
+    )
+        .prop_map(
+            |(marker, payload_type, sequence, timestamp, ssrc, csrcs, ext, payload, padding)| {
+                RtpPacket {
+                    marker,
+                    payload_type,
+                    sequence,
+                    timestamp,
+                    ssrc,
+                    csrcs,
+                    extension: ext.map(|(profile, words)| HeaderExtension {
+                        profile,
+                        data: words.concat(),
+                    }),
+                    payload,
+                    padding,
+                }
+            },
+        )
+}
+
+fn valid_rtcp() -> impl Strategy<Value = Vec<u8>> {
+    (
+        any::<u32>(),
+        any::<u64>(),
+        proptest::collection::vec(any::<(u32, u8, u32, u32)>(), 0..4),
+        "[a-z]{0,40}",
+    )
+        .prop_map(|(ssrc, ntp, blocks, cname)| {
+            let reports = blocks
+                .into_iter()
+                .map(|(ssrc, fraction_lost, ext, jitter)| ReportBlock {
+                    ssrc,
+                    fraction_lost,
+                    cumulative_lost: (ext as i32) >> 8,
+                    extended_highest_sequence: ext,
+                    jitter,
+                    last_sr: ext ^ jitter,
+                    delay_since_last_sr: jitter,
+                })
+                .collect();
+            RtcpPacket::compound_to_bytes(&[
+                RtcpPacket::SenderReport {
+                    ssrc,
+                    info: SenderInfo {
+                        ntp_timestamp: ntp,
+                        rtp_timestamp: ssrc,
+                        packet_count: 1,
+                        octet_count: 2,
+                    },
+                    reports,
+                },
+                RtcpPacket::SourceDescription(vec![(ssrc, cname)]),
+                RtcpPacket::Bye(vec![ssrc]),
+            ])
+        })
+}
+
+/// Flips, overwrites, truncates or extends bytes of a valid datagram.
+fn mutate(mut bytes: Vec<u8>, edits: Vec<(usize, u8, u8)>) -> Vec<u8> {
+    for (at, value, kind) in edits {
+        if bytes.is_empty() {
+            bytes.push(value);
+            continue;
+        }
+        let at = at % bytes.len();
+        match kind % 4 {
+            0 => bytes[at] ^= value,
+            1 => bytes[at] = value,
+            2 => bytes.truncate(at),
+            _ => bytes.insert(at, value),
+        }
+    }
+    bytes
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn random_bytes_never_panic_the_parsers(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+        let _ = RtpPacket::parse(&bytes);
+        let _ = RtcpPacket::parse_compound(&bytes);
+        let _ = TelephoneEvent::parse(&bytes);
+    }
+
+    #[test]
+    fn valid_rtp_round_trips(packet in valid_rtp()) {
+        let bytes = packet.to_bytes();
+        let mut expected = packet.clone();
+        expected.csrcs.truncate(15);
+        prop_assert_eq!(RtpPacket::parse(&bytes).unwrap(), expected);
+    }
+
+    #[test]
+    fn mutated_rtp_never_panics(packet in valid_rtp(), edits in proptest::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..6)) {
+        let bytes = mutate(packet.to_bytes(), edits);
+        if let Ok(parsed) = RtpPacket::parse(&bytes) {
+            // Whatever parses serialises back to a parseable packet.
+            prop_assert!(RtpPacket::parse(&parsed.to_bytes()).is_ok());
+        }
+    }
+
+    #[test]
+    fn mutated_rtcp_never_panics(bytes in valid_rtcp(), edits in proptest::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 0..6)) {
+        let mutated = mutate(bytes, edits);
+        if let Ok(packets) = RtcpPacket::parse_compound(&mutated) {
+            prop_assert!(!packets.is_empty());
+        }
+    }
+
+    #[test]
+    fn hostile_streams_never_panic_the_receive_cores(
+        packets in proptest::collection::vec((any::<u16>(), any::<u32>(), any::<u32>(), any::<[u8; 4]>(), any::<bool>()), 0..300)
+    ) {
+        let t0 = Instant::now();
+        let mut jitter = JitterBuffer::new(JitterConfig::default());
+        let mut stats = ReceptionStats::new();
+        let mut dtmf = DtmfReceiver::new();
+        for (i, (seq, ts, ssrc, payload, audio)) in packets.into_iter().enumerate() {
+            let now = t0 + Duration::from_millis(i as u64 * 7);
+            stats.on_packet(ssrc % 3, seq, ts, 160, now);
+            jitter.push(seq, audio.then(|| vec![seq as i16; 160]));
+            prop_assert!(jitter.len() <= JitterConfig::default().capacity);
+            if let Ok(event) = TelephoneEvent::parse(&payload) {
+                let _ = dtmf.on_packet(ts, event, now);
+            }
+            if i % 3 == 0 {
+                let _ = jitter.pop();
+                let _ = stats.report_block(now);
+            }
+        }
+    }
+}

@@ -1,0 +1,334 @@
+//! softcall against sipp user agent servers scripted in tests/data/sip/*.xml.
+
+use std::process::Command;
+use std::time::Duration;
+
+use super::{data, free_port, require, softcall_call, wait_for_udp, Peer};
+
+/// Starts sipp as a UAS for one call on a fresh port; returns it and its SIP port. `@KEY@`
+/// placeholders in the scenario are replaced by `subst` (sipp checks status codes before it expands
+/// its own keywords); `extra` goes to sipp's command line.
+fn sipp_uas(
+    scenario: &str,
+    subst: &[(&str, &str)],
+    extra: &[&str],
+    workdir: &std::path::Path,
+) -> (Peer, u16) {
+    let port = free_port();
+    let media = free_port();
+    let mut text = std::fs::read_to_string(data(scenario)).expect("scenario file");
+    for (k, v) in subst {
+        text = text.replace(&format!("@{k}@"), v);
+    }
+    let path = workdir.join(scenario);
+    std::fs::write(&path, text).expect("write scenario");
+    let mut cmd = Command::new("sipp");
+    cmd.current_dir(workdir)
+        .arg("-sf")
+        .arg(path)
+        .args(["-i", "127.0.0.1", "-mi", "127.0.0.1"])
+        .args(["-p", &port.to_string(), "-mp", &media.to_string()])
+        .args(["-m", "1", "-timeout", "40s", "-timeout_error", "-nostdin"])
+        .args(["-trace_err", "-error_file"])
+        .arg(workdir.join("sipp_errors.log"));
+    cmd.args(extra);
+    let peer = Peer::spawn("sipp", cmd);
+    wait_for_udp(port);
+    (peer, port)
+}
+
+fn finish(peer: Peer, workdir: &std::path::Path) {
+    let (ok, out, err) = peer.wait(Duration::from_secs(45));
+    let errors = std::fs::read_to_string(workdir.join("sipp_errors.log")).unwrap_or_default();
+    assert!(
+        ok,
+        "sipp scenario failed\nstdout:\n{}\nstderr:\n{err}\nerrors:\n{errors}",
+        tail(&out)
+    );
+}
+
+fn tail(s: &str) -> String {
+    let lines: Vec<&str> = s.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
+fn target(port: u16) -> String {
+    format!("sip:callee@127.0.0.1:{port}")
+}
+
+#[test]
+fn answered_call_records_callee_audio_takes_info_dtmf_and_reinvite_then_peer_bye() {
+    if !require("sipp", "sip-tester") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    super::write_ulaw_tone(&dir.path().join("callee_audio.wav"), 440.0, 2.0);
+    let ours = dir.path().join("ours.wav");
+    super::write_tone(&ours, 700.0, 1.0);
+    let rec = dir.path().join("rec.wav");
+    let (sipp, port) = sipp_uas("uas_answer_audio.xml", &[], &[], dir.path());
+    let report = softcall_call(
+        &[
+            &target(port),
+            "--bind",
+            "127.0.0.1:0",
+            "--play",
+            ours.to_str().unwrap(),
+            "--record",
+            rec.to_str().unwrap(),
+            "--hangup-after",
+            "30",
+        ],
+        Duration::from_secs(40),
+    );
+    finish(sipp, dir.path());
+    assert_eq!(report["outcome"], "answered", "{report}");
+    assert_eq!(report["status"], 200);
+    assert_eq!(report["ended_by"], "remote");
+    assert_eq!(report["ringing"], 180);
+    assert_eq!(report["dtmf_received"], "7", "INFO dtmf-relay from sipp");
+    assert_eq!(
+        report["sip"]["malformed_dropped"], 0,
+        "every sipp message parsed"
+    );
+    assert_eq!(report["sip"]["bad_requests_answered"], 0);
+    assert_eq!(report["media"]["codec"], "PCMU");
+    assert!(report["talk_ms"].as_u64().unwrap() >= 2000, "{report}");
+    assert!(
+        report["rtp"]["packets_received"].as_u64().unwrap() >= 50,
+        "{report}"
+    );
+    assert!(
+        report["rtp"]["packets_sent"].as_u64().unwrap() >= 50,
+        "{report}"
+    );
+    let (left_rms, seconds) = super::channel_energy(&rec, 0);
+    let (right_rms, _) = super::channel_energy(&rec, 1);
+    assert!(seconds >= 2.0, "recording lasts {seconds} s");
+    assert!(
+        left_rms > 1000.0,
+        "callee tone in the left channel (rms {left_rms})"
+    );
+    assert!(
+        right_rms > 1000.0,
+        "our tone in the right channel (rms {right_rms})"
+    );
+}
+
+fn refused(status: &str, reason: &str, outcome: &str) {
+    if !require("sipp", "sip-tester") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (sipp, port) = sipp_uas(
+        "uas_status.xml",
+        &[("STATUS", status), ("REASON", reason)],
+        &[],
+        dir.path(),
+    );
+    let report = softcall_call(
+        &[&target(port), "--bind", "127.0.0.1:0"],
+        Duration::from_secs(20),
+    );
+    finish(sipp, dir.path());
+    assert_eq!(report["outcome"], outcome, "{report}");
+    assert_eq!(report["status"], status.parse::<u16>().unwrap());
+    assert_eq!(report["ended_by"], "remote");
+    assert_eq!(report["talk_ms"], 0);
+}
+
+#[test]
+fn busy_486_is_busy() {
+    refused("486", "Busy Here", "busy");
+}
+
+#[test]
+fn temporarily_unavailable_480_is_no_answer() {
+    refused("480", "Temporarily Unavailable", "no_answer");
+}
+
+#[test]
+fn decline_603_is_rejected() {
+    refused("603", "Decline", "rejected");
+}
+
+#[test]
+fn server_error_503_is_failed_with_status_kept() {
+    refused("503", "Service Unavailable", "failed");
+}
+
+#[test]
+fn ring_timeout_cancels_and_ends_no_answer() {
+    if !require("sipp", "sip-tester") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (sipp, port) = sipp_uas("uas_ring_only.xml", &[], &[], dir.path());
+    let report = softcall_call(
+        &[
+            &target(port),
+            "--bind",
+            "127.0.0.1:0",
+            "--ring-timeout",
+            "1.5",
+        ],
+        Duration::from_secs(20),
+    );
+    finish(sipp, dir.path());
+    assert_eq!(report["outcome"], "no_answer", "{report}");
+    assert_eq!(report["status"], 487);
+    assert_eq!(report["ended_by"], "local");
+    let setup = report["setup_ms"].as_u64().unwrap();
+    assert!(
+        (1400..5000).contains(&setup),
+        "cancelled after the ring timeout, not {setup} ms"
+    );
+}
+
+#[test]
+fn dropped_first_invite_is_retransmitted_and_call_completes_with_pcma() {
+    if !require("sipp", "sip-tester") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (sipp, port) = sipp_uas("uas_drop_first.xml", &[], &["-nr"], dir.path());
+    let report = softcall_call(
+        &[
+            &target(port),
+            "--bind",
+            "127.0.0.1:0",
+            "--hangup-after",
+            "1",
+        ],
+        Duration::from_secs(20),
+    );
+    finish(sipp, dir.path());
+    assert_eq!(report["outcome"], "answered", "{report}");
+    assert_eq!(report["ended_by"], "local");
+    assert_eq!(report["media"]["codec"], "PCMA");
+    let setup = report["setup_ms"].as_u64().unwrap();
+    assert!(
+        setup >= 450,
+        "the answer came only after timer A fired ({setup} ms)"
+    );
+}
+
+fn challenged(scenario: &str) {
+    if !require("sipp", "sip-tester") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let keys = [("USER", "robot"), ("PASSWORD", "s3cret")];
+    let (sipp, port) = sipp_uas(scenario, &keys, &[], dir.path());
+    let report = softcall_call(
+        &[
+            &target(port),
+            "--bind",
+            "127.0.0.1:0",
+            "--auth",
+            "robot:s3cret",
+            "--hangup-after",
+            "0.5",
+        ],
+        Duration::from_secs(20),
+    );
+    finish(sipp, dir.path());
+    assert_eq!(report["outcome"], "answered", "{report}");
+}
+
+#[test]
+fn digest_401_challenge_is_answered_and_verified_by_sipp() {
+    challenged("uas_auth.xml");
+}
+
+#[test]
+fn digest_407_challenge_is_answered_with_proxy_authorization() {
+    challenged("uas_auth_proxy.xml");
+}
+
+#[test]
+fn wrong_password_gets_403_rejected() {
+    if !require("sipp", "sip-tester") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let keys = [
+        ("code", "401"),
+        ("challenge", "WWW-Authenticate"),
+        ("user", "robot"),
+        ("password", "right"),
+    ];
+    let (sipp, port) = sipp_uas("uas_auth.xml", &keys, &[], dir.path());
+    let report = softcall_call(
+        &[
+            &target(port),
+            "--bind",
+            "127.0.0.1:0",
+            "--auth",
+            "robot:wrong",
+        ],
+        Duration::from_secs(20),
+    );
+    finish(sipp, dir.path());
+    assert_eq!(report["outcome"], "rejected", "{report}");
+    assert_eq!(report["status"], 403);
+}
+
+#[test]
+fn blind_transfer_by_refer_follows_notify_to_success() {
+    if !require("sipp", "sip-tester") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (sipp, port) = sipp_uas("uas_refer.xml", &[], &[], dir.path());
+    let report = softcall_call(
+        &[
+            &target(port),
+            "--bind",
+            "127.0.0.1:0",
+            "--transfer-to",
+            "sip:agents@127.0.0.1:5999",
+            "--transfer-after",
+            "0.3",
+        ],
+        Duration::from_secs(20),
+    );
+    finish(sipp, dir.path());
+    assert_eq!(report["outcome"], "answered", "{report}");
+    assert_eq!(report["transfer"]["success"], true);
+    assert_eq!(report["transfer"]["status"], 200);
+    assert_eq!(report["ended_by"], "local");
+}
+
+#[test]
+fn silent_peer_ends_failed_after_media_timeout() {
+    if !require("sipp", "sip-tester") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // This callee answers but never sends RTP.
+    let (sipp, port) = sipp_uas("uas_answer_rr.xml", &[], &[], dir.path());
+    let report = softcall_call(
+        &[
+            &target(port),
+            "--bind",
+            "127.0.0.1:0",
+            "--media-timeout",
+            "1.5",
+            "--hangup-after",
+            "20",
+        ],
+        Duration::from_secs(30),
+    );
+    finish(sipp, dir.path());
+    assert_eq!(report["outcome"], "failed", "{report}");
+    assert!(
+        report["reason"].as_str().unwrap().contains("media timeout"),
+        "{report}"
+    );
+    let talk = report["talk_ms"].as_u64().unwrap();
+    assert!(
+        (1400..6000).contains(&talk),
+        "hung up after the media timeout, not {talk} ms"
+    );
+}

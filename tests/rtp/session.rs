@@ -562,3 +562,29 @@ async fn the_wire_stream_is_numbered_stamped_and_marked() {
         slots * 160
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sent_key_is_audible_in_the_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dtmf.wav");
+    let a_opts = MediaOptions {
+        recording: Some(path.clone()),
+        ..options()
+    };
+    let (a, b) = pair(Codec::Pcmu, a_opts, options()).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    a.send_dtmf('#').unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    a.stop().await;
+    b.stop().await;
+    let (_, right) = read_stereo(&path);
+    let tone = super::active(&right);
+    assert_eq!(
+        tone.len().div_ceil(160),
+        5,
+        "100 ms of tone, {} samples",
+        tone.len()
+    );
+    let share = super::tone_share(tone, 941.0) + super::tone_share(tone, 1477.0);
+    assert!(share > 0.8, "# is 941 + 1477 Hz: share {share}");
+}

@@ -469,9 +469,17 @@ async fn port_ranges_are_even_odd_pairs_and_exhaustion_is_a_named_error() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
-    let one = MediaSession::bind(LOOPBACK, 30_500..=30_501).await.unwrap();
-    assert_eq!(one.local_rtp_port(), 30_500);
-    let err = MediaSession::bind(LOOPBACK, 30_500..=30_501)
+    // A one-pair range gives exactly that pair; once it is taken the range is exhausted.
+    let mut held = None;
+    for port in (30_500..30_600).step_by(2) {
+        if let Ok(session) = MediaSession::bind(LOOPBACK, port..=port + 1).await {
+            held = Some((port, session));
+            break;
+        }
+    }
+    let (port, session) = held.expect("a free port pair in 30500-30599");
+    assert_eq!(session.local_rtp_port(), port);
+    let err = MediaSession::bind(LOOPBACK, port..=port + 1)
         .await
         .unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
@@ -480,8 +488,13 @@ async fn port_ranges_are_even_odd_pairs_and_exhaustion_is_a_named_error() {
         "{err}"
     );
     // An odd start moves up to the next even port.
-    let odd = MediaSession::bind(LOOPBACK, 30_503..=30_505).await.unwrap();
-    assert_eq!(odd.local_rtp_port(), 30_504);
+    for odd in (30_601..30_700).step_by(2) {
+        if let Ok(session) = MediaSession::bind(LOOPBACK, odd..=odd + 2).await {
+            assert_eq!(session.local_rtp_port(), odd + 1);
+            return;
+        }
+    }
+    panic!("no free port pair in 30601-30700");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

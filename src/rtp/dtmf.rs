@@ -246,3 +246,45 @@ impl DtmfSender {
         Some(packet)
     }
 }
+
+/// Row and column frequencies (Hz) of a DTMF event code.
+pub fn frequencies(event: u8) -> Option<(f64, f64)> {
+    const ROWS: [f64; 4] = [697.0, 770.0, 852.0, 941.0];
+    const COLS: [f64; 4] = [1209.0, 1336.0, 1477.0, 1633.0];
+    // Keypad positions (row, column) of 0-9, *, #, A-D.
+    const KEYS: [(usize, usize); 16] = [
+        (3, 1),
+        (0, 0),
+        (0, 1),
+        (0, 2),
+        (1, 0),
+        (1, 1),
+        (1, 2),
+        (2, 0),
+        (2, 1),
+        (2, 2),
+        (3, 0),
+        (3, 2),
+        (0, 3),
+        (1, 3),
+        (2, 3),
+        (3, 3),
+    ];
+    let (row, col) = *KEYS.get(event as usize)?;
+    Some((ROWS[row], COLS[col]))
+}
+
+/// The audible dual tone of a DTMF event for one 20 ms frame starting `offset` samples into the tone
+/// (each component at about -10 dBm0) — what a phone would play; used to make recordings audible.
+pub fn tone_frame(event: u8, offset: u32) -> Option<crate::audio::frame::Frame> {
+    let (low, high) = frequencies(event)?;
+    let mut frame = [0i16; FRAME_SAMPLES];
+    let rate = crate::audio::frame::SAMPLE_RATE as f64;
+    for (i, sample) in frame.iter_mut().enumerate() {
+        let t = (offset as f64 + i as f64) / rate;
+        let value = 5000.0
+            * ((std::f64::consts::TAU * low * t).sin() + (std::f64::consts::TAU * high * t).sin());
+        *sample = value as i16;
+    }
+    Some(frame)
+}

@@ -74,6 +74,7 @@ pub struct JitterBuffer {
     last_frame: Frame,
     missing_run: u32,
     empty_pulls: u32,
+    buffering_pulls: usize,
     stats: JitterStats,
 }
 
@@ -101,6 +102,7 @@ impl JitterBuffer {
             last_frame: [0; FRAME_SAMPLES],
             missing_run: 0,
             empty_pulls: 0,
+            buffering_pulls: 0,
             stats: JitterStats::default(),
         }
     }
@@ -129,6 +131,7 @@ impl JitterBuffer {
         self.pending.clear();
         self.missing_run = 0;
         self.empty_pulls = 0;
+        self.buffering_pulls = 0;
     }
 
     /// Extends a 16-bit sequence number to 64 bits relative to the highest seen.
@@ -195,9 +198,19 @@ impl JitterBuffer {
     /// Takes the frame for the next 20 ms playout slot.
     pub fn pop(&mut self) -> (Frame, FrameSource) {
         if !self.playing {
-            if self.packets.len() < self.config.prefill {
+            // Playout starts once `prefill` packets wait, or the first has waited `prefill` slots (so a
+            // short burst still plays).
+            self.buffering_pulls = if self.packets.is_empty() {
+                0
+            } else {
+                self.buffering_pulls + 1
+            };
+            if self.packets.len() < self.config.prefill
+                && self.buffering_pulls < self.config.prefill
+            {
                 return self.silence_or_fade();
             }
+            self.buffering_pulls = 0;
             self.playing = true;
             self.empty_pulls = 0;
             let first = *self.packets.keys().next().unwrap_or(&0);

@@ -2,7 +2,8 @@
 //! call recording, and the tokio [`MediaSession`] that runs them for one call.
 //!
 //! The protocol pieces are deterministic cores without I/O — [`packet`], [`g711`], [`packetizer`],
-//! [`jitter`], [`dtmf`], [`rtcp`], [`stats`] — driven by [`session`], which only moves datagrams and frames.
+//! [`jitter`], [`dtmf`], [`rtcp`], [`stats`], [`pacing`] — driven by [`session`], which only moves datagrams
+//! and frames on the 20 ms grid kept by [`clock`], and writes [`recording`]s.
 
 pub mod clock;
 pub mod dtmf;

@@ -623,6 +623,11 @@ impl Worker {
         let mut sent = SILENCE;
         let packet = match (self.telephone_event_pt, self.dtmf_out.tick(slot_timestamp)) {
             (Some(pt), Some(dtmf)) => {
+                if !dtmf.event.end {
+                    // Record what the peer's phone plays for the key.
+                    let offset = (dtmf.event.duration as u32).saturating_sub(FRAME_SAMPLES as u32);
+                    sent = super::dtmf::tone_frame(dtmf.event.event, offset).unwrap_or(SILENCE);
+                }
                 let packet = self.packetizer.other(
                     pt,
                     dtmf.marker,

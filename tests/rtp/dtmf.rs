@@ -161,3 +161,20 @@ fn sender_output_fed_to_receiver_gives_each_key_once() {
     assert_eq!(got, "123#");
     assert!(!tx.is_busy());
 }
+
+#[test]
+fn keypad_frequencies_and_tone_frames() {
+    use softcall::rtp::dtmf::{frequencies, tone_frame};
+    assert_eq!(frequencies(1), Some((697.0, 1209.0)));
+    assert_eq!(frequencies(0), Some((941.0, 1336.0)));
+    assert_eq!(frequencies(11), Some((941.0, 1477.0)), "#");
+    assert_eq!(frequencies(15), Some((941.0, 1633.0)), "D");
+    assert_eq!(frequencies(16), None);
+    // Consecutive frames continue the waveform: 5 frames of key 9 hold 852 + 1477 Hz only.
+    let samples: Vec<i16> = (0..5)
+        .flat_map(|i| tone_frame(9, i * 160).unwrap())
+        .collect();
+    let share = super::tone_share(&samples, 852.0) + super::tone_share(&samples, 1477.0);
+    assert!(share > 0.9, "share {share}");
+    assert!(super::tone_share(&samples, 697.0) < 0.05);
+}

@@ -138,3 +138,12 @@ fn a_burst_beyond_the_maximum_delay_is_trimmed_at_playout() {
     assert_eq!(jb.stats().overflow, 8);
     assert_eq!(jb.len(), 3);
 }
+
+#[test]
+fn a_burst_shorter_than_the_prefill_still_plays_after_the_playout_delay() {
+    let mut jb = buffer(3);
+    jb.push(7, Some(samples(7)));
+    assert_eq!(jb.pop().1, FrameSource::Silence);
+    assert_eq!(jb.pop().1, FrameSource::Silence);
+    assert_eq!(jb.pop(), ([1007; super::N], FrameSource::Received));
+}

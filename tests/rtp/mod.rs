@@ -6,6 +6,7 @@ mod dtmf;
 mod fuzz;
 mod interop;
 mod jitter;
+mod pacing;
 mod packet;
 mod recording;
 mod rtcp;

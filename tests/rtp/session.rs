@@ -469,9 +469,17 @@ async fn port_ranges_are_even_odd_pairs_and_exhaustion_is_a_named_error() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
-    let one = MediaSession::bind(LOOPBACK, 30_500..=30_501).await.unwrap();
-    assert_eq!(one.local_rtp_port(), 30_500);
-    let err = MediaSession::bind(LOOPBACK, 30_500..=30_501)
+    // A one-pair range gives exactly that pair; once it is taken the range is exhausted.
+    let mut held = None;
+    for port in (30_500..30_600).step_by(2) {
+        if let Ok(session) = MediaSession::bind(LOOPBACK, port..=port + 1).await {
+            held = Some((port, session));
+            break;
+        }
+    }
+    let (port, session) = held.expect("a free port pair in 30500-30599");
+    assert_eq!(session.local_rtp_port(), port);
+    let err = MediaSession::bind(LOOPBACK, port..=port + 1)
         .await
         .unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
@@ -480,6 +488,116 @@ async fn port_ranges_are_even_odd_pairs_and_exhaustion_is_a_named_error() {
         "{err}"
     );
     // An odd start moves up to the next even port.
-    let odd = MediaSession::bind(LOOPBACK, 30_503..=30_505).await.unwrap();
-    assert_eq!(odd.local_rtp_port(), 30_504);
+    for odd in (30_601..30_700).step_by(2) {
+        if let Ok(session) = MediaSession::bind(LOOPBACK, odd..=odd + 2).await {
+            assert_eq!(session.local_rtp_port(), odd + 1);
+            return;
+        }
+    }
+    panic!("no free port pair in 30601-30700");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wire_stream_is_numbered_stamped_and_marked() {
+    use softcall::rtp::dtmf::TelephoneEvent;
+    use softcall::rtp::packet::RtpPacket;
+    let sniffer = tokio::net::UdpSocket::bind((LOOPBACK, 0)).await.unwrap();
+    let session = MediaSession::bind(LOOPBACK, PORTS).await.unwrap();
+    let call = session
+        .start(
+            sniffer.local_addr().unwrap(),
+            Codec::Pcma,
+            Some(96),
+            options(),
+        )
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let speech = super::tone(440.0, 6000.0, 0.2);
+    call.play(speech.clone()).finished().await;
+    call.send_dtmf('#').unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    call.stop().await;
+    let mut packets = Vec::new();
+    let mut buf = [0u8; 2048];
+    while let Ok((len, _)) = sniffer.try_recv_from(&mut buf) {
+        packets.push(RtpPacket::parse(&buf[..len]).unwrap());
+    }
+    assert!(packets.len() >= 25, "{} packets", packets.len());
+    assert!(packets[0].marker, "first packet of the stream");
+    let ssrc = packets[0].ssrc;
+    for pair in packets.windows(2) {
+        assert_eq!(
+            pair[1].sequence,
+            pair[0].sequence.wrapping_add(1),
+            "no gaps in sequence numbers"
+        );
+        assert_eq!(pair[1].ssrc, ssrc);
+    }
+    let audio: Vec<&RtpPacket> = packets.iter().filter(|p| p.payload_type == 8).collect();
+    for pair in audio.windows(2) {
+        let step = pair[1].timestamp.wrapping_sub(pair[0].timestamp);
+        assert!(
+            step % 160 == 0 && step > 0,
+            "audio timestamps advance by whole 20 ms slots"
+        );
+    }
+    // The tone's first packet starts a talkspurt; the silence before it does not.
+    let tone_start = audio
+        .iter()
+        .position(|p| p.payload != vec![0xD5; 160])
+        .unwrap();
+    assert!(tone_start > 0 && audio[tone_start].marker);
+    assert!(audio[1..tone_start].iter().all(|p| !p.marker));
+    assert_eq!(
+        audio[tone_start].payload,
+        Codec::Pcma.encode_frame(&speech[0]).to_vec()
+    );
+    // The key: PT 96, one timestamp, marker on the first, E bit on exactly the last three.
+    let events: Vec<&RtpPacket> = packets.iter().filter(|p| p.payload_type == 96).collect();
+    assert_eq!(events.len(), 5 + 3);
+    assert!(events.iter().all(|p| p.timestamp == events[0].timestamp));
+    assert!(events[0].marker && events[1..].iter().all(|p| !p.marker));
+    let parsed: Vec<TelephoneEvent> = events
+        .iter()
+        .map(|p| TelephoneEvent::parse(&p.payload).unwrap())
+        .collect();
+    assert!(parsed.iter().all(|e| e.event == 11));
+    assert_eq!(parsed.iter().filter(|e| e.end).count(), 3);
+    assert!(parsed[5..].iter().all(|e| e.end && e.duration == 800));
+    // Audio after the key continues the clock: its timestamp accounts for the slots the key took.
+    let after = packets.iter().rposition(|p| p.payload_type == 96).unwrap() + 1;
+    let before = packets.iter().position(|p| p.payload_type == 96).unwrap() - 1;
+    let slots = (after - before) as u32;
+    assert_eq!(
+        packets[after]
+            .timestamp
+            .wrapping_sub(packets[before].timestamp),
+        slots * 160
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sent_key_is_audible_in_the_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dtmf.wav");
+    let a_opts = MediaOptions {
+        recording: Some(path.clone()),
+        ..options()
+    };
+    let (a, b) = pair(Codec::Pcmu, a_opts, options()).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    a.send_dtmf('#').unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    a.stop().await;
+    b.stop().await;
+    let (_, right) = read_stereo(&path);
+    let tone = super::active(&right);
+    assert_eq!(
+        tone.len().div_ceil(160),
+        5,
+        "100 ms of tone, {} samples",
+        tone.len()
+    );
+    let share = super::tone_share(tone, 941.0) + super::tone_share(tone, 1477.0);
+    assert!(share > 0.8, "# is 941 + 1477 Hz: share {share}");
 }

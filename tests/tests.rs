@@ -1,1 +1,2 @@
 //! One integration test binary; each area of the product is a module.
+mod campaign;

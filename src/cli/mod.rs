@@ -1,5 +1,11 @@
 //! The `softcall` command line: one file per command group, each parsing its own arguments.
 
+pub mod analytics;
+pub mod bench_import;
+pub mod campaign;
+pub mod export;
+pub mod import;
+
 use clap::{Parser, Subcommand};
 
 /// softcall — voice robot for soft debt collection.
@@ -19,7 +25,26 @@ pub struct Cli {
 
 /// Every top-level command.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Import debtor or payment lists (CSV).
+    Import(import::ImportArgs),
+    /// Check campaign files and plan what to dial and send.
+    Campaign(campaign::CampaignArgs),
+    /// Export campaign results.
+    Export(export::ExportArgs),
+    /// Per-strategy and per-segment campaign analytics.
+    Analytics(analytics::AnalyticsArgs),
+    /// Benchmarks that print figures.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+/// The benchmarks.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Import a synthetic debtor list and print rows per second.
+    Import(bench_import::BenchImportArgs),
+}
 
 /// Runs the command line and maps errors to a non-zero exit status.
 pub fn run() -> std::process::ExitCode {
@@ -35,7 +60,13 @@ pub fn run() -> std::process::ExitCode {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
-    match cli.command {}
+    match cli.command {
+        Command::Import(a) => import::run(a),
+        Command::Campaign(a) => campaign::run(a),
+        Command::Export(a) => export::run(a),
+        Command::Analytics(a) => analytics::run(a),
+        Command::Bench(BenchCommand::Import(a)) => bench_import::run(a),
+    }
 }
 
 fn init_logging(level: &str) {

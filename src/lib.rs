@@ -5,7 +5,8 @@
 //! - [`audio`] — 8 kHz telephony frames, resampling, WebRTC VAD and endpointing: where audio enters.
 //! - [`asr`] — offline recognition with Vosk (one shared model, one recogniser per call).
 //! - [`tts`] — Piper synthesis, resampled to 8 kHz, with a content-addressed prompt cache.
-//! - [`campaign`] — debtor lists, contact history, strategies by segment, SMS/e-mail, results and analytics.
+//! - [`campaign`] — who is contacted, when and how: debtor lists, contact history, strategies by segment,
+//!   legal contact limits (compliance), the scheduler, SMS/e-mail, results and analytics.
 //! - [`store`] — SQLite (default) or PostgreSQL storage of debtors, attempts, calls, promises and payments.
 //! - [`qa`] — replays recorded audio through the exact call pipeline and scores transcripts.
 //! - [`config`] — which model and voice each language uses (`softcall.toml`).

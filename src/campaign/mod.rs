@@ -6,15 +6,21 @@
 //! - [`dial`] — the ticket without which no call starts (attempt written, history loaded).
 //! - [`strategy`] — campaign files: segments by rules, ladders of steps by day overdue, retry policies.
 //! - [`channels`] — SMS through an HTTP gateway, e-mail through SMTP.
+//! - [`compliance`] — legal contact limits: allowed or not, why, and when next.
+//! - [`scheduler`] — the deterministic core deciding what to dial or send next and why others wait.
+//! - [`planner`] — feeds the scheduler from the store and the strategy and explains its plan.
 //! - [`report`] — results per debtor and analytics per strategy and segment.
 
 pub mod channels;
+pub mod compliance;
 pub mod debtor;
 pub mod dial;
 pub mod history;
 pub mod import;
 pub mod lists;
 pub mod outcome;
+pub mod planner;
 pub mod regions;
 pub mod report;
+pub mod scheduler;
 pub mod strategy;

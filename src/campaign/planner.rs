@@ -93,7 +93,13 @@ pub fn settle_promises(history: &DebtorHistory, tz: Tz, now: DateTime<Utc>) -> D
     for p in &mut h.promises {
         if p.status == PromiseStatus::Pending {
             let made_on = p.made_at.with_timezone(&tz).date_naive();
-            p.status = super::history::promise_fate(made_on, p.promised_date, p.amount, &history.payments, today);
+            p.status = super::history::promise_fate(
+                made_on,
+                p.promised_date,
+                p.amount,
+                &history.payments,
+                today,
+            );
         }
     }
     h
@@ -190,7 +196,10 @@ pub fn plan(
                 }
             }
         }
-        let wait = |reason: &str, detail: String, segment: Option<String>, until: Option<DateTime<Utc>>| WaitLine {
+        let wait = |reason: &str,
+                    detail: String,
+                    segment: Option<String>,
+                    until: Option<DateTime<Utc>>| WaitLine {
             debtor_id: d.id,
             external_id: d.record.external_id.clone(),
             segment,
@@ -199,21 +208,38 @@ pub fn plan(
             detail,
             until,
         };
-        let status = statuses.get(&d.id).map(String::as_str).unwrap_or(d.status.as_str());
+        let status = statuses
+            .get(&d.id)
+            .map(String::as_str)
+            .unwrap_or(d.status.as_str());
         if status != "active" || d.record.amount_due == 0 {
-            let detail = if d.record.amount_due == 0 { "paid in full".to_string() } else { format!("status {status}") };
+            let detail = if d.record.amount_due == 0 {
+                "paid in full".to_string()
+            } else {
+                format!("status {status}")
+            };
             out.waiting.push(wait("closed", detail, None, None));
             continue;
         }
         let Ok(tz) = d.record.time_zone.parse::<Tz>() else {
-            out.waiting.push(wait("bad_time_zone", format!("unknown time zone {}", d.record.time_zone), None, None));
+            out.waiting.push(wait(
+                "bad_time_zone",
+                format!("unknown time zone {}", d.record.time_zone),
+                None,
+                None,
+            ));
             continue;
         };
         let history = settle_promises(raw, tz, now);
         let summary = summarize(&history);
         let today = now.with_timezone(&tz).date_naive();
         let Some(segment) = strategy.segment_for(&d.record, today, &summary) else {
-            out.waiting.push(wait("no_segment", "no segment's rules match".into(), None, None));
+            out.waiting.push(wait(
+                "no_segment",
+                "no segment's rules match".into(),
+                None,
+                None,
+            ));
             continue;
         };
         let dpd = d.record.days_overdue(today);
@@ -261,17 +287,18 @@ pub fn plan(
             phone_ids: d.phones.iter().map(|p| p.id).collect(),
             phones: d.phones.iter().map(|p| p.e164.clone()).collect(),
         };
-        let mut step_wait = |channel: &str, reason: &str, detail: String, until: Option<DateTime<Utc>>| {
-            out.waiting.push(WaitLine {
-                debtor_id: d.id,
-                external_id: d.record.external_id.clone(),
-                segment: Some(segment.name.clone()),
-                action: Some(channel.into()),
-                reason: reason.into(),
-                detail,
-                until,
-            })
-        };
+        let mut step_wait =
+            |channel: &str, reason: &str, detail: String, until: Option<DateTime<Utc>>| {
+                out.waiting.push(WaitLine {
+                    debtor_id: d.id,
+                    external_id: d.record.external_id.clone(),
+                    segment: Some(segment.name.clone()),
+                    action: Some(channel.into()),
+                    reason: reason.into(),
+                    detail,
+                    until,
+                })
+            };
         for (channel, template) in [(Channel::Sms, &step.sms), (Channel::Email, &step.email)] {
             let Some(template) = template else { continue };
             let tries: Vec<_> = in_step.iter().filter(|a| a.channel == channel).collect();
@@ -279,11 +306,21 @@ pub fn plan(
                 continue;
             }
             if tries.len() as u32 >= step.retry.max_attempts {
-                step_wait(channel.as_str(), "attempts_used", format!("{} failed sends in {label}", tries.len()), None);
+                step_wait(
+                    channel.as_str(),
+                    "attempts_used",
+                    format!("{} failed sends in {label}", tries.len()),
+                    None,
+                );
                 continue;
             }
             if channel == Channel::Email && d.record.email.is_none() {
-                step_wait("email", "no_address", "no e-mail address on file".into(), None);
+                step_wait(
+                    "email",
+                    "no_address",
+                    "no e-mail address on file".into(),
+                    None,
+                );
                 continue;
             }
             let next_retry_at = tries.last().map(|a| a.at + step.retry.no_answer);
@@ -315,25 +352,39 @@ pub fn plan(
             metas.push(meta(step));
         }
         if let Some(flow) = &step.call {
-            let calls: Vec<_> = in_step.iter().filter(|a| a.channel == Channel::Call).collect();
-            let reached = calls
+            let calls: Vec<_> = in_step
                 .iter()
-                .any(|a| a.right_party || (a.conversation && a.outcome.as_deref() != Some("unknown")));
+                .filter(|a| a.channel == Channel::Call)
+                .collect();
+            let reached = calls.iter().any(|a| {
+                a.right_party || (a.conversation && a.outcome.as_deref() != Some("unknown"))
+            });
             if reached {
                 let next = segment.ladder.iter().find(|s| s.day > step.day);
                 step_wait(
                     "call",
                     "step_done",
-                    format!("reached in {label}; next step {}", next.map_or("none".into(), |s| s.label())),
+                    format!(
+                        "reached in {label}; next step {}",
+                        next.map_or("none".into(), |s| s.label())
+                    ),
                     next.map(|s| local_midnight(tz, d.record.due_date + Duration::days(s.day))),
                 );
                 continue;
             }
             if calls.len() as u32 >= step.retry.max_attempts {
-                step_wait("call", "attempts_used", format!("{} calls in {label}, none answered", calls.len()), None);
+                step_wait(
+                    "call",
+                    "attempts_used",
+                    format!("{} calls in {label}, none answered", calls.len()),
+                    None,
+                );
                 continue;
             }
-            let today_calls = calls.iter().filter(|a| a.at.with_timezone(&tz).date_naive() == today).count() as u32;
+            let today_calls = calls
+                .iter()
+                .filter(|a| a.at.with_timezone(&tz).date_naive() == today)
+                .count() as u32;
             if today_calls >= step.retry.max_per_day {
                 let tomorrow = local_midnight(tz, today + Duration::days(1));
                 step_wait(
@@ -346,9 +397,16 @@ pub fn plan(
             }
             let next_retry_at = calls.last().map(|a| {
                 let busy = matches!(a.outcome.as_deref(), Some("busy" | "rejected"));
-                a.at + if busy { step.retry.busy } else { step.retry.no_answer }
+                a.at + if busy {
+                    step.retry.busy
+                } else {
+                    step.retry.no_answer
+                }
             });
-            let unanswered = calls.iter().filter(|a| a.outcome.as_deref().is_none_or(is_unanswered)).count();
+            let unanswered = calls
+                .iter()
+                .filter(|a| a.outcome.as_deref().is_none_or(is_unanswered))
+                .count();
             items.push(WorkItem {
                 debtor: d.id,
                 phones: d.phones.iter().map(|p| p.e164.clone()).collect(),
@@ -362,7 +420,11 @@ pub fn plan(
                     local_day: Some(today),
                     attempts_today: today_calls,
                     next_retry_at,
-                    next_phone: if d.phones.is_empty() { 0 } else { unanswered % d.phones.len() },
+                    next_phone: if d.phones.is_empty() {
+                        0
+                    } else {
+                        unanswered % d.phones.len()
+                    },
                 },
                 in_flight,
             });
@@ -389,8 +451,13 @@ pub fn plan(
     }
     let channel_of = |i: usize| items[i].step.as_ref().map(|s| s.action.channel());
     for a in decided.actions {
-        let Some(slots) = left.get_mut(&a.debtor) else { continue };
-        let Some(pos) = slots.iter().position(|&i| channel_of(i) == Some(a.action.channel())) else {
+        let Some(slots) = left.get_mut(&a.debtor) else {
+            continue;
+        };
+        let Some(pos) = slots
+            .iter()
+            .position(|&i| channel_of(i) == Some(a.action.channel()))
+        else {
             continue;
         };
         let m = &metas[slots.remove(pos)];
@@ -399,7 +466,9 @@ pub fn plan(
             StepAction::Sms { template } => ("sms", template.clone()),
             StepAction::Email { template } => ("email", template.clone()),
         };
-        let phone = a.phone_index.and_then(|i| m.phones.get(i).map(|p| (m.phone_ids[i], mask_phone(p))));
+        let phone = a
+            .phone_index
+            .and_then(|i| m.phones.get(i).map(|p| (m.phone_ids[i], mask_phone(p))));
         let line = PlanLine {
             debtor_id: m.debtor_id,
             external_id: m.external_id.clone(),
@@ -419,7 +488,9 @@ pub fn plan(
         }
     }
     for w in decided.waiting {
-        let slot = left.get_mut(&w.debtor).and_then(|s| (!s.is_empty()).then(|| s.remove(0)));
+        let slot = left
+            .get_mut(&w.debtor)
+            .and_then(|s| (!s.is_empty()).then(|| s.remove(0)));
         let m = slot.map(|i| &metas[i]);
         out.waiting.push(WaitLine {
             debtor_id: w.debtor,
@@ -431,7 +502,8 @@ pub fn plan(
             until: w.until,
         });
     }
-    out.waiting.sort_by(|a, b| (a.debtor_id, &a.action).cmp(&(b.debtor_id, &b.action)));
+    out.waiting
+        .sort_by(|a, b| (a.debtor_id, &a.action).cmp(&(b.debtor_id, &b.action)));
     out
 }
 
@@ -443,7 +515,9 @@ fn wait_name(r: WaitReason) -> String {
         WaitReason::RetryBackoff => "retry_backoff".into(),
         WaitReason::DailyAttemptCap => "daily_attempt_cap".into(),
         WaitReason::NoPhone => "no_phone".into(),
-        WaitReason::Compliance(rule) => format!("compliance:{}", format!("{rule:?}").to_lowercase()),
+        WaitReason::Compliance(rule) => {
+            format!("compliance:{}", format!("{rule:?}").to_lowercase())
+        }
         WaitReason::Concurrency => "concurrency".into(),
         WaitReason::CallsPerSecond => "calls_per_second".into(),
     }

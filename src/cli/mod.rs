@@ -2,7 +2,9 @@
 
 pub mod analytics;
 pub mod bench_import;
+pub mod bench_scheduler;
 pub mod campaign;
+pub mod compliance;
 pub mod export;
 pub mod import;
 
@@ -34,14 +36,25 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Per-strategy and per-segment campaign analytics.
     Analytics(analytics::AnalyticsArgs),
+    /// Legal contact limits: explain whether a contact is allowed and when.
+    Compliance {
+        /// The compliance command.
+        #[command(subcommand)]
+        command: compliance::ComplianceCommand,
+    },
     /// Benchmarks that print figures.
-    #[command(subcommand)]
-    Bench(BenchCommand),
+    Bench {
+        /// What to measure.
+        #[command(subcommand)]
+        target: BenchTarget,
+    },
 }
 
-/// The benchmarks.
+/// Every `softcall bench` target.
 #[derive(Debug, Subcommand)]
-pub enum BenchCommand {
+pub enum BenchTarget {
+    /// Scheduler planning throughput (decisions per second).
+    Scheduler(bench_scheduler::BenchSchedulerArgs),
     /// Import a synthetic debtor list and print rows per second.
     Import(bench_import::BenchImportArgs),
 }
@@ -65,7 +78,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Campaign(a) => campaign::run(a),
         Command::Export(a) => export::run(a),
         Command::Analytics(a) => analytics::run(a),
-        Command::Bench(BenchCommand::Import(a)) => bench_import::run(a),
+        Command::Compliance { command } => compliance::run(command),
+        Command::Bench {
+            target: BenchTarget::Scheduler(args),
+        } => bench_scheduler::run(args),
+        Command::Bench {
+            target: BenchTarget::Import(args),
+        } => bench_import::run(args),
     }
 }
 

@@ -1,0 +1,134 @@
+//! The inputs of a compliance decision: facts about the debtor and the contacts made so far.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+/// Facts about one debtor (one debt) that decide whether and when they may be contacted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DebtorFacts {
+    /// The debtor's IANA time zone; every hour limit is in this local time.
+    pub time_zone: Tz,
+    /// Circumstances recorded for the debtor (some forbid any contact).
+    pub flags: DebtorFlags,
+    /// A formal refusal of interaction is on file: no contact at all.
+    pub refusal_of_interaction: bool,
+    /// The debtor asked not to be called: no calls and no voice messages.
+    pub stop_calls: bool,
+}
+
+/// Circumstances recorded for a debtor.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DebtorFlags {
+    /// A bankruptcy case is open: no contact.
+    pub bankruptcy: bool,
+    /// The debtor is in hospital: no contact.
+    pub hospital: bool,
+    /// The debtor is a minor: no contact.
+    pub minor: bool,
+    /// The debtor has disability group I: no contact.
+    pub disability_group_1: bool,
+    /// The debtor's written consent to talk with third parties is on file (does not block contact).
+    pub third_party_consent: bool,
+}
+
+impl DebtorFlags {
+    /// The first flag that forbids any contact, with its human-readable name.
+    pub fn blocking(&self) -> Option<&'static str> {
+        if self.bankruptcy {
+            Some("bankruptcy")
+        } else if self.hospital {
+            Some("in hospital")
+        } else if self.minor {
+            Some("a minor")
+        } else if self.disability_group_1 {
+            Some("disability group I")
+        } else {
+            None
+        }
+    }
+}
+
+/// How a contact reaches the debtor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// A phone call (robot or person).
+    Call,
+    /// A text message.
+    Sms,
+    /// An e-mail.
+    Email,
+    /// A recorded voice message left for the debtor.
+    VoiceMessage,
+}
+
+impl Channel {
+    /// The name used in files and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Call => "call",
+            Channel::Sms => "sms",
+            Channel::Email => "email",
+            Channel::VoiceMessage => "voice_message",
+        }
+    }
+}
+
+impl std::fmt::Display for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether a contact reached the debtor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactKind {
+    /// Tried but did not reach the debtor: no answer, busy, rejected, failed, message not delivered.
+    Attempt,
+    /// Reached the debtor: an answered call (a conversation) or a delivered message.
+    #[serde(alias = "interaction")]
+    Conversation,
+}
+
+/// One contact made with the debtor (or tried).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// When the contact started (a call's dial time, a message's send time).
+    pub at: DateTime<Utc>,
+    /// The channel used.
+    pub channel: Channel,
+    /// Whether it reached the debtor.
+    pub kind: ContactKind,
+    /// The disposition, e.g. `no_answer`, `promise_to_pay` (informational).
+    pub outcome: Option<String>,
+}
+
+impl Contact {
+    /// A contact without a recorded outcome.
+    pub fn new(at: DateTime<Utc>, channel: Channel, kind: ContactKind) -> Self {
+        Contact {
+            at,
+            channel,
+            kind,
+            outcome: None,
+        }
+    }
+}
+
+/// The contact kind a call disposition implies (`no_answer` → attempt, `promise_to_pay` → conversation).
+///
+/// Returns `None` for an unknown disposition.
+pub fn kind_of_outcome(outcome: &str) -> Option<ContactKind> {
+    match outcome {
+        "no_answer" | "busy" | "rejected" | "voicemail" | "failed" | "not_delivered" => {
+            Some(ContactKind::Attempt)
+        }
+        "promise_to_pay" | "already_paid" | "refused" | "stop_calls" | "wrong_person"
+        | "dispute" | "callback" | "handoff" | "complaint" | "hung_up" | "delivered"
+        | "unknown" => Some(ContactKind::Conversation),
+        _ => None,
+    }
+}

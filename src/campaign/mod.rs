@@ -9,12 +9,14 @@
 //! - [`compliance`] — legal contact limits: allowed or not, why, and when next.
 //! - [`scheduler`] — the deterministic core deciding what to dial or send next and why others wait.
 //! - [`planner`] — feeds the scheduler from the store and the strategy and explains its plan.
+//! - [`execute`] — sending the due SMS and e-mails and handing debtors over to hard collection.
 //! - [`report`] — results per debtor and analytics per strategy and segment.
 
 pub mod channels;
 pub mod compliance;
 pub mod debtor;
 pub mod dial;
+pub mod execute;
 pub mod history;
 pub mod import;
 pub mod lists;

@@ -284,6 +284,31 @@ impl Store {
             .ok_or_else(|| StoreError::UnknownDebtor(external_id.to_string()))
     }
 
+    /// Records the campaign file a campaign runs with (latest text per strategy name).
+    pub async fn save_strategy(
+        &self,
+        campaign_id: i64,
+        name: &str,
+        source_path: &str,
+        source_text: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO strategies (campaign_id, name, source_path, source_text, loaded_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (campaign_id, name) DO UPDATE SET source_path = excluded.source_path, \
+             source_text = excluded.source_text, loaded_at = excluded.loaded_at",
+        )
+        .bind(campaign_id)
+        .bind(name)
+        .bind(source_path)
+        .bind(source_text)
+        .bind(now)
+        .execute(self.pool())
+        .await
+        .ctx("saving the strategy")?;
+        Ok(())
+    }
+
     /// Sets a debtor's status in a campaign and overall (e.g. `hard_collection` at the end of the ladder).
     pub async fn set_debtor_status(
         &self,

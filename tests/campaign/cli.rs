@@ -128,7 +128,7 @@ fn campaign_check_command() {
     ]);
     assert!(!ok);
     assert!(
-        err.contains("campaign_unknown_flow.yaml:8: `segments[0].ladder[1].call:`"),
+        err.contains("campaign_unknown_flow.yaml:8: `segments[0].ladder[1].call`"),
         "{err}"
     );
 }

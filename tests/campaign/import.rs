@@ -129,10 +129,15 @@ fn example_list_imports_cleanly() {
     block_on(async {
         let (store, _dir) = sqlite_store().await;
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/debtors.csv");
-        let r = import_debtors(&store, &path, &opts(true), &|_, _| {})
+        let r = import_debtors(&store, &path, &opts(false), &|_, _| {})
             .await
             .unwrap();
         assert_eq!((r.rows, r.counts.inserted, r.rejected.len()), (5, 5, 0));
+        assert_eq!(
+            r.unknown_columns,
+            vec!["Канал выдачи".to_string()],
+            "kept as a template field"
+        );
         let d = store
             .debtor(store.debtor_id("L-0001002").await.unwrap())
             .await

@@ -5,6 +5,7 @@ mod channels;
 mod cli;
 mod import;
 mod pg;
+mod plan;
 mod scenarios;
 mod strategy;
 

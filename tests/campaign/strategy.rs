@@ -113,7 +113,7 @@ fn unknown_flow_names_file_line_and_field() {
     let StrategyError::Invalid { line, field, .. } = &err else {
         panic!("expected Invalid, got {err}");
     };
-    assert_eq!((*line, field.as_str()), (8, "segments[0].ladder[1].call:"));
+    assert_eq!((*line, field.as_str()), (8, "segments[0].ladder[1].call"));
     let text = err.to_string();
     assert!(text.contains("campaign_unknown_flow.yaml:8:"), "{text}");
     assert!(
@@ -134,7 +134,7 @@ fn typos_and_bad_values_are_located() {
 
     let err = strategy::load(&data("campaign_bad_retry.yaml"), &dialogs()).unwrap_err();
     assert!(
-        matches!(err, StrategyError::Invalid { line: 9, .. }),
+        matches!(err, StrategyError::Invalid { line: 8, .. }),
         "{err}"
     );
     assert!(
@@ -150,7 +150,7 @@ fn typos_and_bad_values_are_located() {
     let err = strategy::parse(Path::new("x.yaml"), unknown_template, &dialogs()).unwrap_err();
     assert!(
         err.to_string()
-            .contains("x.yaml:8: `segments[0].ladder[0].sms:`: unknown template `nope`"),
+            .contains("x.yaml:8: `segments[0].ladder[0].sms`: unknown template `nope`"),
         "{err}"
     );
 

@@ -195,6 +195,7 @@ fn parse_row(
     };
     let mut phone_error = false;
     let mut zone_error = false;
+    let mut date_error = false;
     let mut external_id = None;
     let mut full_name = None;
     let mut phones: Vec<String> = Vec::new();
@@ -271,7 +272,10 @@ fn parse_row(
                     if !cell.is_empty() {
                         match values::parse_date(cell) {
                             Ok(d) => due_date = Some(d),
-                            Err(e) => err(i, e),
+                            Err(e) => {
+                                date_error = true;
+                                err(i, e)
+                            }
                         }
                     }
                 }
@@ -279,7 +283,10 @@ fn parse_row(
                     if !cell.is_empty() {
                         match cell.parse::<i64>() {
                             Ok(d) if (0..=36_500).contains(&d) => days_overdue = Some(d),
-                            _ => err(i, format!("`{cell}` is not a number of days (0 or more)")),
+                            _ => {
+                                date_error = true;
+                                err(i, format!("`{cell}` is not a number of days (0 or more)"))
+                            }
                         }
                     }
                 }
@@ -360,10 +367,12 @@ fn parse_row(
         (Some(d), _) => Some(d),
         (None, Some(days)) => Some(as_of - Duration::days(days)),
         (None, None) => {
-            err(
-                col_of(DebtorField::DueDate).max(col_of(DebtorField::DaysOverdue)),
-                "neither a due date nor days overdue is given".into(),
-            );
+            if !date_error {
+                err(
+                    col_of(DebtorField::DueDate).max(col_of(DebtorField::DaysOverdue)),
+                    "neither a due date nor days overdue is given".into(),
+                );
+            }
             None
         }
     };

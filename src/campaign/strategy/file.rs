@@ -194,7 +194,7 @@ pub fn parse(path: &Path, text: &str, dialogs_dir: &Path) -> Result<Strategy, St
             path: file.clone(),
             line,
             column,
-            message: e.to_string(),
+            message: strip_location(&e.to_string()),
         }
     })?;
     let locate = Locator { text };
@@ -247,7 +247,8 @@ pub fn parse(path: &Path, text: &str, dialogs_dir: &Path) -> Result<Strategy, St
         let mut ladder = Vec::new();
         let mut last_day = i64::MIN;
         for (li, step) in seg.ladder.into_iter().enumerate() {
-            let field = |name: &str| format!("segments[{si}].ladder[{li}].{name}");
+            let field =
+                |name: &str| format!("segments[{si}].ladder[{li}].{}", name.trim_end_matches(':'));
             let day_anchor = format!("day: {}", step.day);
             let anchors = |key: &str| -> Vec<String> {
                 vec![
@@ -451,6 +452,14 @@ pub fn parse(path: &Path, text: &str, dialogs_dir: &Path) -> Result<Strategy, St
         templates,
         segments,
     })
+}
+
+/// Drops the parser's own " at line L column C" (the error already starts with `file:line:column`).
+fn strip_location(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
 }
 
 fn bad_duration(s: &str) -> String {

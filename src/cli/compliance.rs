@@ -46,6 +46,9 @@ pub struct ExplainArgs {
     /// Let e-mails bypass the text-message limits (by default they share them).
     #[arg(long)]
     pub email_outside_message_limits: bool,
+    /// Calls start at least this many minutes before the hours close (0: up to the closing time).
+    #[arg(long, default_value_t = 10)]
+    pub call_end_margin_minutes: u32,
 }
 
 /// A channel on the command line.
@@ -119,6 +122,7 @@ fn explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
             WindowsArg::Calendar => Windows::Calendar,
         },
         email_counts_as_message: !args.email_outside_message_limits,
+        call_end_margin_minutes: args.call_end_margin_minutes,
     };
     let channel = match args.channel {
         ChannelArg::Call => Channel::Call,

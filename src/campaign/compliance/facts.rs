@@ -5,15 +5,18 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 /// Facts about one debtor (one debt) that decide whether and when they may be contacted.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DebtorFacts {
     /// The debtor's IANA time zone; every hour limit is in this local time.
     pub time_zone: Tz,
     /// Circumstances recorded for the debtor (some forbid any contact).
+    #[serde(default)]
     pub flags: DebtorFlags,
     /// A formal refusal of interaction is on file: no contact at all.
+    #[serde(default)]
     pub refusal_of_interaction: bool,
     /// The debtor asked not to be called: no calls and no voice messages.
+    #[serde(default)]
     pub stop_calls: bool,
 }
 
@@ -94,7 +97,7 @@ pub enum ContactKind {
 }
 
 /// One contact made with the debtor (or tried).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {
     /// When the contact started (a call's dial time, a message's send time).
     pub at: DateTime<Utc>,
@@ -103,6 +106,7 @@ pub struct Contact {
     /// Whether it reached the debtor.
     pub kind: ContactKind,
     /// The disposition, e.g. `no_answer`, `promise_to_pay` (informational).
+    #[serde(default)]
     pub outcome: Option<String>,
 }
 

@@ -48,3 +48,49 @@ pub fn next_month_start(date: NaiveDate) -> NaiveDate {
     };
     NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(date)
 }
+
+/// `HH:MM` of a wall-clock time (cheap, no format-string parsing).
+pub fn hhmm(time: NaiveTime) -> String {
+    use chrono::Timelike;
+    format!("{:02}:{:02}", time.hour(), time.minute())
+}
+
+/// `Mon 2026-11-23` of a date.
+pub fn day_label(date: NaiveDate) -> String {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    format!(
+        "{} {:04}-{:02}-{:02}",
+        DAYS[date.weekday().num_days_from_monday() as usize],
+        date.year(),
+        date.month(),
+        date.day()
+    )
+}
+
+/// `2026-11-23 18:30` of an instant in the debtor's local time.
+pub fn local_label(tz: Tz, at: DateTime<Utc>) -> String {
+    use chrono::Timelike;
+    let l = at.with_timezone(&tz);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        l.year(),
+        l.month(),
+        l.day(),
+        l.hour(),
+        l.minute()
+    )
+}
+
+/// `2026-11-23T18:30:00Z` of an instant.
+pub fn utc_label(at: DateTime<Utc>) -> String {
+    use chrono::Timelike;
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}

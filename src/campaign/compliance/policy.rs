@@ -7,7 +7,8 @@ use serde::Serialize;
 use super::calendar::{ru_calendar, DayKind, HolidayCalendar};
 use super::facts::{Channel, Contact, ContactKind, DebtorFacts};
 use super::local_time::{
-    local_date, local_instant, month_start, next_month_start, start_of_day, week_start,
+    day_label, hhmm, local_date, local_instant, local_label, month_start, next_month_start,
+    start_of_day, utc_label, week_start,
 };
 use super::profile::{CountLimit, Counting, Period, Profile, Settings, Windows};
 
@@ -110,6 +111,18 @@ impl Policy {
         }
     }
 
+    /// The window `[start, end)` in which a contact through `channel` may start on a day of this kind:
+    /// the contact hours, with calls ending `call_end_margin_minutes` early.
+    pub fn start_window(&self, kind: DayKind, channel: Channel) -> (NaiveTime, NaiveTime) {
+        let (start, end) = self.hours_for(kind);
+        if channel != Channel::Call || self.settings.call_end_margin_minutes == 0 {
+            return (start, end);
+        }
+        let margin = Duration::minutes(i64::from(self.settings.call_end_margin_minutes));
+        let (last, _) = end.overflowing_sub_signed(margin);
+        (start, last.clamp(start, end))
+    }
+
     /// The kind of a local date (always working when the profile has no separate day-off hours).
     pub fn day_kind(&self, date: chrono::NaiveDate) -> DayKind {
         if self.profile.day_off_hours.is_some() {
@@ -127,6 +140,32 @@ impl Policy {
         history: &[Contact],
         channel: Channel,
         at: DateTime<Utc>,
+    ) -> Decision {
+        self.evaluate(debtor, history, channel, at, true)
+    }
+
+    /// The first moment at or after `at` the contact is allowed (`None`: never) — [`Policy::decide`]
+    /// without building the reason text, for callers that only need the time.
+    pub fn next_allowed_at(
+        &self,
+        debtor: &DebtorFacts,
+        history: &[Contact],
+        channel: Channel,
+        at: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        self.evaluate(debtor, history, channel, at, false)
+            .next_allowed_at
+    }
+
+    /// [`Policy::decide`], building the reason text only when `describe` is set (the rules in
+    /// `blocked_by` and `next_allowed_at` are the same either way).
+    pub fn evaluate(
+        &self,
+        debtor: &DebtorFacts,
+        history: &[Contact],
+        channel: Channel,
+        at: DateTime<Utc>,
+        describe: bool,
     ) -> Decision {
         if let Some(never) = self.permanent_block(debtor, channel) {
             return never;
@@ -161,44 +200,47 @@ impl Policy {
 
         let mut t = at;
         let mut first: Vec<(Rule, String)> = Vec::new();
+        let mut blocks: Vec<(Rule, String, DateTime<Utc>)> = Vec::new();
         for step in 0..MAX_SEARCH_STEPS {
-            let mut blocks: Vec<(Rule, String, DateTime<Utc>)> = Vec::new();
-            if let Some(b) = self.hours_block(tz, t) {
+            let describe = describe && step == 0;
+            blocks.clear();
+            if let Some(b) = self.hours_block(tz, t, channel, describe) {
                 blocks.push(b);
             }
             for limit in limits {
-                if let Some(b) = self.limit_block(tz, &counted, *limit, t, budget) {
+                if let Some(b) = self.limit_block(tz, &counted, *limit, t, budget, describe) {
                     blocks.push(b);
                 }
             }
             if let Some(q) = last_conversation {
-                if let Some(b) = self.quiet_block(tz, q, t) {
+                if let Some(b) = self.quiet_block(tz, q, t, describe) {
                     blocks.push(b);
                 }
             }
             if blocks.is_empty() {
                 if step == 0 {
+                    let reason = if describe {
+                        self.allowed_reason(tz, &counted, limits, budget, channel, at)
+                    } else {
+                        String::new()
+                    };
                     return Decision {
                         allowed: true,
-                        reason: self.allowed_reason(tz, &counted, limits, budget, at),
+                        reason,
                         next_allowed_at: Some(at),
                         blocked_by: Vec::new(),
                     };
                 }
                 return Decision {
                     allowed: false,
-                    reason: first
-                        .iter()
-                        .map(|(_, r)| r.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; "),
+                    reason: join_reasons(&first),
                     next_allowed_at: Some(t),
                     blocked_by: first.iter().map(|(rule, _)| *rule).collect(),
                 };
             }
             let next = blocks.iter().map(|b| b.2).max().unwrap_or(t);
             if step == 0 {
-                first = blocks.into_iter().map(|(r, s, _)| (r, s)).collect();
+                first = blocks.drain(..).map(|(r, s, _)| (r, s)).collect();
             }
             if next <= t {
                 break;
@@ -209,11 +251,7 @@ impl Policy {
             allowed: false,
             reason: format!(
                 "{}; no allowed moment found within {MAX_SEARCH_STEPS} search steps",
-                first
-                    .iter()
-                    .map(|(_, r)| r.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ")
+                join_reasons(&first)
             ),
             next_allowed_at: None,
             blocked_by: first.iter().map(|(rule, _)| *rule).collect(),
@@ -223,10 +261,10 @@ impl Policy {
     fn permanent_block(&self, debtor: &DebtorFacts, channel: Channel) -> Option<Decision> {
         let ru = self.profile.name == "ru-230fz";
         let (rule, reason) = if let Some(flag) = debtor.flags.blocking() {
-            let law = if ru {
-                "230-FZ art. 7"
-            } else {
-                "profile flag rule"
+            let law = match (ru, flag) {
+                (true, _) => "230-FZ art. 7",
+                (false, "bankruptcy") => "bankruptcy automatic stay, 11 U.S.C. §362",
+                (false, _) => "campaign rule for flagged debtors",
             };
             (
                 Rule::Flag,
@@ -260,11 +298,17 @@ impl Policy {
         })
     }
 
-    fn hours_block(&self, tz: Tz, t: DateTime<Utc>) -> Option<(Rule, String, DateTime<Utc>)> {
+    fn hours_block(
+        &self,
+        tz: Tz,
+        t: DateTime<Utc>,
+        channel: Channel,
+        describe: bool,
+    ) -> Option<(Rule, String, DateTime<Utc>)> {
         let local = t.with_timezone(&tz);
         let date = local.date_naive();
         let kind = self.day_kind(date);
-        let (start, end) = self.hours_for(kind);
+        let (start, end) = self.start_window(kind, channel);
         let time = local.time();
         if time >= start && time < end {
             return None;
@@ -276,19 +320,23 @@ impl Policy {
             let d = date.succ_opt().unwrap_or(date);
             local_instant(tz, d, self.hours_for(self.day_kind(d)).0)
         };
+        let next = next.max(t + Duration::seconds(1));
+        if !describe {
+            return Some((Rule::Hours, String::new(), next));
+        }
         let what = match (kind, self.profile.day_off_hours.is_some()) {
             (_, false) => "every day",
             (DayKind::Working, true) => "a working day",
             (DayKind::DayOff, true) => "a day off (weekend or public holiday)",
         };
         let reason = format!(
-            "outside contact hours: local time {} ({tz}) on {} — {what}, allowed {}–{} local time",
-            local.format("%H:%M"),
-            local.format("%a %Y-%m-%d"),
-            start.format("%H:%M"),
-            end.format("%H:%M"),
+            "outside contact hours: local time {} ({tz}) on {} — {what}, {} local time; hours open again {} local",
+            hhmm(local.time()),
+            day_label(local.date_naive()),
+            self.describe_window(kind, channel),
+            local_label(tz, next),
         );
-        Some((Rule::Hours, reason, next.max(t + Duration::seconds(1))))
+        Some((Rule::Hours, reason, next))
     }
 
     fn limit_block(
@@ -298,56 +346,29 @@ impl Policy {
         limit: CountLimit,
         t: DateTime<Utc>,
         budget: Budget,
+        describe: bool,
     ) -> Option<(Rule, String, DateTime<Utc>)> {
         let windows = self.settings.windows;
-        let (in_window, until): (Vec<DateTime<Utc>>, DateTime<Utc>) = match windows {
-            Windows::Rolling => {
-                let len = rolling_length(limit.period);
-                let inside: Vec<_> = counted
-                    .iter()
-                    .copied()
-                    .filter(|c| *c > t - len && *c <= t)
-                    .collect();
-                if inside.len() < limit.max as usize {
-                    return None;
-                }
-                let leave = inside[inside.len() - limit.max as usize] + len;
-                (inside, leave)
+        let max = limit.max as usize;
+        let (from, upto) = self.window_range(tz, counted, limit.period, t);
+        let n = upto - from;
+        if n < max {
+            return None;
+        }
+        // The contact whose leaving brings the count below the limit.
+        let freeing = counted[upto - max];
+        let until = match (windows, limit.period) {
+            (Windows::Rolling, period) => freeing + rolling_length(period),
+            (Windows::Calendar, Period::SevenDays) => {
+                start_of_day(tz, local_date(tz, freeing) + Duration::days(7))
             }
-            Windows::Calendar => {
-                let d = local_date(tz, t);
-                match limit.period {
-                    Period::Day | Period::Week | Period::Month => {
-                        let (from, to) = calendar_period(limit.period, d);
-                        let inside: Vec<_> = counted
-                            .iter()
-                            .copied()
-                            .filter(|c| {
-                                let cd = local_date(tz, *c);
-                                cd >= from && cd < to && *c <= t
-                            })
-                            .collect();
-                        if inside.len() < limit.max as usize {
-                            return None;
-                        }
-                        (inside, start_of_day(tz, to))
-                    }
-                    Period::SevenDays => {
-                        let from = d - Duration::days(6);
-                        let inside: Vec<_> = counted
-                            .iter()
-                            .copied()
-                            .filter(|c| local_date(tz, *c) >= from && *c <= t)
-                            .collect();
-                        if inside.len() < limit.max as usize {
-                            return None;
-                        }
-                        let oldest = local_date(tz, inside[inside.len() - limit.max as usize]);
-                        (inside, start_of_day(tz, oldest + Duration::days(7)))
-                    }
-                }
+            (Windows::Calendar, period) => {
+                start_of_day(tz, calendar_period(period, local_date(tz, t)).1)
             }
         };
+        if !describe {
+            return Some((Rule::Limit(limit.period), String::new(), until));
+        }
         let what = match budget {
             Budget::Calls => "calls",
             _ => "messages",
@@ -365,14 +386,35 @@ impl Policy {
             "Reg F §1006.14(b)(2)(i)"
         };
         let reason = format!(
-            "{what} limit reached: {} within the {} ending {} (at most {}; {counting}; {law}); the oldest counted is {}",
-            in_window.len(),
+            "{what} limit reached: {n} within the {} ending {} local (at most {max}; {counting}; {law}); a slot frees at {} local",
             limit.period.describe(windows),
-            t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z"),
-            limit.max,
-            fmt_utc(in_window[in_window.len() - limit.max as usize]),
+            local_label(tz, t),
+            local_label(tz, until),
         );
         Some((Rule::Limit(limit.period), reason, until))
+    }
+
+    /// The index range of `counted` (sorted) inside the `period` window that ends at `t`.
+    fn window_range(
+        &self,
+        tz: Tz,
+        counted: &[DateTime<Utc>],
+        period: Period,
+        t: DateTime<Utc>,
+    ) -> (usize, usize) {
+        let upto = counted.partition_point(|c| *c <= t);
+        let from = match self.settings.windows {
+            Windows::Rolling => {
+                let edge = t - rolling_length(period);
+                counted.partition_point(|c| *c <= edge)
+            }
+            Windows::Calendar => {
+                let first_day = calendar_period(period, local_date(tz, t)).0;
+                let edge = start_of_day(tz, first_day);
+                counted.partition_point(|c| *c < edge)
+            }
+        };
+        (from.min(upto), upto)
     }
 
     fn quiet_block(
@@ -380,6 +422,7 @@ impl Policy {
         tz: Tz,
         conversation: DateTime<Utc>,
         t: DateTime<Utc>,
+        describe: bool,
     ) -> Option<(Rule, String, DateTime<Utc>)> {
         let days = i64::from(self.profile.quiet_days_after_conversation?);
         let until = match self.settings.windows {
@@ -391,12 +434,31 @@ impl Policy {
         if t >= until {
             return None;
         }
+        if !describe {
+            return Some((Rule::QuietAfterConversation, String::new(), until));
+        }
         let reason = format!(
-            "no calls within {days} days after the phone conversation at {} (Reg F §1006.14(b)(2)(ii)); calls resume {}",
+            "no calls within {days} days after the phone conversation at {} (Reg F §1006.14(b)(2)(ii)); calls resume {} local",
             fmt_utc(conversation),
-            until.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z"),
+            local_label(tz, until),
         );
         Some((Rule::QuietAfterConversation, reason, until))
+    }
+
+    fn describe_window(&self, kind: DayKind, channel: Channel) -> String {
+        let (start, end) = self.hours_for(kind);
+        let (_, last) = self.start_window(kind, channel);
+        if last == end {
+            format!("allowed {}–{}", hhmm(start), hhmm(end))
+        } else {
+            format!(
+                "allowed {}–{} (calls start by {} to end by {})",
+                hhmm(start),
+                hhmm(end),
+                hhmm(last),
+                hhmm(end)
+            )
+        }
     }
 
     fn allowed_reason(
@@ -405,22 +467,21 @@ impl Policy {
         counted: &[DateTime<Utc>],
         limits: &[CountLimit],
         budget: Budget,
+        channel: Channel,
         at: DateTime<Utc>,
     ) -> String {
         let local = at.with_timezone(&tz);
         let kind = self.day_kind(local.date_naive());
-        let (start, end) = self.hours_for(kind);
         let day = match (kind, self.profile.day_off_hours.is_some()) {
             (_, false) => "",
             (DayKind::Working, true) => " (working day)",
             (DayKind::DayOff, true) => " (day off)",
         };
         let mut reason = format!(
-            "allowed: local time {} ({tz}) on {}{day} is within {}–{}",
-            local.format("%H:%M"),
-            local.format("%a %Y-%m-%d"),
-            start.format("%H:%M"),
-            end.format("%H:%M"),
+            "allowed: local time {} ({tz}) on {}{day} — {}",
+            hhmm(local.time()),
+            day_label(local.date_naive()),
+            self.describe_window(kind, channel),
         );
         let what = match budget {
             Budget::Calls => "calls",
@@ -448,27 +509,21 @@ impl Policy {
         period: Period,
         t: DateTime<Utc>,
     ) -> usize {
-        match self.settings.windows {
-            Windows::Rolling => {
-                let len = rolling_length(period);
-                counted.iter().filter(|c| **c > t - len && **c <= t).count()
-            }
-            Windows::Calendar => {
-                let d = local_date(tz, t);
-                let (from, to) = match period {
-                    Period::SevenDays => (d - Duration::days(6), d + Duration::days(1)),
-                    p => calendar_period(p, d),
-                };
-                counted
-                    .iter()
-                    .filter(|c| {
-                        let cd = local_date(tz, **c);
-                        cd >= from && cd < to && **c <= t
-                    })
-                    .count()
-            }
-        }
+        let (from, upto) = self.window_range(tz, counted, period, t);
+        upto - from
     }
+}
+
+/// The reasons of the blocking rules, `; `-separated (empty when they were not described).
+fn join_reasons(blocks: &[(Rule, String)]) -> String {
+    let mut out = String::new();
+    for (_, reason) in blocks.iter().filter(|(_, r)| !r.is_empty()) {
+        if !out.is_empty() {
+            out.push_str("; ");
+        }
+        out.push_str(reason);
+    }
+    out
 }
 
 /// The length of a rolling window.
@@ -497,5 +552,5 @@ fn calendar_period(
 }
 
 fn fmt_utc(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    utc_label(t)
 }

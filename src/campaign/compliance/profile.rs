@@ -96,6 +96,9 @@ pub struct Settings {
     pub windows: Windows,
     /// E-mails share the text-message limits ("other messages over telecom networks").
     pub email_counts_as_message: bool,
+    /// Calls start at least this many minutes before the hours close, so the conversation itself
+    /// ends within the hours (0 reads the closing time as the last moment a call may start).
+    pub call_end_margin_minutes: u32,
 }
 
 impl Default for Settings {
@@ -104,6 +107,7 @@ impl Default for Settings {
             counting: Counting::EveryAttempt,
             windows: Windows::Rolling,
             email_counts_as_message: true,
+            call_end_margin_minutes: 10,
         }
     }
 }

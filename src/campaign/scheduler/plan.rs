@@ -6,7 +6,7 @@ use super::retry::RetryPolicy;
 use super::{
     DebtorId, Limits, Load, Plan, PlannedAction, StepAction, WaitReason, Waiting, WorkItem,
 };
-use crate::campaign::compliance::local_time::{local_date, start_of_day};
+use crate::campaign::compliance::local_time::{local_date, start_of_day, utc_label};
 use crate::campaign::compliance::{Policy, Rule};
 
 /// The scheduler: a compliance policy, a retry policy and throughput limits.
@@ -15,6 +15,7 @@ pub struct Scheduler {
     policy: Policy,
     retry: RetryPolicy,
     limits: Limits,
+    describe: bool,
 }
 
 /// What to do with one work item before throughput limits are applied.
@@ -30,7 +31,15 @@ impl Scheduler {
             policy,
             retry,
             limits,
+            describe: true,
         }
+    }
+
+    /// Whether plans carry human-readable reasons (on by default). A dialler loop that only needs
+    /// the structured [`WaitReason`] and `until` turns them off to plan faster.
+    pub fn with_descriptions(mut self, on: bool) -> Self {
+        self.describe = on;
+        self
     }
 
     /// The compliance policy in use.
@@ -79,28 +88,38 @@ impl Scheduler {
             .saturating_sub(load.calls_started_last_second) as usize;
         let capacity = free_slots.min(free_cps);
         let mut actions: Vec<PlannedAction> = Vec::with_capacity(capacity + messages.len());
+        let (slot_reason, slot_until, slot_detail) = if free_slots <= free_cps {
+            (
+                WaitReason::Concurrency,
+                None,
+                format!(
+                    "all {} concurrent call slots are busy ({} in flight, {} dialled this tick)",
+                    self.limits.max_concurrent_calls, load.calls_in_flight, capacity
+                ),
+            )
+        } else {
+            (
+                WaitReason::CallsPerSecond,
+                Some(now + Duration::seconds(1)),
+                format!(
+                    "calls-per-second limit {} used up ({} started in the last second, {} this tick)",
+                    self.limits.calls_per_second, load.calls_started_last_second, capacity
+                ),
+            )
+        };
         for (i, (_, debtor, action)) in calls.into_iter().enumerate() {
             if i < capacity {
                 actions.push(action);
-            } else if free_slots <= free_cps {
-                waiting.push(Waiting {
-                    debtor,
-                    reason: WaitReason::Concurrency,
-                    detail: format!(
-                        "all {} concurrent call slots are busy ({} in flight, {} dialled this tick)",
-                        self.limits.max_concurrent_calls, load.calls_in_flight, capacity
-                    ),
-                    until: None,
-                });
             } else {
                 waiting.push(Waiting {
                     debtor,
-                    reason: WaitReason::CallsPerSecond,
-                    detail: format!(
-                        "calls-per-second limit {} used up ({} started in the last second, {} this tick)",
-                        self.limits.calls_per_second, load.calls_started_last_second, capacity
-                    ),
-                    until: Some(now + Duration::seconds(1)),
+                    reason: slot_reason,
+                    detail: if self.describe {
+                        slot_detail.clone()
+                    } else {
+                        String::new()
+                    },
+                    until: slot_until,
                 });
             }
         }
@@ -109,6 +128,7 @@ impl Scheduler {
     }
 
     fn assess(&self, item: &WorkItem, now: DateTime<Utc>) -> Assessment {
+        let describe = self.describe;
         let wait = |reason, detail: String, until| {
             Assessment::Wait(Waiting {
                 debtor: item.debtor,
@@ -117,6 +137,7 @@ impl Scheduler {
                 until,
             })
         };
+        let text = |make: &dyn Fn() -> String| if describe { make() } else { String::new() };
         if item.in_flight {
             return wait(
                 WaitReason::InFlight,
@@ -137,7 +158,9 @@ impl Scheduler {
             );
         }
         let tz = item.facts.time_zone;
-        let decision = self.policy.decide(&item.facts, &item.history, channel, now);
+        let decision = self
+            .policy
+            .evaluate(&item.facts, &item.history, channel, now, describe);
         let Some(compliance_next) = decision.next_allowed_at else {
             return wait(
                 WaitReason::Compliance(decision.blocked_by.first().copied().unwrap_or(Rule::Flag)),
@@ -153,18 +176,20 @@ impl Scheduler {
             earliest = step.due_at;
             timing = Some((
                 WaitReason::NotDue,
-                format!("step due at {}", step.due_at.format("%Y-%m-%dT%H:%M:%SZ")),
+                text(&|| format!("step due at {}", utc_label(step.due_at))),
             ));
         }
         if let Some(retry_at) = item.retry.next_retry_at.filter(|r| *r > earliest) {
             earliest = retry_at;
             timing = Some((
                 WaitReason::RetryBackoff,
-                format!(
-                    "retry backoff of {} min after the last attempt, until {}",
-                    self.retry.retry_after.num_minutes(),
-                    retry_at.format("%Y-%m-%dT%H:%M:%SZ")
-                ),
+                text(&|| {
+                    format!(
+                        "retry backoff of {} min after the last attempt, until {}",
+                        self.retry.retry_after.num_minutes(),
+                        utc_label(retry_at)
+                    )
+                }),
             ));
         }
         let made = self.retry.attempts_today(&item.retry, tz, now);
@@ -174,10 +199,12 @@ impl Scheduler {
                 earliest = tomorrow;
                 timing = Some((
                     WaitReason::DailyAttemptCap,
-                    format!(
-                        "{made} of {} attempts made today (debtor-local day)",
-                        self.retry.max_attempts_per_day
-                    ),
+                    text(&|| {
+                        format!(
+                            "{made} of {} attempts made today (debtor-local day)",
+                            self.retry.max_attempts_per_day
+                        )
+                    }),
                 ));
             }
         }
@@ -204,14 +231,13 @@ impl Scheduler {
                 let from = earliest.max(compliance_next);
                 let until = self
                     .policy
-                    .decide(&item.facts, &item.history, channel, from)
-                    .next_allowed_at;
+                    .next_allowed_at(&item.facts, &item.history, channel, from);
                 if compliance_next > earliest {
                     wait(
                         WaitReason::Compliance(
                             decision.blocked_by.first().copied().unwrap_or(Rule::Hours),
                         ),
-                        format!("{}; also {detail}", decision.reason),
+                        text(&|| format!("{}; also {detail}", decision.reason)),
                         until,
                     )
                 } else {

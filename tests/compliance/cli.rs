@@ -1,0 +1,171 @@
+//! `softcall compliance explain` on the documented example files and on bad input.
+
+use std::process::Command;
+
+fn explain(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_softcall"))
+        .args(["compliance", "explain"])
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run softcall");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn explains_the_documented_example() {
+    let (ok, stdout, stderr) = explain(&[
+        "--debtor",
+        "examples/compliance/debtor.json",
+        "--history",
+        "examples/compliance/history.json",
+        "--at",
+        "2026-11-23T18:30:00Z",
+    ]);
+    assert!(ok, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("JSON output");
+    assert_eq!(v["allowed"], false);
+    assert_eq!(v["next_allowed_at"], "2026-11-26T12:30:00Z");
+    let reason = v["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("outside contact hours") && reason.contains("Asia/Yekaterinburg"),
+        "{reason}"
+    );
+    assert_eq!(v.as_object().unwrap().len(), 3);
+}
+
+#[test]
+fn explains_the_us_example_and_other_channels() {
+    let (ok, stdout, stderr) = explain(&[
+        "--debtor",
+        "examples/compliance/debtor_us.json",
+        "--history",
+        "examples/compliance/history_us.json",
+        "--at",
+        "2026-11-01T20:00:00Z",
+        "--profile",
+        "us-regf",
+    ]);
+    assert!(ok, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["allowed"], false);
+    assert_eq!(v["next_allowed_at"], "2026-11-02T13:00:00Z");
+    let (ok, stdout, _) = explain(&[
+        "--debtor",
+        "examples/compliance/debtor_us.json",
+        "--history",
+        "examples/compliance/history_us.json",
+        "--at",
+        "2026-11-01T20:00:00Z",
+        "--profile",
+        "us-regf",
+        "--channel",
+        "email",
+    ]);
+    assert!(ok);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["allowed"], true);
+}
+
+#[test]
+fn bad_input_is_reported_with_the_file_and_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let debtor = dir.path().join("d.json");
+    let history = dir.path().join("h.json");
+    std::fs::write(&debtor, r#"{"time_zone": "Europe/Moskow"}"#).unwrap();
+    std::fs::write(&history, "[]").unwrap();
+    let (ok, _, stderr) = explain(&[
+        "--debtor",
+        debtor.to_str().unwrap(),
+        "--history",
+        history.to_str().unwrap(),
+        "--at",
+        "2026-11-23T18:30:00Z",
+    ]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("d.json") && stderr.contains("Europe/Moskow") && stderr.contains("IANA"),
+        "{stderr}"
+    );
+
+    std::fs::write(&debtor, r#"{"time_zone": "Europe/Moscow"}"#).unwrap();
+    std::fs::write(
+        &history,
+        "[\n  {\"at\": \"2026-11-23T06:00:00Z\", \"channel\": \"fax\"}\n]",
+    )
+    .unwrap();
+    let (ok, _, stderr) = explain(&[
+        "--debtor",
+        debtor.to_str().unwrap(),
+        "--history",
+        history.to_str().unwrap(),
+        "--at",
+        "2026-11-23T18:30:00Z",
+    ]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("h.json") && stderr.contains("2:") && stderr.contains("fax"),
+        "{stderr}"
+    );
+
+    std::fs::write(
+        &history,
+        r#"[{"at": "2026-11-23T06:00:00Z", "channel": "call", "outcome": "maybe"}]"#,
+    )
+    .unwrap();
+    let (ok, _, stderr) = explain(&[
+        "--debtor",
+        debtor.to_str().unwrap(),
+        "--history",
+        history.to_str().unwrap(),
+        "--at",
+        "2026-11-23T18:30:00Z",
+    ]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("contact #1") && stderr.contains("maybe"),
+        "{stderr}"
+    );
+
+    let (ok, _, stderr) = explain(&[
+        "--debtor",
+        debtor.to_str().unwrap(),
+        "--history",
+        history.to_str().unwrap(),
+        "--at",
+        "2026-11-23T18:30:00Z",
+        "--profile",
+        "eu-gdpr",
+    ]);
+    assert!(!ok);
+    assert!(stderr.contains("ru-230fz, us-regf"), "{stderr}");
+}
+
+#[test]
+fn bench_scheduler_prints_figures() {
+    let out = Command::new(env!("CARGO_BIN_EXE_softcall"))
+        .args([
+            "bench",
+            "scheduler",
+            "--debtors",
+            "300,600",
+            "--seconds",
+            "0.01",
+        ])
+        .output()
+        .expect("run softcall");
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("release build") || stdout.contains("debug build"),
+        "{stdout}"
+    );
+    for n in ["300 debtors", "600 debtors"] {
+        assert_eq!(stdout.matches(n).count(), 2, "{stdout}");
+    }
+    assert!(stdout.contains("decisions/s wall"), "{stdout}");
+}

@@ -143,3 +143,109 @@ fn bench_import_prints_rows_per_second() {
         "{out}"
     );
 }
+
+#[test]
+fn plan_command_on_the_example_campaign() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("softcall.db").display());
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let list = root.join("examples/debtors.csv");
+    let (ok, _, err) = softcall(&[
+        "import",
+        "debtors",
+        list.to_str().unwrap(),
+        "--campaign",
+        "ex",
+        "--db",
+        &db,
+    ]);
+    assert!(ok, "{err}");
+    let campaign = root.join("examples/campaign.yaml");
+    let dialogs = data("dialogs");
+    let args = [
+        "campaign",
+        "plan",
+        "--campaign",
+        "ex",
+        "--strategy",
+        campaign.to_str().unwrap(),
+        "--dialogs",
+        dialogs.to_str().unwrap(),
+        "--at",
+        "2026-11-23T07:00:00Z",
+        "--db",
+        &db,
+    ];
+    let (ok, out, err) = softcall(&[&args[..], &["--json"]].concat());
+    assert!(ok, "{err}");
+    let plan: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let ids = |key: &str| -> Vec<String> {
+        plan[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                format!(
+                    "{} {}",
+                    l["external_id"].as_str().unwrap(),
+                    l["action"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    // Three calls are due (longest-due first) but the example allows two new calls per second.
+    assert_eq!(
+        ids("calls"),
+        vec!["L-0001002 call", "L-0001001 call"],
+        "{out}"
+    );
+    assert_eq!(
+        ids("messages"),
+        vec!["L-0001003 sms", "L-0001003 email"],
+        "{out}"
+    );
+    let waiting = plan["waiting"].as_array().unwrap();
+    let reason_of = |id: &str| {
+        waiting
+            .iter()
+            .filter(|w| w["external_id"] == id)
+            .map(|w| w["reason"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(reason_of("L-0001004"), vec!["calls_per_second"], "{out}");
+    assert!(
+        reason_of("L-0001005")
+            .iter()
+            .all(|r| r == "compliance:flag"),
+        "{out}"
+    );
+    assert_eq!(
+        plan["calls"][0]["recall_promise"], true,
+        "the repeat segment's day-15 call recalls the promise"
+    );
+
+    let (ok, out, err) = softcall(&args);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("plan at 2026-11-23T07:00:00+00:00: 2 calls, 2 messages, 0 hand-overs"),
+        "{out}"
+    );
+    assert!(out.contains("calls_per_second: 1"), "{out}");
+    assert!(!out.contains("+79123456789"), "phones are masked: {out}");
+
+    let payments = root.join("examples/payments.csv");
+    let (ok, out, err) = softcall(&[
+        "import",
+        "payments",
+        payments.to_str().unwrap(),
+        "--db",
+        &db,
+        "--at",
+        "2026-11-23T07:00:00Z",
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("2 rows: 2 payments stored, 0 already known, 0 rejected"),
+        "{out}"
+    );
+}

@@ -91,6 +91,16 @@ fn file_level_errors_name_file_and_line() {
             "{e}"
         );
 
+        let e = run("debtors_duplicate_id.csv", false).await.to_string();
+        assert!(
+            e.contains("debtors_duplicate_id.csv:4: column `external_id`: external id `G-1` repeats line 2"),
+            "{e}"
+        );
+        assert!(
+            e.contains("debtors_duplicate_id.csv:5: column `region`: unknown region `Атлантида`"),
+            "{e}"
+        );
+
         let missing = import_debtors(&store, &data("no_such_file.csv"), &opts(false), &|_, _| {})
             .await
             .unwrap_err();

@@ -52,7 +52,11 @@ pub fn run(args: ExportArgs) -> anyhow::Result<std::process::ExitCode> {
         Some(path) => {
             std::fs::write(path, csv).with_context(|| format!("writing {}", path.display()))?
         }
-        None => std::io::stdout().write_all(csv.as_bytes())?,
+        None => match std::io::stdout().write_all(csv.as_bytes()) {
+            // A reader such as `head` closing the pipe early is not an error.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            other => other?,
+        },
     }
     Ok(std::process::ExitCode::SUCCESS)
 }

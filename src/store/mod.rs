@@ -14,7 +14,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::AnyPool;
+use sqlx::{AnyPool, ConnectOptions};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -145,7 +145,11 @@ impl Store {
             url: redact(url),
             source,
         };
-        let options = AnyConnectOptions::from_str(&connect_url).map_err(connect_err)?;
+        // Statements are not logged: they are noise at warn level for big imports, and values must never reach
+        // the logs (personal data).
+        let options = AnyConnectOptions::from_str(&connect_url)
+            .map_err(connect_err)?
+            .disable_statement_logging();
         // SQLite allows one writer; a single connection keeps transactions from waiting on each other.
         let max = if backend == Backend::Sqlite { 1 } else { 8 };
         let pool = AnyPoolOptions::new()

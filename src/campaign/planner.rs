@@ -492,13 +492,20 @@ pub fn plan(
             .get_mut(&w.debtor)
             .and_then(|s| (!s.is_empty()).then(|| s.remove(0)));
         let m = slot.map(|i| &metas[i]);
+        // The scheduler words backoffs with its own default wait; the step's retry policy decided this one.
+        let detail = match (w.reason, slot.and_then(|i| items[i].retry.next_retry_at)) {
+            (WaitReason::RetryBackoff, Some(at)) => {
+                format!("retry after the last attempt, from {}", at.to_rfc3339())
+            }
+            _ => w.detail,
+        };
         out.waiting.push(WaitLine {
             debtor_id: w.debtor,
             external_id: m.map(|m| m.external_id.clone()).unwrap_or_default(),
             segment: m.map(|m| m.segment.clone()),
             action: slot.and_then(channel_of).map(|c| c.as_str().to_string()),
             reason: wait_name(w.reason),
-            detail: w.detail,
+            detail,
             until: w.until,
         });
     }
@@ -526,6 +533,88 @@ fn wait_name(r: WaitReason) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::campaign::history::{AttemptEntry, PaymentEntry, PromiseEntry, RefusalEntry};
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    fn attempt(
+        channel: Channel,
+        state: &str,
+        outcome: Option<&str>,
+        conversation: bool,
+    ) -> AttemptEntry {
+        AttemptEntry {
+            id: 1,
+            channel,
+            at: at("2026-11-23T07:00:00Z"),
+            state: state.into(),
+            outcome: outcome.map(str::to_string),
+            right_party: false,
+            conversation,
+        }
+    }
+
+    #[test]
+    fn contacts_count_in_flight_and_lost_calls_as_interactions() {
+        let history = DebtorHistory {
+            attempts: vec![
+                attempt(Channel::Call, "done", Some("no_answer"), false),
+                attempt(Channel::Call, "dialing", None, false),
+                attempt(Channel::Call, "unknown", Some("unknown"), true),
+                attempt(Channel::Sms, "done", Some("sent"), false),
+                attempt(Channel::Email, "done", Some("failed"), false),
+            ],
+            ..Default::default()
+        };
+        let kinds: Vec<ContactKind> = contacts(&history).iter().map(|c| c.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ContactKind::Attempt,
+                ContactKind::Conversation,
+                ContactKind::Conversation,
+                ContactKind::Conversation,
+                ContactKind::Attempt
+            ]
+        );
+    }
+
+    #[test]
+    fn promises_are_settled_in_memory_in_the_debtor_zone() {
+        let tz: Tz = "Asia/Vladivostok".parse().unwrap();
+        let history = DebtorHistory {
+            promises: vec![PromiseEntry {
+                id: 1,
+                // 2026-11-20 08:00 in Vladivostok.
+                made_at: at("2026-11-19T22:00:00Z"),
+                promised_date: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+                amount: 500,
+                status: PromiseStatus::Pending,
+            }],
+            payments: vec![PaymentEntry {
+                paid_on: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+                amount: 200,
+            }],
+            refusals: vec![RefusalEntry {
+                at: at("2026-11-19T22:00:00Z"),
+                kind: "stop_calls".into(),
+            }],
+            ..Default::default()
+        };
+        // 2026-11-22 23:30 in Vladivostok: the promised day has not ended there yet.
+        let before = settle_promises(&history, tz, at("2026-11-22T13:30:00Z"));
+        assert_eq!(before.promises[0].status, PromiseStatus::Pending);
+        let after = settle_promises(&history, tz, at("2026-11-22T14:30:00Z"));
+        assert_eq!(after.promises[0].status, PromiseStatus::Broken);
+        assert_eq!(
+            history.promises[0].status,
+            PromiseStatus::Pending,
+            "the stored history is untouched"
+        );
+    }
 
     #[test]
     fn phones_are_masked() {

@@ -233,6 +233,34 @@ fn plan_command_on_the_example_campaign() {
     assert!(out.contains("calls_per_second: 1"), "{out}");
     assert!(!out.contains("+79123456789"), "phones are masked: {out}");
 
+    // Nothing listens on the example's gateway and SMTP ports: the sends fail, are kept in the history, and are
+    // retried only after the step's wait.
+    let hard = dir.path().join("hard.csv");
+    let mut send = [&args[..], &["--handover", hard.to_str().unwrap()]].concat();
+    send[1] = "send";
+    let (ok, out, err) = softcall(&send);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(
+            "sms: 0 sent, 1 failed; e-mail: 0 sent, 1 failed; handed over: 0; calls due: 2"
+        ),
+        "{out}"
+    );
+    let (ok, out, err) = softcall(&send);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("sms: 0 sent, 0 failed; e-mail: 0 sent, 0 failed"),
+        "{out}"
+    );
+    let (ok, out, err) = softcall(&["analytics", "--campaign", "ex", "--json", "--db", &db]);
+    assert!(ok, "{err}");
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows[0]["segment"], "first_small", "{out}");
+    assert_eq!(rows[0]["messages"], 2, "{out}");
+    let (ok, out, err) = softcall(&["campaign", "recover", "--db", &db]);
+    assert!(ok, "{err}");
+    assert!(out.contains("0 attempts in flight"), "{out}");
+
     let payments = root.join("examples/payments.csv");
     let (ok, out, err) = softcall(&[
         "import",

@@ -6,8 +6,10 @@
 //! - [`asr`] — offline recognition with Vosk (one shared model, one recogniser per call).
 //! - [`tts`] — Piper synthesis, resampled to 8 kHz, with a content-addressed prompt cache.
 //! - [`dialog`] — YAML dialogue graphs and the event-driven engine: where a decision is made.
-//! - [`campaign`] — who is contacted and when: legal contact limits (compliance) and the scheduler.
 //! - [`rtp`] — call media: G.711 RTP paced on a 20 ms grid, jitter buffer, RFC 4733 DTMF, RTCP, recording.
+//! - [`campaign`] — who is contacted, when and how: debtor lists, contact history, strategies by segment,
+//!   legal contact limits (compliance), the scheduler, SMS/e-mail, results and analytics.
+//! - [`store`] — SQLite (default) or PostgreSQL storage of debtors, attempts, calls, promises and payments.
 //! - [`qa`] — replays recorded audio through the exact call pipeline and scores transcripts.
 //! - [`sip`] — SIP signalling: transactions, dialogs and outbound calls without I/O, plus the UDP driver.
 //! - [`config`] — which model and voice each language uses (`softcall.toml`).
@@ -23,5 +25,6 @@ pub mod dialog;
 pub mod qa;
 pub mod rtp;
 pub mod sip;
+pub mod store;
 #[cfg(feature = "speech")]
 pub mod tts;

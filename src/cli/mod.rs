@@ -1,15 +1,20 @@
 //! The `softcall` command line: one file per command group, each parsing its own arguments.
 
+pub mod analytics;
+pub mod bench_import;
 pub mod bench_rtp;
 pub mod bench_scheduler;
 pub mod bench_sip;
 #[cfg(feature = "speech")]
 mod bench_speech;
 pub mod call;
+pub mod campaign;
 pub mod compliance;
 #[cfg(feature = "speech")]
 mod demo;
 pub mod dialog;
+pub mod export;
+pub mod import;
 pub mod nlu;
 #[cfg(feature = "speech")]
 mod qa;
@@ -47,6 +52,14 @@ pub enum Command {
         #[command(subcommand)]
         command: compliance::ComplianceCommand,
     },
+    /// Import debtor or payment lists (CSV).
+    Import(import::ImportArgs),
+    /// Check campaign files and plan what to dial and send.
+    Campaign(campaign::CampaignArgs),
+    /// Export campaign results.
+    Export(export::ExportArgs),
+    /// Per-strategy and per-segment campaign analytics.
+    Analytics(analytics::AnalyticsArgs),
     /// Place one SIP call and print its outcome as JSON.
     Call(Box<call::CallArgs>),
     /// Render a prompt as a caller hears it (8 kHz WAV).
@@ -82,6 +95,8 @@ pub enum BenchCommand {
     Rtp(bench_rtp::Args),
     /// SIP call setups per second against a sipp UAS on loopback (signalling only).
     Sip(bench_sip::BenchSipArgs),
+    /// Import a synthetic debtor list and print rows per second.
+    Import(bench_import::BenchImportArgs),
 }
 
 /// Runs the command line and maps errors to a non-zero exit status.
@@ -103,6 +118,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Nlu(args) => nlu::run(args),
         Command::Compliance { command } => compliance::run(command),
         Command::Call(args) => call::run(*args),
+        Command::Import(a) => import::run(a),
+        Command::Campaign(a) => campaign::run(a),
+        Command::Export(a) => export::run(a),
+        Command::Analytics(a) => analytics::run(a),
         #[cfg(feature = "speech")]
         Command::Say(args) => say::run(&load_config(&cli.config)?, args),
         #[cfg(feature = "speech")]
@@ -113,6 +132,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             BenchCommand::Scheduler(args) => bench_scheduler::run(args),
             BenchCommand::Rtp(args) => bench_rtp::run(args),
             BenchCommand::Sip(args) => bench_sip::run(args),
+            BenchCommand::Import(args) => bench_import::run(args),
         },
         #[cfg(feature = "speech")]
         Command::Demo(args) => demo::run(&load_config(&cli.config)?, args),

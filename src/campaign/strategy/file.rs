@@ -1,0 +1,542 @@
+//! Reading a campaign file: YAML syntax and shape errors with line and column, then checks that every step
+//! names an existing flow (`dialogs/<flow>.yaml`) and template, with the file, line and field of each problem.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use chrono::Duration;
+use serde::Deserialize;
+
+use super::rules::Rules;
+use super::{EmailSettings, Limits, Retry, Segment, SmsGateway, Step, Strategy, Template};
+
+/// Why a campaign file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StrategyError {
+    /// The file could not be read.
+    #[error("{path}: cannot read the campaign file: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// YAML syntax or a field of the wrong shape.
+    #[error("{path}:{line}:{column}: {message}")]
+    Syntax {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What the parser saw.
+        message: String,
+    },
+    /// A value that parses but cannot be used (unknown flow, unknown template, bad duration…).
+    #[error("{path}:{line}: `{field}`: {message}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// 1-based line of the field (best effort).
+        line: usize,
+        /// The field's path, e.g. `segments[1].ladder[2].call`.
+        field: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStrategy {
+    name: String,
+    #[serde(default)]
+    limits: Option<RawLimits>,
+    #[serde(default)]
+    sms: Option<RawSms>,
+    #[serde(default)]
+    email: Option<RawEmail>,
+    #[serde(default)]
+    templates: BTreeMap<String, RawTemplate>,
+    segments: Vec<RawSegment>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    #[serde(default = "default_concurrency")]
+    concurrency: u32,
+    #[serde(default = "default_cps")]
+    calls_per_second: u32,
+}
+
+fn default_concurrency() -> u32 {
+    10
+}
+
+fn default_cps() -> u32 {
+    2
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSms {
+    url: String,
+    #[serde(default = "default_method")]
+    method: String,
+    #[serde(default = "default_content_type")]
+    content_type: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+}
+
+fn default_method() -> String {
+    "POST".into()
+}
+
+fn default_content_type() -> String {
+    "application/json".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEmail {
+    host: String,
+    #[serde(default)]
+    port: Option<u16>,
+    #[serde(default = "default_security")]
+    security: String,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    password: Option<String>,
+    #[serde(default)]
+    password_env: Option<String>,
+    from: String,
+}
+
+fn default_security() -> String {
+    "starttls".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTemplate {
+    #[serde(default)]
+    sms: Option<String>,
+    #[serde(default)]
+    subject: Option<String>,
+    #[serde(default)]
+    body: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSegment {
+    name: String,
+    #[serde(default)]
+    when: Rules,
+    ladder: Vec<RawStep>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    day: i64,
+    #[serde(default)]
+    sms: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    call: Option<String>,
+    #[serde(default)]
+    recall_promise: bool,
+    #[serde(default)]
+    hand_over: bool,
+    #[serde(default)]
+    retry: Option<RawRetry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRetry {
+    #[serde(default)]
+    no_answer: Option<String>,
+    #[serde(default)]
+    busy: Option<String>,
+    #[serde(default)]
+    max_per_day: Option<u32>,
+    #[serde(default)]
+    max_attempts: Option<u32>,
+}
+
+/// Reads and checks a campaign file; flows are looked up as `<dialogs_dir>/<flow>.yaml`.
+pub fn load(path: &Path, dialogs_dir: &Path) -> Result<Strategy, StrategyError> {
+    let text = std::fs::read_to_string(path).map_err(|source| StrategyError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    parse(path, &text, dialogs_dir)
+}
+
+/// Parses and checks campaign file text (`path` names the file in errors).
+pub fn parse(path: &Path, text: &str, dialogs_dir: &Path) -> Result<Strategy, StrategyError> {
+    let file = path.display().to_string();
+    let raw: RawStrategy = serde_yaml_ng::from_str(text).map_err(|e| {
+        let (line, column) = e
+            .location()
+            .map(|l| (l.line(), l.column()))
+            .unwrap_or((1, 1));
+        StrategyError::Syntax {
+            path: file.clone(),
+            line,
+            column,
+            message: strip_location(&e.to_string()),
+        }
+    })?;
+    let locate = Locator { text };
+    let invalid = |anchors: &[&str], field: String, message: String| StrategyError::Invalid {
+        path: file.clone(),
+        line: locate.line(anchors),
+        field,
+        message,
+    };
+
+    let templates: BTreeMap<String, Template> = raw
+        .templates
+        .into_iter()
+        .map(|(k, t)| {
+            (
+                k,
+                Template {
+                    sms: t.sms,
+                    subject: t.subject,
+                    body: t.body,
+                },
+            )
+        })
+        .collect();
+    if raw.segments.is_empty() {
+        return Err(invalid(
+            &["^segments"],
+            "segments".into(),
+            "at least one segment is needed".into(),
+        ));
+    }
+    let mut names = HashSet::new();
+    let mut segments = Vec::new();
+    for (si, seg) in raw.segments.into_iter().enumerate() {
+        let seg_anchor = format!("name: {}", seg.name);
+        if !names.insert(seg.name.clone()) {
+            return Err(invalid(
+                &["^segments", &seg_anchor, &seg_anchor],
+                format!("segments[{si}].name"),
+                format!("segment `{}` is defined twice", seg.name),
+            ));
+        }
+        if seg.ladder.is_empty() {
+            return Err(invalid(
+                &["^segments", &seg_anchor],
+                format!("segments[{si}].ladder"),
+                "a segment needs at least one step".into(),
+            ));
+        }
+        let mut ladder = Vec::new();
+        let mut last_day = i64::MIN;
+        for (li, step) in seg.ladder.into_iter().enumerate() {
+            let field =
+                |name: &str| format!("segments[{si}].ladder[{li}].{}", name.trim_end_matches(':'));
+            let day_anchor = format!("day: {}", step.day);
+            let anchors = |key: &str| -> Vec<String> {
+                vec![
+                    "^segments".into(),
+                    seg_anchor.clone(),
+                    day_anchor.clone(),
+                    key.into(),
+                ]
+            };
+            let at = |key: &str| {
+                let a = anchors(key);
+                let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+                locate.line(&refs)
+            };
+            let err_at = |key: &str, message: String| StrategyError::Invalid {
+                path: file.clone(),
+                line: at(key),
+                field: field(key),
+                message,
+            };
+            if step.day <= last_day {
+                return Err(err_at(
+                    "day",
+                    format!(
+                        "days must increase along the ladder ({} after {last_day})",
+                        step.day
+                    ),
+                ));
+            }
+            if step.day < 0 {
+                return Err(err_at("day", "a day overdue cannot be negative".into()));
+            }
+            last_day = step.day;
+            if step.sms.is_none() && step.email.is_none() && step.call.is_none() && !step.hand_over
+            {
+                return Err(err_at(
+                    "day",
+                    "the step does nothing: give sms, email, call or hand_over".into(),
+                ));
+            }
+            if let Some(flow) = &step.call {
+                let file_path: PathBuf = dialogs_dir.join(format!("{flow}.yaml"));
+                if flow.is_empty() || flow.contains(['/', '\\']) || !file_path.is_file() {
+                    return Err(err_at(
+                        "call:",
+                        format!(
+                            "unknown flow `{flow}`: {} does not exist",
+                            file_path.display()
+                        ),
+                    ));
+                }
+            }
+            for (key, name, needs) in [("sms:", &step.sms, "sms"), ("email:", &step.email, "body")]
+            {
+                if let Some(name) = name {
+                    match templates.get(name) {
+                        None => {
+                            let known: Vec<&str> = templates.keys().map(String::as_str).collect();
+                            return Err(err_at(
+                                key,
+                                format!(
+                                    "unknown template `{name}` (templates: {})",
+                                    known.join(", ")
+                                ),
+                            ));
+                        }
+                        Some(t) if needs == "sms" && t.sms.is_none() => {
+                            return Err(err_at(
+                                key,
+                                format!("template `{name}` has no `sms` text"),
+                            ));
+                        }
+                        Some(t) if needs == "body" && (t.body.is_none() || t.subject.is_none()) => {
+                            return Err(err_at(
+                                key,
+                                format!("template `{name}` needs `subject` and `body` for e-mail"),
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            let mut retry = Retry::default();
+            if let Some(r) = step.retry {
+                if let Some(s) = &r.no_answer {
+                    retry.no_answer =
+                        parse_duration(s).ok_or_else(|| err_at("no_answer:", bad_duration(s)))?;
+                }
+                if let Some(s) = &r.busy {
+                    retry.busy =
+                        parse_duration(s).ok_or_else(|| err_at("busy:", bad_duration(s)))?;
+                }
+                if let Some(n) = r.max_per_day {
+                    if n == 0 {
+                        return Err(err_at("max_per_day:", "must be at least 1".into()));
+                    }
+                    retry.max_per_day = n;
+                }
+                if let Some(n) = r.max_attempts {
+                    if n == 0 {
+                        return Err(err_at("max_attempts:", "must be at least 1".into()));
+                    }
+                    retry.max_attempts = n;
+                }
+            }
+            ladder.push(Step {
+                day: step.day,
+                sms: step.sms,
+                email: step.email,
+                call: step.call,
+                recall_promise: step.recall_promise,
+                hand_over: step.hand_over,
+                retry,
+            });
+        }
+        segments.push(Segment {
+            name: seg.name,
+            rules: seg.when,
+            ladder,
+        });
+    }
+    let uses = |pick: fn(&Step) -> bool| segments.iter().flat_map(|s| &s.ladder).any(pick);
+    if uses(|s| s.sms.is_some()) && raw.sms.is_none() {
+        return Err(invalid(
+            &["^sms:"],
+            "sms".into(),
+            "steps send SMS but no `sms:` gateway is configured".into(),
+        ));
+    }
+    if uses(|s| s.email.is_some()) && raw.email.is_none() {
+        return Err(invalid(
+            &["^email:"],
+            "email".into(),
+            "steps send e-mail but no `email:` SMTP server is configured".into(),
+        ));
+    }
+    let email = match raw.email {
+        None => None,
+        Some(e) => {
+            let password = match (&e.password, &e.password_env) {
+                (Some(p), _) => Some(p.clone()),
+                (None, Some(var)) => Some(std::env::var(var).map_err(|_| {
+                    invalid(
+                        &["^email:", "password_env"],
+                        "email.password_env".into(),
+                        format!("environment variable {var} is not set"),
+                    )
+                })?),
+                (None, None) => None,
+            };
+            if !matches!(e.security.as_str(), "none" | "starttls" | "tls") {
+                return Err(invalid(
+                    &["^email:", "security"],
+                    "email.security".into(),
+                    "use none, starttls or tls".into(),
+                ));
+            }
+            let port = e.port.unwrap_or(match e.security.as_str() {
+                "tls" => 465,
+                "starttls" => 587,
+                _ => 25,
+            });
+            Some(EmailSettings {
+                host: e.host,
+                port,
+                security: e.security,
+                username: e.username,
+                password,
+                from: e.from,
+            })
+        }
+    };
+    let limits = raw.limits.map_or(
+        Limits {
+            concurrency: default_concurrency(),
+            calls_per_second: default_cps(),
+        },
+        |l| Limits {
+            concurrency: l.concurrency,
+            calls_per_second: l.calls_per_second,
+        },
+    );
+    if limits.concurrency == 0 || limits.calls_per_second == 0 {
+        return Err(invalid(
+            &["^limits:"],
+            "limits".into(),
+            "concurrency and calls_per_second must be at least 1".into(),
+        ));
+    }
+    Ok(Strategy {
+        name: raw.name,
+        limits,
+        sms: raw.sms.map(|s| SmsGateway {
+            url: s.url,
+            method: s.method.to_uppercase(),
+            content_type: s.content_type,
+            body: s.body,
+            headers: s.headers,
+        }),
+        email,
+        templates,
+        segments,
+    })
+}
+
+/// Drops the parser's own " at line L column C" (the error already starts with `file:line:column`).
+fn strip_location(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+fn bad_duration(s: &str) -> String {
+    format!("`{s}` is not a duration (write 2h, 30m, 90s or 1h30m)")
+}
+
+/// Parses `2h`, `30m`, `90s`, `1h30m`, `1d`.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let mut total = Duration::zero();
+    let mut number = String::new();
+    let mut any = false;
+    for c in s.trim().chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let n: i64 = number.parse().ok()?;
+        number.clear();
+        total += match c {
+            'd' => Duration::days(n),
+            'h' => Duration::hours(n),
+            'm' => Duration::minutes(n),
+            's' => Duration::seconds(n),
+            _ => return None,
+        };
+        any = true;
+    }
+    (any && number.is_empty() && total > Duration::zero()).then_some(total)
+}
+
+/// Finds the line of a field by walking anchors in order (each searched from the line after the previous).
+struct Locator<'a> {
+    text: &'a str,
+}
+
+impl Locator<'_> {
+    /// An anchor starting with `^` must start the line; a repeated anchor finds the next occurrence.
+    fn line(&self, anchors: &[&str]) -> usize {
+        let lines: Vec<&str> = self.text.lines().collect();
+        let mut from = 0;
+        let mut found = 1;
+        let mut previous: Option<&str> = None;
+        for anchor in anchors {
+            let start = if previous == Some(*anchor) {
+                from + 1
+            } else {
+                from
+            };
+            let hit = lines.get(start..).and_then(|rest| {
+                rest.iter().position(|l| {
+                    let code = l.split(" #").next().unwrap_or(l);
+                    match anchor.strip_prefix('^') {
+                        Some(a) => code.starts_with(a),
+                        None => code.contains(anchor),
+                    }
+                })
+            });
+            if let Some(i) = hit {
+                from = start + i;
+                found = from + 1;
+            }
+            previous = Some(anchor);
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("2h"), Some(Duration::hours(2)));
+        assert_eq!(parse_duration("1h30m"), Some(Duration::minutes(90)));
+        assert_eq!(parse_duration("90"), None);
+        assert_eq!(parse_duration("2x"), None);
+        assert_eq!(parse_duration("0m"), None);
+    }
+}

@@ -1,0 +1,307 @@
+//! The attempt lifecycle: written before dialling or sending, finished with an outcome, and after a crash the
+//! attempts left in flight are resolved without dialling anyone twice or exceeding limits.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{flag, QueryContext, Store, StoreError};
+use crate::campaign::dial::{DialOrder, DialTicket};
+use crate::campaign::history::Channel;
+use crate::campaign::outcome::{is_conversation, is_right_party, CallOutcome};
+
+/// A message attempt (SMS or e-mail) about to be sent.
+#[derive(Debug, Clone)]
+pub struct MessageOrder {
+    /// Campaign row id.
+    pub campaign_id: i64,
+    /// Debtor row id.
+    pub debtor_id: i64,
+    /// SMS or e-mail.
+    pub channel: Channel,
+    /// Strategy name.
+    pub strategy: String,
+    /// Segment name.
+    pub segment: String,
+    /// Ladder step label.
+    pub step: String,
+    /// Template name.
+    pub template: String,
+}
+
+/// An attempt that was in flight when the process stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InFlight {
+    /// Attempt id.
+    pub id: i64,
+    /// Debtor row id.
+    pub debtor_id: i64,
+    /// Channel.
+    pub channel: String,
+    /// When it was written.
+    pub created_at: i64,
+}
+
+impl Store {
+    /// Loads the debtor's history, writes the attempt row (state `dialing`) and returns the ticket that lets the
+    /// call start. Fails with [`StoreError::AttemptState`] when the debtor already has a call in flight.
+    pub async fn begin_dial(
+        &self,
+        order: DialOrder,
+        now: DateTime<Utc>,
+    ) -> Result<DialTicket, StoreError> {
+        let debtor = self.debtor(order.debtor_id).await?;
+        let phone = debtor
+            .phones
+            .iter()
+            .find(|p| p.id == order.phone_id)
+            .cloned()
+            .ok_or_else(|| {
+                StoreError::UnknownDebtor(format!("{} (phone {})", order.debtor_id, order.phone_id))
+            })?;
+        let history = self.history_summary(order.debtor_id).await?;
+        let id = self
+            .insert_attempt(
+                order.campaign_id,
+                order.debtor_id,
+                Some(order.phone_id),
+                Channel::Call,
+                (&order.strategy, &order.segment, &order.step),
+                Some(&order.flow),
+                now,
+            )
+            .await?;
+        Ok(DialTicket::new(id, debtor, phone, order, history))
+    }
+
+    /// Writes a message attempt (state `dialing` until the gateway answers) and returns its id.
+    pub async fn begin_message(
+        &self,
+        order: &MessageOrder,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        self.insert_attempt(
+            order.campaign_id,
+            order.debtor_id,
+            None,
+            order.channel,
+            (&order.strategy, &order.segment, &order.step),
+            Some(&order.template),
+            now,
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_attempt(
+        &self,
+        campaign_id: i64,
+        debtor_id: i64,
+        phone_id: Option<i64>,
+        channel: Channel,
+        (strategy, segment, step): (&str, &str, &str),
+        flow: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let result = sqlx::query(
+            "INSERT INTO attempts (campaign_id, debtor_id, phone_id, channel, strategy, segment, step, flow, state, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'dialing', $9) RETURNING id",
+        )
+        .bind(campaign_id)
+        .bind(debtor_id)
+        .bind(phone_id)
+        .bind(channel.as_str())
+        .bind(strategy)
+        .bind(segment)
+        .bind(step)
+        .bind(flow)
+        .bind(now.timestamp())
+        .fetch_one(self.pool())
+        .await;
+        match result {
+            Ok(row) => row.try_get::<i64, _>(0).ctx("writing an attempt"),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(StoreError::AttemptState {
+                    id: debtor_id,
+                    action: "started for this debtor",
+                    state: "another attempt is in flight".into(),
+                })
+            }
+            Err(source) => Err(StoreError::Query {
+                context: "writing an attempt",
+                source,
+            }),
+        }
+    }
+
+    /// Finishes a message attempt with `sent` or `failed`.
+    pub async fn finish_message(
+        &self,
+        attempt_id: i64,
+        outcome: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE attempts SET state = 'done', outcome = $1, finished_at = $2 WHERE id = $3 AND state = 'dialing'",
+        )
+        .bind(outcome)
+        .bind(now.timestamp())
+        .bind(attempt_id)
+        .execute(self.pool())
+        .await
+        .ctx("finishing a message attempt")?;
+        if done.rows_affected() == 0 {
+            return Err(self.state_error(attempt_id, "finished").await);
+        }
+        Ok(())
+    }
+
+    /// Stores a finished call in one transaction: the attempt's outcome, the call with its conversation, and the
+    /// promise, refusal or complaint the disposition implies. An attempt resolved as `unknown` after a crash may
+    /// still be finished with its real outcome.
+    pub async fn finish_call(
+        &self,
+        ticket: &DialTicket,
+        outcome: &CallOutcome,
+    ) -> Result<i64, StoreError> {
+        let attempt_id = ticket.attempt_id();
+        let debtor_id = ticket.debtor().id;
+        let d = outcome.disposition.as_str();
+        let mut tx = self.pool().begin().await.ctx("starting to store a call")?;
+        let updated = sqlx::query(
+            "UPDATE attempts SET state = 'done', outcome = $1, right_party = $2, conversation = $3, finished_at = $4 \
+             WHERE id = $5 AND state IN ('dialing', 'unknown')",
+        )
+        .bind(d)
+        .bind(flag(is_right_party(d)))
+        .bind(flag(is_conversation(d)))
+        .bind(outcome.ended_at.timestamp())
+        .bind(attempt_id)
+        .execute(&mut *tx)
+        .await
+        .ctx("finishing a call attempt")?;
+        if updated.rows_affected() == 0 {
+            drop(tx);
+            return Err(self.state_error(attempt_id, "finished").await);
+        }
+        let call_id: i64 = sqlx::query(
+            "INSERT INTO calls (attempt_id, disposition, started_at, answered_at, ended_at, handoff_reason, \
+             recording_path) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(attempt_id)
+        .bind(d)
+        .bind(outcome.started_at.timestamp())
+        .bind(outcome.answered_at.map(|t| t.timestamp()))
+        .bind(outcome.ended_at.timestamp())
+        .bind(outcome.handoff_reason.clone())
+        .bind(outcome.recording_path.clone())
+        .fetch_one(&mut *tx)
+        .await
+        .ctx("storing a call")?
+        .try_get(0)
+        .ctx("storing a call")?;
+        for e in &outcome.events {
+            sqlx::query("INSERT INTO conversation_events (call_id, at, speaker, kind, text) VALUES ($1, $2, $3, $4, $5)")
+                .bind(call_id)
+                .bind(e.at.timestamp())
+                .bind(&e.speaker)
+                .bind(&e.kind)
+                .bind(&e.text)
+                .execute(&mut *tx)
+                .await
+                .ctx("storing a conversation event")?;
+        }
+        let at = outcome.ended_at.timestamp();
+        if let Some((date, amount)) = outcome.promise {
+            let amount = amount.unwrap_or(ticket.debtor().record.amount_due);
+            sqlx::query(
+                "INSERT INTO promises (debtor_id, attempt_id, made_at, promised_date, amount, status) \
+                 VALUES ($1, $2, $3, $4, $5, 'pending')",
+            )
+            .bind(debtor_id)
+            .bind(attempt_id)
+            .bind(at)
+            .bind(date.to_string())
+            .bind(amount)
+            .execute(&mut *tx)
+            .await
+            .ctx("storing a promise")?;
+        }
+        if matches!(d, "refused" | "stop_calls") {
+            sqlx::query("INSERT INTO refusals (debtor_id, attempt_id, at, kind, note) VALUES ($1, $2, $3, $4, 'call')")
+                .bind(debtor_id)
+                .bind(attempt_id)
+                .bind(at)
+                .bind(d)
+                .execute(&mut *tx)
+                .await
+                .ctx("storing a refusal")?;
+        }
+        if d == "complaint" {
+            sqlx::query("INSERT INTO complaints (debtor_id, attempt_id, at, source, text) VALUES ($1, $2, $3, 'call', $4)")
+                .bind(debtor_id)
+                .bind(attempt_id)
+                .bind(at)
+                .bind(outcome.handoff_reason.clone().unwrap_or_default())
+                .execute(&mut *tx)
+                .await
+                .ctx("storing a complaint")?;
+        }
+        tx.commit().await.ctx("committing a call")?;
+        Ok(call_id)
+    }
+
+    /// Attempts still marked in flight (written before dialling, never finished).
+    pub async fn in_flight(&self) -> Result<Vec<InFlight>, StoreError> {
+        let c = "reading attempts in flight";
+        sqlx::query("SELECT id, debtor_id, channel, created_at FROM attempts WHERE state = 'dialing' ORDER BY id")
+            .fetch_all(self.pool())
+            .await
+            .ctx(c)?
+            .iter()
+            .map(|r| {
+                Ok(InFlight {
+                    id: r.try_get("id").ctx(c)?,
+                    debtor_id: r.try_get("debtor_id").ctx(c)?,
+                    channel: r.try_get("channel").ctx(c)?,
+                    created_at: r.try_get("created_at").ctx(c)?,
+                })
+            })
+            .collect()
+    }
+
+    /// After a crash: attempts in flight that started before `older_than` (no live call can still be running)
+    /// become `unknown`. They are never redialled as new; they count as made attempts *and* as interactions, the
+    /// stricter reading, so daily and weekly limits hold whatever really happened. Returns how many were resolved.
+    pub async fn resolve_in_flight(
+        &self,
+        older_than: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let r = sqlx::query(
+            "UPDATE attempts SET state = 'unknown', outcome = 'unknown', conversation = 1, finished_at = $1 \
+             WHERE state = 'dialing' AND created_at < $2",
+        )
+        .bind(now.timestamp())
+        .bind(older_than.timestamp())
+        .execute(self.pool())
+        .await
+        .ctx("resolving attempts in flight")?;
+        Ok(r.rows_affected())
+    }
+
+    async fn state_error(&self, attempt_id: i64, action: &'static str) -> StoreError {
+        let state = sqlx::query("SELECT state FROM attempts WHERE id = $1")
+            .bind(attempt_id)
+            .fetch_optional(self.pool())
+            .await
+            .ok()
+            .flatten()
+            .and_then(|r| r.try_get::<String, _>(0).ok())
+            .unwrap_or_else(|| "missing".into());
+        StoreError::AttemptState {
+            id: attempt_id,
+            action,
+            state,
+        }
+    }
+}

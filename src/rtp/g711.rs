@@ -9,11 +9,13 @@
 use crate::audio::frame::{Frame, FRAME_SAMPLES};
 
 /// The audio codecs softcall speaks on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum Codec {
     /// G.711 μ-law, static payload type 0.
+    #[serde(rename = "PCMU")]
     Pcmu,
     /// G.711 A-law, static payload type 8.
+    #[serde(rename = "PCMA")]
     Pcma,
 }
 

@@ -23,7 +23,7 @@ mod registration;
 pub use inbound::{parse_dtmf_info, sipfrag_status};
 
 use super::transaction::{
-    ClientEvent, ClientState, ClientTx, ServerEvent, ServerTx, Timers, Transmit, TxKey,
+    cancel_for, ClientEvent, ClientState, ClientTx, ServerEvent, ServerTx, Timers, Transmit, TxKey,
 };
 
 /// Methods we accept, advertised in Allow.

@@ -90,24 +90,7 @@ impl Endpoint {
             return;
         }
         call.cancel_sent = true;
-        let inv = &call.invite;
-        let mut cancel = OutRequest::new(rsip::Method::Cancel, inv.uri.clone());
-        for name in ["Via", "Max-Forwards", "From", "To", "Call-ID"] {
-            if let Some(v) = inv.header(name) {
-                cancel.push(name, v);
-            }
-        }
-        for (n, v) in &inv.headers {
-            if n.eq_ignore_ascii_case("Route") {
-                cancel.push("Route", v.clone());
-            }
-        }
-        let seq = inv
-            .header("CSeq")
-            .and_then(|c| c.split_whitespace().next())
-            .unwrap_or("1")
-            .to_string();
-        cancel.push("CSeq", format!("{seq} CANCEL"));
+        let cancel = cancel_for(&call.invite);
         let dest = call.req.dest;
         self.start_client_tx(now, cancel, dest, Owner::Cancel(handle));
     }

@@ -118,8 +118,6 @@ impl Endpoint {
         target: &str,
     ) -> Result<(), RequestError> {
         check_uri(target)?;
-        let contact = self.contact();
-        let (via, _) = self.via();
         let from = self
             .calls
             .get(&handle)
@@ -127,25 +125,13 @@ impl Endpoint {
             .req
             .from
             .clone();
-        let call = self
-            .calls
-            .get_mut(&handle)
-            .ok_or(RequestError::NoSuchCall)?;
-        if call.state != CallState::Answered {
-            return Err(RequestError::NotAnswered);
+        self.request_in_dialog(now, handle, rsip::Method::Refer, |refer| {
+            refer.push("Refer-To", format!("<{target}>"));
+            refer.push("Referred-By", format!("<{from}>"));
+        })?;
+        if let Some(call) = self.calls.get_mut(&handle) {
+            call.transfer = Some(TransferState::Pending);
         }
-        let dialog = call.dialog.as_mut().ok_or(RequestError::NotAnswered)?;
-        let mut refer = dialog.request(rsip::Method::Refer, via, &contact);
-        refer.push("Refer-To", format!("<{target}>"));
-        refer.push("Referred-By", format!("<{from}>"));
-        let dest = dialog.next_hop().unwrap_or(call.req.dest);
-        call.transfer = Some(TransferState::Pending);
-        self.start_client_tx(
-            now,
-            refer,
-            dest,
-            Owner::InDialog(handle, rsip::Method::Refer),
-        );
         Ok(())
     }
 
@@ -157,6 +143,20 @@ impl Endpoint {
         digit: char,
         duration_ms: u32,
     ) -> Result<(), RequestError> {
+        self.request_in_dialog(now, handle, rsip::Method::Info, |info| {
+            info.push("Content-Type", "application/dtmf-relay");
+            info.body = format!("Signal={digit}\r\nDuration={duration_ms}\r\n").into_bytes();
+        })
+    }
+
+    /// Sends an in-dialog request on an answered call; `fill` adds the method's own headers and body.
+    fn request_in_dialog(
+        &mut self,
+        now: Instant,
+        handle: CallHandle,
+        method: rsip::Method,
+        fill: impl FnOnce(&mut OutRequest),
+    ) -> Result<(), RequestError> {
         let contact = self.contact();
         let (via, _) = self.via();
         let call = self
@@ -167,11 +167,10 @@ impl Endpoint {
             return Err(RequestError::NotAnswered);
         }
         let dialog = call.dialog.as_mut().ok_or(RequestError::NotAnswered)?;
-        let mut info = dialog.request(rsip::Method::Info, via, &contact);
-        info.push("Content-Type", "application/dtmf-relay");
-        info.body = format!("Signal={digit}\r\nDuration={duration_ms}\r\n").into_bytes();
+        let mut request = dialog.request(method, via, &contact);
+        fill(&mut request);
         let dest = dialog.next_hop().unwrap_or(call.req.dest);
-        self.start_client_tx(now, info, dest, Owner::InDialog(handle, rsip::Method::Info));
+        self.start_client_tx(now, request, dest, Owner::InDialog(handle, method));
         Ok(())
     }
 

@@ -90,6 +90,18 @@ pub struct CallEnd {
     pub ended_by: EndedBy,
 }
 
+impl CallEnd {
+    /// The end of an answered call (its INVITE got 200): `reason`, ended by `ended_by`.
+    pub fn after_answer(reason: impl Into<String>, ended_by: EndedBy) -> Self {
+        CallEnd {
+            outcome: Outcome::Answered,
+            status: Some(200),
+            reason: reason.into(),
+            ended_by,
+        }
+    }
+}
+
 /// Something that happened on a call.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CallEvent {

@@ -451,24 +451,17 @@ impl Endpoint {
                 self.end_call(
                     now,
                     handle,
-                    CallEnd {
-                        outcome: Outcome::Answered,
-                        status: Some(200),
-                        reason: format!("we hung up (BYE answered {})", status.unwrap_or(0)),
-                        ended_by: EndedBy::Local,
-                    },
+                    CallEnd::after_answer(
+                        format!("we hung up (BYE answered {})", status.unwrap_or(0)),
+                        EndedBy::Local,
+                    ),
                 );
             }
             (rsip::Method::Bye, ClientEvent::Timeout) => {
                 self.end_call(
                     now,
                     handle,
-                    CallEnd {
-                        outcome: Outcome::Answered,
-                        status: Some(200),
-                        reason: "we hung up (BYE unanswered)".into(),
-                        ended_by: EndedBy::Local,
-                    },
+                    CallEnd::after_answer("we hung up (BYE unanswered)", EndedBy::Local),
                 );
             }
             (rsip::Method::Refer, ClientEvent::Final(msg)) => {
@@ -492,15 +485,10 @@ impl Endpoint {
                 self.end_call(
                     now,
                     handle,
-                    CallEnd {
-                        outcome: Outcome::Answered,
-                        status: Some(200),
-                        reason: format!(
-                            "dialog terminated by peer ({})",
-                            msg.status().unwrap_or(0)
-                        ),
-                        ended_by: EndedBy::Remote,
-                    },
+                    CallEnd::after_answer(
+                        format!("dialog terminated by peer ({})", msg.status().unwrap_or(0)),
+                        EndedBy::Remote,
+                    ),
                 );
             }
             _ => {}

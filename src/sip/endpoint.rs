@@ -100,6 +100,20 @@ impl CallEnd {
             ended_by,
         }
     }
+
+    /// The end of a call whose 2xx answer was unusable (status `status`): a failure, with `reason`.
+    pub fn broken_answer(
+        status: Option<u16>,
+        reason: impl Into<String>,
+        ended_by: EndedBy,
+    ) -> Self {
+        CallEnd {
+            outcome: Outcome::Failed,
+            status,
+            reason: reason.into(),
+            ended_by,
+        }
+    }
 }
 
 /// Something that happened on a call.

@@ -276,12 +276,7 @@ impl Endpoint {
             self.end_call(
                 now,
                 handle,
-                CallEnd {
-                    outcome: Outcome::Failed,
-                    status: msg.status(),
-                    reason: "2xx without To tag".into(),
-                    ended_by: EndedBy::Remote,
-                },
+                CallEnd::broken_answer(msg.status(), "2xx without To tag", EndedBy::Remote),
             );
             return;
         };
@@ -338,12 +333,11 @@ impl Endpoint {
                 self.end_call(
                     now,
                     handle,
-                    CallEnd {
-                        outcome: Outcome::Failed,
-                        status: msg.status(),
-                        reason: format!("unusable SDP answer: {why}"),
-                        ended_by: EndedBy::Local,
-                    },
+                    CallEnd::broken_answer(
+                        msg.status(),
+                        format!("unusable SDP answer: {why}"),
+                        EndedBy::Local,
+                    ),
                 );
             }
         }

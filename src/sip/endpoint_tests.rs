@@ -107,17 +107,15 @@ fn answered_call_acks_every_2xx_and_bye_is_retransmitted_until_answered() {
         ("Contact", "<sip:bob@127.0.0.1:5070>"),
         ("Content-Type", "application/sdp"),
     ];
-    reply(
-        &mut ep,
-        t0 + Duration::from_millis(300),
-        &invite,
-        200,
-        &contact,
-        PEER_SDP,
-    );
-    let sent = drain(&mut ep);
-    assert_eq!(sent.len(), 1);
-    assert_eq!(method(&sent[0]), "ACK");
+    // The peer sends (or resends) its 200 with SDP; each one gets exactly one ACK from us.
+    let answer = |ep: &mut Endpoint, at: Instant| {
+        reply(ep, at, &invite, 200, &contact, PEER_SDP);
+        let sent = drain(ep);
+        assert_eq!(sent.len(), 1);
+        assert_eq!(method(&sent[0]), "ACK");
+        sent
+    };
+    let sent = answer(&mut ep, t0 + Duration::from_millis(300));
     assert_eq!(sent[0].header("CSeq"), Some("1 ACK"));
     let evs = events(&mut ep);
     assert!(evs.contains(&Event::Call(h, CallEvent::Progress { status: 180 })));
@@ -128,17 +126,7 @@ fn answered_call_acks_every_2xx_and_bye_is_retransmitted_until_answered() {
     assert_eq!(media.unwrap().addr, "127.0.0.1:6000".parse().unwrap());
 
     // Our ACK was lost: the peer retransmits its 200, we ACK again and raise no new event.
-    reply(
-        &mut ep,
-        t0 + Duration::from_millis(800),
-        &invite,
-        200,
-        &contact,
-        PEER_SDP,
-    );
-    let sent = drain(&mut ep);
-    assert_eq!(sent.len(), 1);
-    assert_eq!(method(&sent[0]), "ACK");
+    answer(&mut ep, t0 + Duration::from_millis(800));
     assert!(events(&mut ep).is_empty());
 
     // Hang up at t = 1 s; the BYE gets no answer for a while and is retransmitted by timer E.

@@ -11,9 +11,13 @@ use std::time::{Duration, Instant};
 use super::kamailio::{call_through, kamailio};
 use super::{free_port, require, softcall_call, wait_for_udp, Peer};
 
-/// Writes a baresip config folder that auto-answers on `port`, plays `wav`, dumps audio to `dir`;
-/// `account` is the accounts line (registration, auth, answer mode).
-fn baresip_config(dir: &Path, port: u16, cons_port: u16, rtp: u16, wav: &Path, account: &str) {
+/// Writes a baresip config folder that auto-answers on `port`, plays a 10 s tone of `tone_hz`, takes
+/// console keys on `cons_port` and dumps audio to `dir`; `account` is the accounts line (registration,
+/// auth, answer mode).
+fn baresip_config(dir: &Path, port: u16, cons_port: u16, tone_hz: f64, account: &str) {
+    let wav = dir.join("callee.wav");
+    super::write_tone(&wav, tone_hz, 10.0);
+    let rtp = free_port();
     let config = format!(
         "poll_method epoll\n\
 sip_listen 127.0.0.1:{port}\n\
@@ -92,22 +96,12 @@ fn baresip_callee_audio_both_ways_and_dtmf_both_ways() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let callee_wav = dir.path().join("callee.wav");
-    super::write_tone(&callee_wav, 500.0, 10.0);
     let ours = dir.path().join("ours.wav");
     super::write_tone(&ours, 1000.0, 3.0);
     let rec = dir.path().join("rec.wav");
     let port = free_port();
     let cons_port = free_port();
-    let rtp = free_port();
-    baresip_config(
-        dir.path(),
-        port,
-        cons_port,
-        rtp,
-        &callee_wav,
-        DIRECT_ACCOUNT,
-    );
+    baresip_config(dir.path(), port, cons_port, 500.0, DIRECT_ACCOUNT);
     let (_baresip, log_path) = spawn_ready_baresip(dir.path(), port, 40);
 
     let mut call = Command::new(env!("CARGO_BIN_EXE_softcall"));
@@ -180,20 +174,11 @@ fn baresip_registered_with_kamailio_is_reached_through_it() {
     let kam_port = free_port();
     // No fallback: the callee is found only through its registration.
     let _kam = kamailio(kam_port, free_port(), false, dir.path());
-    let callee_wav = dir.path().join("callee.wav");
-    super::write_tone(&callee_wav, 600.0, 10.0);
     let port = free_port();
     let account = format!(
         "<sip:callee@127.0.0.1:{kam_port}>;auth_pass=calleepw;regint=60;answermode=auto;audio_codecs=PCMA"
     );
-    baresip_config(
-        dir.path(),
-        port,
-        free_port(),
-        free_port(),
-        &callee_wav,
-        &account,
-    );
+    baresip_config(dir.path(), port, free_port(), 600.0, &account);
     let (_baresip, log_path) = spawn_baresip(dir.path(), 40);
     assert!(
         wait_for_text(&log_path, "200 OK", Duration::from_secs(10)),
@@ -242,17 +227,8 @@ fn baresip_transferee_follows_our_refer_to_the_agent_queue() {
         .args(["-m", "1", "-timeout", "30s", "-nostdin"]);
     let _queue = Peer::spawn("sipp", queue);
     wait_for_udp(queue_port);
-    let callee_wav = dir.path().join("callee.wav");
-    super::write_tone(&callee_wav, 500.0, 10.0);
     let port = free_port();
-    baresip_config(
-        dir.path(),
-        port,
-        free_port(),
-        free_port(),
-        &callee_wav,
-        DIRECT_ACCOUNT,
-    );
+    baresip_config(dir.path(), port, free_port(), 500.0, DIRECT_ACCOUNT);
     let (_baresip, log_path) = spawn_ready_baresip(dir.path(), port, 30);
     let queue_uri = format!("sip:agents@127.0.0.1:{queue_port}");
     let report = softcall_call(

@@ -81,6 +81,11 @@ impl<'a> Case<'a> {
         d.reason
     }
 
+    /// A debtor in Moscow with no contacts yet, under 230-FZ with default settings.
+    fn moscow() -> Self {
+        Case::new(&ru(), Tz::Europe__Moscow, &[])
+    }
+
     /// [`Case::check`] for a call.
     fn call(&self, at: &str, allowed: bool, next: Option<&str>) -> String {
         self.check(Channel::Call, at, allowed, next)
@@ -94,10 +99,8 @@ impl<'a> Case<'a> {
 
 #[test]
 fn ru_working_day_hour_edges_in_moscow() {
-    let p = ru();
-    let msk = Tz::Europe__Moscow;
     // Monday 2026-11-23, UTC+3.
-    let case = Case::new(&p, msk, &[]);
+    let case = Case::moscow();
     let r = case.call("2026-11-23T04:59:59Z", false, Some("2026-11-23T05:00:00Z"));
     assert!(
         r.contains("outside contact hours") && r.contains("07:59") && r.contains("08:00–22:00"),
@@ -112,9 +115,7 @@ fn ru_working_day_hour_edges_in_moscow() {
 
 #[test]
 fn ru_weekend_hours() {
-    let p = ru();
-    let msk = Tz::Europe__Moscow;
-    let case = Case::new(&p, msk, &[]);
+    let case = Case::moscow();
     let r = case.call("2026-11-28T05:30:00Z", false, Some("2026-11-28T06:00:00Z"));
     assert!(r.contains("day off") && r.contains("09:00–20:00"), "{r}");
     case.sms("2026-11-28T16:59:00Z", true, Some("2026-11-28T16:59:00Z"));
@@ -125,10 +126,8 @@ fn ru_weekend_hours() {
 
 #[test]
 fn ru_public_holidays_and_transfers() {
-    let p = ru();
-    let msk = Tz::Europe__Moscow;
     // Thursday 2026-01-08 is a public holiday: 08:30 is too early.
-    let case = Case::new(&p, msk, &[]);
+    let case = Case::moscow();
     case.call("2026-01-08T05:30:00Z", false, Some("2026-01-08T06:00:00Z"));
     // Friday 2026-01-09 is a transferred day off: 20:00 closes; Saturday 10th opens at 09:00.
     case.sms("2026-01-09T16:59:00Z", true, Some("2026-01-09T16:59:00Z"));
@@ -136,7 +135,6 @@ fn ru_public_holidays_and_transfers() {
     // Sunday 2026-01-11 20:00 → Monday 12th, a working day, opens at 08:00.
     case.call("2026-01-11T17:00:00Z", false, Some("2026-01-12T05:00:00Z"));
     // Monday 2026-02-23 and Monday 2026-03-09 (for Sunday 8 March) are days off.
-    let case = Case::new(&p, msk, &[]);
     case.call("2026-02-23T05:30:00Z", false, Some("2026-02-23T06:00:00Z"));
     case.call("2026-03-09T05:30:00Z", false, Some("2026-03-09T06:00:00Z"));
     // Thursday 2026-12-31 is a day off (transferred from 4 January).

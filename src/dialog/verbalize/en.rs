@@ -1,5 +1,6 @@
 //! English numbers, money and dates.
 
+use super::join_money;
 use crate::dialog::nlu::numbers_en::{
     TEENS, TEEN_ORDINALS, TENS, TEN_ORDINALS, UNITS, UNIT_ORDINALS,
 };
@@ -73,16 +74,13 @@ pub fn money(major: u64, minor: u64, currency: &str) -> String {
         return format!("{s} {currency}");
     };
     let pick = |n: u64, forms: [&'static str; 2]| if n == 1 { forms[0] } else { forms[1] };
-    let major_part = format!("{} {}", cardinal(major), pick(major, major_forms));
-    if minor == 0 {
-        return major_part;
-    }
-    let minor_part = format!("{} {}", cardinal(minor), pick(minor, minor_forms));
-    if major == 0 {
-        minor_part
-    } else {
-        format!("{major_part} and {minor_part}")
-    }
+    join_money(
+        major,
+        minor,
+        format!("{} {}", cardinal(major), pick(major, major_forms)),
+        format!("{} {}", cardinal(minor), pick(minor, minor_forms)),
+        " and ",
+    )
 }
 
 const MONTHS: [&str; 12] = [

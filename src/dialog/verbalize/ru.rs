@@ -1,5 +1,6 @@
 //! Russian numerals with gender and plural agreement, money and dates.
 
+use super::join_money;
 use crate::dialog::nlu::numbers_ru;
 use chrono::{Datelike, NaiveDate};
 
@@ -154,19 +155,12 @@ pub fn money(major: u64, minor: u64, currency: &str) -> String {
         cardinal(major, major_gender),
         major_forms[plural_index(major)]
     );
-    if minor == 0 {
-        return major_part;
-    }
     let minor_part = format!(
         "{} {}",
         cardinal(minor, minor_gender),
         minor_forms[plural_index(minor)]
     );
-    if major == 0 {
-        minor_part
-    } else {
-        format!("{major_part} {minor_part}")
-    }
+    join_money(major, minor, major_part, minor_part, " ")
 }
 
 const ORDINAL_UNITS_GEN: [&str; 10] = [

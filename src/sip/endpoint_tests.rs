@@ -386,31 +386,14 @@ fn blind_transfer_follows_notify_to_success_and_hangs_up() {
     assert_eq!(method(&refer), "REFER");
     assert_eq!(refer.header("Refer-To"), Some("<sip:queue@127.0.0.1:5090>"));
     reply_plain(&mut ep, t0, &refer, 202);
-    let progress = "Event: refer\r\nContent-Type: message/sipfrag;version=2.0\r\n";
-    ep.handle_datagram(
-        t0,
-        peer(),
-        &peer_request(
-            &invite,
-            "NOTIFY",
-            1,
-            "z9hG4bKn1",
-            progress,
-            "SIP/2.0 180 Ringing\r\n",
-        ),
-    );
-    ep.handle_datagram(
-        t0,
-        peer(),
-        &peer_request(
-            &invite,
-            "NOTIFY",
-            2,
-            "z9hG4bKn2",
-            progress,
-            "SIP/2.0 200 OK\r\n",
-        ),
-    );
+    // The peer reports the transfer's progress: NOTIFY number `cseq` carrying the status line `frag`.
+    let notify = |ep: &mut Endpoint, cseq: u32, branch: &str, frag: &str| {
+        let headers = "Event: refer\r\nContent-Type: message/sipfrag;version=2.0\r\n";
+        let request = peer_request(&invite, "NOTIFY", cseq, branch, headers, frag);
+        ep.handle_datagram(t0, peer(), &request);
+    };
+    notify(&mut ep, 1, "z9hG4bKn1", "SIP/2.0 180 Ringing\r\n");
+    notify(&mut ep, 2, "z9hG4bKn2", "SIP/2.0 200 OK\r\n");
     let sent = drain(&mut ep);
     assert_eq!(sent.iter().filter(|m| m.status() == Some(200)).count(), 2);
     assert!(

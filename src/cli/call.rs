@@ -18,7 +18,7 @@ use crate::sip::endpoint::{
     CallEnd, CallEvent, CallRequest, EndedBy, Event, RegisterRequest, RegistrationEvent, Stats,
 };
 use crate::sip::outcome::Outcome;
-use crate::sip::sdp::{self, LocalMedia, RemoteMedia};
+use crate::sip::sdp::{LocalMedia, RemoteMedia};
 use crate::sip::transaction::Timers;
 
 /// Arguments of `softcall call`.
@@ -577,17 +577,13 @@ fn start_media(run: &mut CallRun, remote: &RemoteMedia, args: &CallArgs) -> anyh
     let Some(session) = run.media_session.take() else {
         return Ok(());
     };
-    let codec = match remote.codec {
-        sdp::Codec::Pcmu => crate::rtp::Codec::Pcmu,
-        sdp::Codec::Pcma => crate::rtp::Codec::Pcma,
-    };
     let options = MediaOptions {
         media_timeout: secs(args.media_timeout),
         recording: args.record.clone(),
         ..MediaOptions::default()
     };
     let handle = session
-        .start(remote.addr, codec, remote.telephone_event, options)
+        .start(remote.addr, remote.codec, remote.telephone_event, options)
         .context("cannot start media")?;
     run.media = Some(handle);
     Ok(())

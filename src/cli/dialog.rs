@@ -2,7 +2,7 @@
 
 use crate::dialog::check::{check_file, has_errors, Severity};
 use crate::dialog::context::{CallContext, DebtorRecord};
-use crate::dialog::engine::{intent_name, Action, Engine, Event};
+use crate::dialog::engine::{Action, Engine, Event};
 use crate::dialog::flow::Flow;
 use crate::dialog::nlu::understand;
 use crate::dialog::render;
@@ -243,7 +243,7 @@ fn chat(
                     let u = understand(&text, lang, call_date);
                     println!(
                         "  [node: {node} | intent: {} | date: {} | amount: {}{}]",
-                        intent_name(u.intent),
+                        u.intent.name(),
                         u.date.map_or("-".to_string(), |d| d.to_string()),
                         u.amount.map_or("-".to_string(), |a| a.to_string()),
                         if confidence < 1.0 {

@@ -1,10 +1,9 @@
 //! Validation of a flow (`softcall dialog check`): names, reachability, endings, templates, guards and the
 //! disclosure rule (nothing about the debt before the person has confirmed their identity).
 
-use crate::dialog::engine::intent_from_name;
 use crate::dialog::flow::{Flow, FlowError, Node, Pos, SetValue, Target};
 use crate::dialog::guard::Guard;
-use crate::dialog::nlu::Lang;
+use crate::dialog::nlu::{Intent, Lang};
 use crate::dialog::template::placeholders;
 use crate::dialog::vars::builtin;
 use serde_saphyr::Spanned;
@@ -328,15 +327,15 @@ impl<'a> Checker<'a> {
     }
 
     fn intent(&mut self, context: &str, name: &str, pos: Pos) {
-        if intent_from_name(name).is_none() {
+        if Intent::from_name(name).is_none() {
             self.error(
                 pos,
                 Rule::UnknownIntent,
                 format!(
                     "{context}: unknown intent `{name}` (intents: {})",
-                    crate::dialog::engine::INTENTS
+                    Intent::ALL
                         .iter()
-                        .map(|(_, n)| *n)
+                        .map(|i| i.name())
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),

@@ -377,7 +377,7 @@ impl Engine {
         let intent = self
             .listen()
             .and_then(|l| l.dtmf.get(&key.to_string()))
-            .and_then(|name| intent_from_name(&name.value));
+            .and_then(|name| Intent::from_name(&name.value));
         self.begin_turn(format!("#{key}"), intent, None, None);
         let matched = match intent {
             Some(intent) => {
@@ -395,7 +395,7 @@ impl Engine {
     fn remember_heard(&mut self, intent: Intent, date: Option<NaiveDate>, amount: Option<f64>) {
         let today = self.ctx.today();
         self.vars
-            .put("intent", Value::Text(intent_name(intent).to_string()));
+            .put("intent", Value::Text(intent.name().to_string()));
         self.vars
             .put("heard_date", date.map_or(Value::Null, Value::Date));
         self.vars
@@ -411,7 +411,7 @@ impl Engine {
 
     /// Follows the transition for `intent`; returns whether one matched.
     fn route(&mut self, intent: Intent, out: &mut Vec<Action>) -> bool {
-        let name = intent_name(intent);
+        let name = intent.name();
         let flow = Arc::clone(&self.flow);
         let target = self
             .listen()
@@ -655,36 +655,4 @@ fn collect_guards(flow: &Flow) -> HashMap<String, Option<Guard>> {
         }
     }
     guards
-}
-
-/// Every intent with its contract name.
-pub const INTENTS: &[(Intent, &str)] = &[
-    (Intent::PromiseToPay, "promise_to_pay"),
-    (Intent::Confirm, "confirm"),
-    (Intent::Deny, "deny"),
-    (Intent::WrongPerson, "wrong_person"),
-    (Intent::AlreadyPaid, "already_paid"),
-    (Intent::Refuse, "refuse"),
-    (Intent::StopCalls, "stop_calls"),
-    (Intent::CannotPay, "cannot_pay"),
-    (Intent::Dispute, "dispute"),
-    (Intent::Callback, "callback"),
-    (Intent::Operator, "operator"),
-    (Intent::Question, "question"),
-    (Intent::Abuse, "abuse"),
-    (Intent::Unknown, "unknown"),
-];
-
-/// The contract name of an intent.
-pub fn intent_name(intent: Intent) -> &'static str {
-    INTENTS
-        .iter()
-        .find(|(i, _)| *i == intent)
-        .map(|(_, n)| *n)
-        .unwrap_or("unknown")
-}
-
-/// The intent with this contract name.
-pub fn intent_from_name(name: &str) -> Option<Intent> {
-    INTENTS.iter().find(|(_, n)| *n == name).map(|(i, _)| *i)
 }

@@ -9,11 +9,13 @@
 use crate::audio::frame::{Frame, FRAME_SAMPLES};
 
 /// The audio codecs softcall speaks on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum Codec {
     /// G.711 μ-law, static payload type 0.
+    #[serde(rename = "PCMU")]
     Pcmu,
     /// G.711 A-law, static payload type 8.
+    #[serde(rename = "PCMA")]
     Pcma,
 }
 
@@ -85,10 +87,19 @@ impl Codec {
     }
 }
 
+/// Looks a sample up in an encode table indexed by the sample rounded to `16 - SHIFT` bits: the table
+/// holds `2^(16 - SHIFT)` codes, the most negative value first.
+#[inline(always)]
+fn encode_rounded<const SHIFT: u32, const N: usize>(sample: i16, table: &[u8; N]) -> u8 {
+    let half = 1 << (SHIFT - 1);
+    let max = (N / 2) as i32 - 1;
+    let rounded = ((sample as i32 + half) >> SHIFT).min(max);
+    table[(rounded + max + 1) as usize]
+}
+
 /// Encodes one sample as μ-law.
 pub fn ulaw_encode(sample: i16) -> u8 {
-    let rounded = ((sample as i32 + 2) >> 2).min(8191);
-    ULAW_ENCODE[(rounded + 8192) as usize]
+    encode_rounded::<2, 16384>(sample, &ULAW_ENCODE)
 }
 
 /// Decodes one μ-law code.
@@ -98,8 +109,7 @@ pub fn ulaw_decode(code: u8) -> i16 {
 
 /// Encodes one sample as A-law.
 pub fn alaw_encode(sample: i16) -> u8 {
-    let rounded = ((sample as i32 + 4) >> 3).min(4095);
-    ALAW_ENCODE[(rounded + 4096) as usize]
+    encode_rounded::<3, 8192>(sample, &ALAW_ENCODE)
 }
 
 /// Decodes one A-law code.
@@ -192,42 +202,20 @@ const fn alaw_to_linear(code: u8) -> i16 {
     }
 }
 
-static ULAW_ENCODE: [u8; 16384] = {
-    let mut table = [0u8; 16384];
-    let mut i = 0;
-    while i < 16384 {
-        table[i] = ulaw_from_14bit(i as i32 - 8192);
-        i += 1;
-    }
-    table
-};
+/// A lookup table computed at compile time: `table!(u8; 256, |i| f(i))` holds `f(0)` … `f(255)`.
+macro_rules! table {
+    ($ty:ty; $len:expr, |$i:ident| $entry:expr) => {{
+        let mut table: [$ty; $len] = [0; $len];
+        let mut $i = 0;
+        while $i < $len {
+            table[$i] = $entry;
+            $i += 1;
+        }
+        table
+    }};
+}
 
-static ALAW_ENCODE: [u8; 8192] = {
-    let mut table = [0u8; 8192];
-    let mut i = 0;
-    while i < 8192 {
-        table[i] = alaw_from_13bit(i as i32 - 4096);
-        i += 1;
-    }
-    table
-};
-
-static ULAW_DECODE: [i16; 256] = {
-    let mut table = [0i16; 256];
-    let mut i = 0;
-    while i < 256 {
-        table[i] = ulaw_to_linear(i as u8);
-        i += 1;
-    }
-    table
-};
-
-static ALAW_DECODE: [i16; 256] = {
-    let mut table = [0i16; 256];
-    let mut i = 0;
-    while i < 256 {
-        table[i] = alaw_to_linear(i as u8);
-        i += 1;
-    }
-    table
-};
+static ULAW_ENCODE: [u8; 16384] = table!(u8; 16384, |i| ulaw_from_14bit(i as i32 - 8192));
+static ALAW_ENCODE: [u8; 8192] = table!(u8; 8192, |i| alaw_from_13bit(i as i32 - 4096));
+static ULAW_DECODE: [i16; 256] = table!(i16; 256, |i| ulaw_to_linear(i as u8));
+static ALAW_DECODE: [i16; 256] = table!(i16; 256, |i| alaw_to_linear(i as u8));

@@ -23,7 +23,7 @@ mod registration;
 pub use inbound::{parse_dtmf_info, sipfrag_status};
 
 use super::transaction::{
-    ClientEvent, ClientState, ClientTx, ServerEvent, ServerTx, Timers, Transmit, TxKey,
+    cancel_for, ClientEvent, ClientState, ClientTx, ServerEvent, ServerTx, Timers, Transmit, TxKey,
 };
 
 /// Methods we accept, advertised in Allow.
@@ -88,6 +88,32 @@ pub struct CallEnd {
     pub reason: String,
     /// Who ended it.
     pub ended_by: EndedBy,
+}
+
+impl CallEnd {
+    /// The end of an answered call (its INVITE got 200): `reason`, ended by `ended_by`.
+    pub fn after_answer(reason: impl Into<String>, ended_by: EndedBy) -> Self {
+        CallEnd {
+            outcome: Outcome::Answered,
+            status: Some(200),
+            reason: reason.into(),
+            ended_by,
+        }
+    }
+
+    /// The end of a call whose 2xx answer was unusable (status `status`): a failure, with `reason`.
+    pub fn broken_answer(
+        status: Option<u16>,
+        reason: impl Into<String>,
+        ended_by: EndedBy,
+    ) -> Self {
+        CallEnd {
+            outcome: Outcome::Failed,
+            status,
+            reason: reason.into(),
+            ended_by,
+        }
+    }
 }
 
 /// Something that happened on a call.

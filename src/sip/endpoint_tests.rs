@@ -71,6 +71,11 @@ fn reply(
     ep.handle_datagram(now, peer(), &bytes);
 }
 
+/// [`reply`] without extra headers or body.
+fn reply_plain(ep: &mut Endpoint, now: Instant, req: &SipMsg, code: u16) {
+    reply(ep, now, req, code, &[], "");
+}
+
 fn ended(evs: &[Event]) -> Option<CallEnd> {
     evs.iter().find_map(|e| match e {
         Event::Call(_, CallEvent::Ended(end)) => Some(end.clone()),
@@ -102,22 +107,20 @@ fn answered_call_acks_every_2xx_and_bye_is_retransmitted_until_answered() {
     assert_eq!(method(&invite), "INVITE");
     assert_eq!(invite.content_type().as_deref(), Some("application/sdp"));
 
-    reply(&mut ep, t0, &invite, 180, &[], "");
+    reply_plain(&mut ep, t0, &invite, 180);
     let contact = [
         ("Contact", "<sip:bob@127.0.0.1:5070>"),
         ("Content-Type", "application/sdp"),
     ];
-    reply(
-        &mut ep,
-        t0 + Duration::from_millis(300),
-        &invite,
-        200,
-        &contact,
-        PEER_SDP,
-    );
-    let sent = drain(&mut ep);
-    assert_eq!(sent.len(), 1);
-    assert_eq!(method(&sent[0]), "ACK");
+    // The peer sends (or resends) its 200 with SDP; each one gets exactly one ACK from us.
+    let answer = |ep: &mut Endpoint, at: Instant| {
+        reply(ep, at, &invite, 200, &contact, PEER_SDP);
+        let sent = drain(ep);
+        assert_eq!(sent.len(), 1);
+        assert_eq!(method(&sent[0]), "ACK");
+        sent
+    };
+    let sent = answer(&mut ep, t0 + Duration::from_millis(300));
     assert_eq!(sent[0].header("CSeq"), Some("1 ACK"));
     let evs = events(&mut ep);
     assert!(evs.contains(&Event::Call(h, CallEvent::Progress { status: 180 })));
@@ -128,17 +131,7 @@ fn answered_call_acks_every_2xx_and_bye_is_retransmitted_until_answered() {
     assert_eq!(media.unwrap().addr, "127.0.0.1:6000".parse().unwrap());
 
     // Our ACK was lost: the peer retransmits its 200, we ACK again and raise no new event.
-    reply(
-        &mut ep,
-        t0 + Duration::from_millis(800),
-        &invite,
-        200,
-        &contact,
-        PEER_SDP,
-    );
-    let sent = drain(&mut ep);
-    assert_eq!(sent.len(), 1);
-    assert_eq!(method(&sent[0]), "ACK");
+    answer(&mut ep, t0 + Duration::from_millis(800));
     assert!(events(&mut ep).is_empty());
 
     // Hang up at t = 1 s; the BYE gets no answer for a while and is retransmitted by timer E.
@@ -154,7 +147,7 @@ fn answered_call_acks_every_2xx_and_bye_is_retransmitted_until_answered() {
         .map(|(t, _)| *t)
         .collect();
     assert_eq!(times, vec![500, 1500, 3500]);
-    reply(&mut ep, t1 + Duration::from_secs(4), &bye, 200, &[], "");
+    reply_plain(&mut ep, t1 + Duration::from_secs(4), &bye, 200);
     let end = ended(&events(&mut ep)).expect("call ended");
     assert_eq!(end.outcome, Outcome::Answered);
     assert_eq!(end.ended_by, EndedBy::Local);
@@ -166,7 +159,7 @@ fn busy_is_acked_and_mapped() {
     let mut ep = endpoint();
     ep.place_call(t0, call_request(None)).unwrap();
     let invite = drain(&mut ep).remove(0);
-    reply(&mut ep, t0, &invite, 486, &[], "");
+    reply_plain(&mut ep, t0, &invite, 486);
     let sent = drain(&mut ep);
     assert_eq!(method(&sent[0]), "ACK");
     assert_eq!(
@@ -176,14 +169,7 @@ fn busy_is_acked_and_mapped() {
     let end = ended(&events(&mut ep)).unwrap();
     assert_eq!((end.outcome, end.status), (Outcome::Busy, Some(486)));
     // The 486 retransmitted (our ACK lost) is absorbed and ACKed again.
-    reply(
-        &mut ep,
-        t0 + Duration::from_millis(500),
-        &invite,
-        486,
-        &[],
-        "",
-    );
+    reply_plain(&mut ep, t0 + Duration::from_millis(500), &invite, 486);
     assert_eq!(method(&drain(&mut ep)[0]), "ACK");
     assert!(events(&mut ep).is_empty());
 }
@@ -196,14 +182,7 @@ fn ring_timeout_sends_cancel_and_487_is_no_answer() {
     req.ring_timeout = Duration::from_secs(5);
     ep.place_call(t0, req).unwrap();
     let invite = drain(&mut ep).remove(0);
-    reply(
-        &mut ep,
-        t0 + Duration::from_millis(50),
-        &invite,
-        180,
-        &[],
-        "",
-    );
+    reply_plain(&mut ep, t0 + Duration::from_millis(50), &invite, 180);
     let sent = advance(&mut ep, t0, Duration::from_secs(5));
     let cancel = sent
         .iter()
@@ -215,22 +194,8 @@ fn ring_timeout_sends_cancel_and_487_is_no_answer() {
         invite.essentials().unwrap().branch
     );
     assert_eq!(cancel.1.header("CSeq"), Some("1 CANCEL"));
-    reply(
-        &mut ep,
-        t0 + Duration::from_millis(5100),
-        &cancel.1,
-        200,
-        &[],
-        "",
-    );
-    reply(
-        &mut ep,
-        t0 + Duration::from_millis(5100),
-        &invite,
-        487,
-        &[],
-        "",
-    );
+    reply_plain(&mut ep, t0 + Duration::from_millis(5100), &cancel.1, 200);
+    reply_plain(&mut ep, t0 + Duration::from_millis(5100), &invite, 487);
     assert_eq!(method(&drain(&mut ep)[0]), "ACK");
     let end = ended(&events(&mut ep)).unwrap();
     assert_eq!((end.outcome, end.status), (Outcome::NoAnswer, Some(487)));
@@ -420,32 +385,15 @@ fn blind_transfer_follows_notify_to_success_and_hangs_up() {
     let refer = drain(&mut ep).remove(0);
     assert_eq!(method(&refer), "REFER");
     assert_eq!(refer.header("Refer-To"), Some("<sip:queue@127.0.0.1:5090>"));
-    reply(&mut ep, t0, &refer, 202, &[], "");
-    let progress = "Event: refer\r\nContent-Type: message/sipfrag;version=2.0\r\n";
-    ep.handle_datagram(
-        t0,
-        peer(),
-        &peer_request(
-            &invite,
-            "NOTIFY",
-            1,
-            "z9hG4bKn1",
-            progress,
-            "SIP/2.0 180 Ringing\r\n",
-        ),
-    );
-    ep.handle_datagram(
-        t0,
-        peer(),
-        &peer_request(
-            &invite,
-            "NOTIFY",
-            2,
-            "z9hG4bKn2",
-            progress,
-            "SIP/2.0 200 OK\r\n",
-        ),
-    );
+    reply_plain(&mut ep, t0, &refer, 202);
+    // The peer reports the transfer's progress: NOTIFY number `cseq` carrying the status line `frag`.
+    let notify = |ep: &mut Endpoint, cseq: u32, branch: &str, frag: &str| {
+        let headers = "Event: refer\r\nContent-Type: message/sipfrag;version=2.0\r\n";
+        let request = peer_request(&invite, "NOTIFY", cseq, branch, headers, frag);
+        ep.handle_datagram(t0, peer(), &request);
+    };
+    notify(&mut ep, 1, "z9hG4bKn1", "SIP/2.0 180 Ringing\r\n");
+    notify(&mut ep, 2, "z9hG4bKn2", "SIP/2.0 200 OK\r\n");
     let sent = drain(&mut ep);
     assert_eq!(sent.iter().filter(|m| m.status() == Some(200)).count(), 2);
     assert!(

@@ -8,34 +8,7 @@ pub const TELEPHONE_EVENT_PT: u8 = 101;
 /// Packet time we offer, in milliseconds.
 pub const PTIME_MS: u32 = 20;
 
-/// The G.711 variant chosen for a call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub enum Codec {
-    /// G.711 μ-law, static payload type 0.
-    #[serde(rename = "PCMU")]
-    Pcmu,
-    /// G.711 A-law, static payload type 8.
-    #[serde(rename = "PCMA")]
-    Pcma,
-}
-
-impl Codec {
-    /// The static RTP payload type.
-    pub fn payload_type(self) -> u8 {
-        match self {
-            Codec::Pcmu => 0,
-            Codec::Pcma => 8,
-        }
-    }
-
-    /// The rtpmap encoding name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Codec::Pcmu => "PCMU",
-            Codec::Pcma => "PCMA",
-        }
-    }
-}
+pub use crate::rtp::g711::Codec;
 
 /// Whether media flows in each direction (`a=sendrecv` etc.).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -209,15 +182,9 @@ pub fn parse_remote(sdp: &str) -> Result<RemoteMedia, SdpError> {
             other => rtpmap
                 .iter()
                 .find(|(pt, _)| pt == other)
-                .and_then(|(_, enc)| {
-                    if enc.starts_with("pcmu/8000") {
-                        Some(Codec::Pcmu)
-                    } else if enc.starts_with("pcma/8000") {
-                        Some(Codec::Pcma)
-                    } else {
-                        None
-                    }
-                }),
+                .and_then(|(_, enc)| enc.split_once('/'))
+                .filter(|(_, rate)| rate.starts_with("8000"))
+                .and_then(|(name, _)| Codec::from_name(name)),
         })
         .ok_or_else(|| SdpError::NoCommonCodec(formats.join(" ")))?;
     let telephone_event = formats.iter().find_map(|f| {

@@ -67,6 +67,89 @@ impl TxKey {
     }
 }
 
+/// Queues `payload` for `dest`.
+fn send(out: &mut Vec<Transmit>, dest: SocketAddr, payload: &[u8]) {
+    out.push(Transmit {
+        dest,
+        payload: payload.to_vec(),
+    });
+}
+
+/// Which of a transaction's timers is due first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Due {
+    /// The transaction ends quietly (timers D, I, J, K and the 2xx wait of an accepted client).
+    Terminate,
+    /// The transaction gives up (timers B, F, H).
+    Timeout,
+    /// A retransmission, scheduled at this instant (timers A, E, G).
+    Retransmit(Instant),
+}
+
+/// The three timers every transaction runs: retransmission with its current interval, timeout and
+/// termination.
+#[derive(Debug, Clone)]
+struct TxTimers {
+    retransmit_at: Option<Instant>,
+    interval: Duration,
+    timeout_at: Option<Instant>,
+    terminate_at: Option<Instant>,
+}
+
+impl TxTimers {
+    /// No timer armed; retransmissions would start at `t1`.
+    fn idle(t1: Duration) -> Self {
+        TxTimers {
+            retransmit_at: None,
+            interval: t1,
+            timeout_at: None,
+            terminate_at: None,
+        }
+    }
+
+    /// The timer that is due at `now`, termination first, then timeout, then retransmission.
+    fn due(&self, now: Instant) -> Option<Due> {
+        if self.terminate_at.is_some_and(|t| now >= t) {
+            Some(Due::Terminate)
+        } else if self.timeout_at.is_some_and(|t| now >= t) {
+            Some(Due::Timeout)
+        } else {
+            self.retransmit_at
+                .filter(|at| now >= *at)
+                .map(Due::Retransmit)
+        }
+    }
+
+    /// Arms retransmission every `interval` from `now` and the timeout `timeout` from `now`.
+    fn start_retransmitting(&mut self, now: Instant, interval: Duration, timeout: Duration) {
+        self.interval = interval;
+        self.retransmit_at = Some(now + interval);
+        self.timeout_at = Some(now + timeout);
+    }
+
+    /// After the retransmission scheduled `at`: doubles the interval (capped at `cap`) and schedules the next.
+    fn back_off(&mut self, at: Instant, cap: Option<Duration>) {
+        let doubled = self.interval * 2;
+        self.interval = cap.map_or(doubled, |cap| doubled.min(cap));
+        self.retransmit_at = Some(at + self.interval);
+    }
+
+    /// Stops retransmission and the timeout; termination fires `after` from `now`, or never.
+    fn settle(&mut self, now: Instant, after: Option<Duration>) {
+        self.retransmit_at = None;
+        self.timeout_at = None;
+        self.terminate_at = after.map(|d| now + d);
+    }
+
+    /// When the next timer fires.
+    fn next(&self) -> Option<Instant> {
+        [self.retransmit_at, self.timeout_at, self.terminate_at]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+}
+
 /// State of a client transaction (RFC 3261 figures 5 and 6, plus RFC 6026 "Accepted").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClientState {
@@ -107,10 +190,7 @@ pub struct ClientTx {
     timers: Timers,
     bytes: Vec<u8>,
     is_invite: bool,
-    retransmit_at: Option<Instant>,
-    interval: Duration,
-    timeout_at: Option<Instant>,
-    terminate_at: Option<Instant>,
+    clock: TxTimers,
     ack: Option<Vec<u8>>,
     retransmissions: u32,
 }
@@ -126,11 +206,11 @@ impl ClientTx {
         out: &mut Vec<Transmit>,
     ) -> Self {
         let bytes = request.to_bytes();
-        out.push(Transmit {
-            dest,
-            payload: bytes.clone(),
-        });
+        send(out, dest, &bytes);
         let is_invite = request.method == rsip::Method::Invite;
+        let mut clock = TxTimers::idle(timers.t1);
+        // Timer A (INVITE) or E (non-INVITE) starts at T1; timer B or F bounds the wait.
+        clock.start_retransmitting(now, timers.t1, timers.timeout());
         ClientTx {
             key,
             request,
@@ -139,12 +219,7 @@ impl ClientTx {
             timers,
             bytes,
             is_invite,
-            // Timer A (INVITE) or E (non-INVITE) starts at T1.
-            retransmit_at: Some(now + timers.t1),
-            interval: timers.t1,
-            // Timer B or F.
-            timeout_at: Some(now + timers.timeout()),
-            terminate_at: None,
+            clock,
             ack: None,
             retransmissions: 0,
         }
@@ -169,48 +244,38 @@ impl ClientTx {
                 self.state = ClientState::Proceeding;
                 if self.is_invite {
                     // Timer A stops once anything is heard.
-                    self.retransmit_at = None;
+                    self.clock.retransmit_at = None;
                 } else {
                     // Timer E continues at T2 in Proceeding.
-                    self.interval = self.timers.t2;
-                    self.retransmit_at = Some(now + self.interval);
+                    self.clock.interval = self.timers.t2;
+                    self.clock.retransmit_at = Some(now + self.timers.t2);
                 }
                 Some(ClientEvent::Provisional(msg.clone()))
             }
             (ClientState::Calling | ClientState::Proceeding, 200..=299) if self.is_invite => {
                 self.state = ClientState::Accepted;
-                self.retransmit_at = None;
-                self.timeout_at = None;
-                self.terminate_at = Some(now + self.timers.timeout());
+                self.clock.settle(now, Some(self.timers.timeout()));
                 Some(ClientEvent::Final(msg.clone()))
             }
             (ClientState::Accepted, 200..=299) => Some(ClientEvent::Final(msg.clone())),
             (ClientState::Calling | ClientState::Proceeding, 200..=699) => {
                 self.state = ClientState::Completed;
-                self.retransmit_at = None;
-                self.timeout_at = None;
                 if self.is_invite {
                     let ack = ack_for_failure(&self.request, msg).to_bytes();
-                    out.push(Transmit {
-                        dest: self.dest,
-                        payload: ack.clone(),
-                    });
+                    send(out, self.dest, &ack);
                     self.ack = Some(ack);
                     // Timer D.
-                    self.terminate_at = Some(now + self.timers.timer_d());
+                    self.clock.settle(now, Some(self.timers.timer_d()));
                 } else {
                     // Timer K.
-                    self.terminate_at = Some(now + self.timers.t4);
+                    self.clock.settle(now, Some(self.timers.t4));
                 }
                 Some(ClientEvent::Final(msg.clone()))
             }
             (ClientState::Completed, 300..=699) => {
                 // Retransmitted final response: resend the ACK, tell nobody.
                 if let Some(ack) = &self.ack {
-                    out.push(Transmit {
-                        dest: self.dest,
-                        payload: ack.clone(),
-                    });
+                    send(out, self.dest, ack);
                 }
                 None
             }
@@ -220,80 +285,79 @@ impl ClientTx {
 
     /// Runs expired timers.
     pub fn on_timeout(&mut self, now: Instant, out: &mut Vec<Transmit>) -> Option<ClientEvent> {
-        if self.terminate_at.is_some_and(|t| now >= t) {
-            self.state = ClientState::Terminated;
-            self.clear_timers();
-            return None;
-        }
-        if self.timeout_at.is_some_and(|t| now >= t) {
-            self.state = ClientState::Terminated;
-            self.clear_timers();
-            return Some(ClientEvent::Timeout);
-        }
-        if let Some(at) = self.retransmit_at {
-            if now >= at {
-                out.push(Transmit {
-                    dest: self.dest,
-                    payload: self.bytes.clone(),
-                });
+        match self.clock.due(now)? {
+            Due::Terminate => {
+                self.state = ClientState::Terminated;
+                self.clock.settle(now, None);
+                None
+            }
+            Due::Timeout => {
+                self.state = ClientState::Terminated;
+                self.clock.settle(now, None);
+                Some(ClientEvent::Timeout)
+            }
+            Due::Retransmit(at) => {
+                send(out, self.dest, &self.bytes);
                 self.retransmissions += 1;
-                self.interval = if self.is_invite {
-                    self.interval * 2
-                } else {
-                    (self.interval * 2).min(self.timers.t2)
-                };
-                self.retransmit_at = Some(at + self.interval);
+                // Timer A doubles without bound; timer E is capped at T2.
+                let cap = (!self.is_invite).then_some(self.timers.t2);
+                self.clock.back_off(at, cap);
+                None
             }
         }
-        None
     }
 
     /// When this transaction next needs [`ClientTx::on_timeout`].
     pub fn next_timeout(&self) -> Option<Instant> {
-        [self.retransmit_at, self.timeout_at, self.terminate_at]
-            .into_iter()
-            .flatten()
-            .min()
-    }
-
-    fn clear_timers(&mut self) {
-        self.retransmit_at = None;
-        self.timeout_at = None;
-        self.terminate_at = None;
+        self.clock.next()
     }
 }
 
 /// The ACK for a non-2xx final response: same branch, Request-URI, Call-ID, From, Route; To from the
 /// response (RFC 3261 section 17.1.1.3).
 pub fn ack_for_failure(invite: &OutRequest, resp: &SipMsg) -> OutRequest {
-    let mut ack = OutRequest::new(rsip::Method::Ack, invite.uri.clone());
-    if let Some(via) = invite.header("Via") {
-        ack.push("Via", via);
-    }
-    ack.push("Max-Forwards", "70");
-    for name in ["From", "Call-ID"] {
-        if let Some(v) = invite.header(name) {
-            ack.push(name, v);
-        }
-    }
     let to = resp
         .header("To")
-        .map(str::to_string)
-        .or_else(|| invite.header("To").map(str::to_string))
+        .or_else(|| invite.header("To"))
         .unwrap_or_default();
-    ack.push("To", to);
+    invite_sibling(invite, rsip::Method::Ack, to)
+}
+
+/// The CANCEL of a pending INVITE: same branch, Request-URI, Call-ID, From, To and Route (RFC 3261 section
+/// 9.1).
+pub fn cancel_for(invite: &OutRequest) -> OutRequest {
+    invite_sibling(
+        invite,
+        rsip::Method::Cancel,
+        invite.header("To").unwrap_or_default(),
+    )
+}
+
+/// A request of the INVITE's own transaction (ACK of a failure, CANCEL): the INVITE's Request-URI, top Via,
+/// From, Call-ID, Route set and CSeq number, with `method` and the To header `to`.
+fn invite_sibling(invite: &OutRequest, method: rsip::Method, to: &str) -> OutRequest {
+    let mut req = OutRequest::new(method, invite.uri.clone());
+    if let Some(via) = invite.header("Via") {
+        req.push("Via", via);
+    }
+    req.push("Max-Forwards", "70");
+    for name in ["From", "Call-ID"] {
+        if let Some(v) = invite.header(name) {
+            req.push(name, v);
+        }
+    }
+    req.push("To", to);
     let seq = invite
         .header("CSeq")
         .and_then(|c| c.split_whitespace().next())
-        .unwrap_or("1")
-        .to_string();
-    ack.push("CSeq", format!("{seq} ACK"));
+        .unwrap_or("1");
+    req.push("CSeq", format!("{seq} {method}"));
     for (n, v) in &invite.headers {
         if n.eq_ignore_ascii_case("Route") {
-            ack.push("Route", v.clone());
+            req.push("Route", v.clone());
         }
     }
-    ack
+    req
 }
 
 /// State of a server transaction (RFC 3261 figures 7 and 8, plus RFC 6026 "Accepted").
@@ -334,10 +398,7 @@ pub struct ServerTx {
     timers: Timers,
     is_invite: bool,
     last_response: Option<Vec<u8>>,
-    retransmit_at: Option<Instant>,
-    interval: Duration,
-    timeout_at: Option<Instant>,
-    terminate_at: Option<Instant>,
+    clock: TxTimers,
 }
 
 impl ServerTx {
@@ -359,10 +420,7 @@ impl ServerTx {
             timers,
             is_invite,
             last_response: None,
-            retransmit_at: None,
-            interval: timers.t1,
-            timeout_at: None,
-            terminate_at: None,
+            clock: TxTimers::idle(timers.t1),
         }
     }
 
@@ -373,12 +431,14 @@ impl ServerTx {
             ServerState::Proceeding | ServerState::Completed | ServerState::Accepted
         ) || (!self.is_invite && self.state != ServerState::Terminated)
         {
-            if let Some(resp) = &self.last_response {
-                out.push(Transmit {
-                    dest: self.dest,
-                    payload: resp.clone(),
-                });
-            }
+            self.resend(out);
+        }
+    }
+
+    /// Queues the last response again, when there is one.
+    fn resend(&self, out: &mut Vec<Transmit>) {
+        if let Some(resp) = &self.last_response {
+            send(out, self.dest, resp);
         }
     }
 
@@ -387,10 +447,7 @@ impl ServerTx {
         if !matches!(self.state, ServerState::Proceeding) {
             return;
         }
-        out.push(Transmit {
-            dest: self.dest,
-            payload: bytes.clone(),
-        });
+        send(out, self.dest, &bytes);
         self.last_response = Some(bytes);
         if code < 200 {
             return;
@@ -402,13 +459,12 @@ impl ServerTx {
                 ServerState::Completed
             };
             // Timer G (and the 2xx retransmission of section 13.3.1.4) plus timer H.
-            self.interval = self.timers.t1;
-            self.retransmit_at = Some(now + self.interval);
-            self.timeout_at = Some(now + self.timers.timeout());
+            self.clock
+                .start_retransmitting(now, self.timers.t1, self.timers.timeout());
         } else {
             self.state = ServerState::Completed;
             // Timer J.
-            self.terminate_at = Some(now + self.timers.timeout());
+            self.clock.settle(now, Some(self.timers.timeout()));
         }
     }
 
@@ -417,16 +473,12 @@ impl ServerTx {
         match self.state {
             ServerState::Completed if self.is_invite => {
                 self.state = ServerState::Confirmed;
-                self.retransmit_at = None;
-                self.timeout_at = None;
                 // Timer I.
-                self.terminate_at = Some(now + self.timers.t4);
+                self.clock.settle(now, Some(self.timers.t4));
             }
             ServerState::Accepted => {
                 self.state = ServerState::Terminated;
-                self.retransmit_at = None;
-                self.timeout_at = None;
-                self.terminate_at = None;
+                self.clock.settle(now, None);
             }
             _ => {}
         }
@@ -434,38 +486,28 @@ impl ServerTx {
 
     /// Runs expired timers.
     pub fn on_timeout(&mut self, now: Instant, out: &mut Vec<Transmit>) -> Option<ServerEvent> {
-        if self.terminate_at.is_some_and(|t| now >= t) {
-            self.state = ServerState::Terminated;
-            self.terminate_at = None;
-            return None;
-        }
-        if self.timeout_at.is_some_and(|t| now >= t) {
-            self.state = ServerState::Terminated;
-            self.retransmit_at = None;
-            self.timeout_at = None;
-            return Some(ServerEvent::AckTimeout);
-        }
-        if let Some(at) = self.retransmit_at {
-            if now >= at {
-                if let Some(resp) = &self.last_response {
-                    out.push(Transmit {
-                        dest: self.dest,
-                        payload: resp.clone(),
-                    });
-                }
-                self.interval = (self.interval * 2).min(self.timers.t2);
-                self.retransmit_at = Some(at + self.interval);
+        match self.clock.due(now)? {
+            Due::Terminate => {
+                self.state = ServerState::Terminated;
+                self.clock.settle(now, None);
+                None
+            }
+            Due::Timeout => {
+                self.state = ServerState::Terminated;
+                self.clock.settle(now, None);
+                Some(ServerEvent::AckTimeout)
+            }
+            Due::Retransmit(at) => {
+                self.resend(out);
+                self.clock.back_off(at, Some(self.timers.t2));
+                None
             }
         }
-        None
     }
 
     /// When this transaction next needs [`ServerTx::on_timeout`].
     pub fn next_timeout(&self) -> Option<Instant> {
-        [self.retransmit_at, self.timeout_at, self.terminate_at]
-            .into_iter()
-            .flatten()
-            .min()
+        self.clock.next()
     }
 
     /// Whether the transaction sent a final response.
@@ -587,6 +629,18 @@ mod tests {
         // Timer D ends it after 32 s.
         tx.on_timeout(t0 + Duration::from_secs(34), &mut out);
         assert_eq!(tx.state, ClientState::Terminated);
+    }
+
+    #[test]
+    fn cancel_matches_the_invite_transaction() {
+        let mut inv = invite();
+        inv.push("Route", "<sip:proxy.example;lr>");
+        let cancel = parse(&cancel_for(&inv).to_bytes()).unwrap();
+        assert_eq!(cancel.method(), Some(&rsip::Method::Cancel));
+        assert_eq!(cancel.header("CSeq"), Some("1 CANCEL"));
+        assert_eq!(cancel.header("To"), Some("<sip:bob@127.0.0.1>"));
+        assert_eq!(cancel.header("Route"), Some("<sip:proxy.example;lr>"));
+        assert_eq!(cancel.essentials().unwrap().branch, "z9hG4bKabc");
     }
 
     #[test]

@@ -40,32 +40,27 @@ fn explains_the_documented_example() {
 
 #[test]
 fn explains_the_us_example_and_other_channels() {
-    let (ok, stdout, stderr) = explain(&[
-        "--debtor",
-        "examples/compliance/debtor_us.json",
-        "--history",
-        "examples/compliance/history_us.json",
-        "--at",
-        "2026-11-01T20:00:00Z",
-        "--profile",
-        "us-regf",
-    ]);
+    // The US example at 16:00 on the day DST ends, on `extra` channel arguments.
+    let explain_us = |extra: &[&str]| {
+        let mut args = vec![
+            "--debtor",
+            "examples/compliance/debtor_us.json",
+            "--history",
+            "examples/compliance/history_us.json",
+            "--at",
+            "2026-11-01T20:00:00Z",
+            "--profile",
+            "us-regf",
+        ];
+        args.extend_from_slice(extra);
+        explain(&args)
+    };
+    let (ok, stdout, stderr) = explain_us(&[]);
     assert!(ok, "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["allowed"], false);
     assert_eq!(v["next_allowed_at"], "2026-11-02T13:00:00Z");
-    let (ok, stdout, _) = explain(&[
-        "--debtor",
-        "examples/compliance/debtor_us.json",
-        "--history",
-        "examples/compliance/history_us.json",
-        "--at",
-        "2026-11-01T20:00:00Z",
-        "--profile",
-        "us-regf",
-        "--channel",
-        "email",
-    ]);
+    let (ok, stdout, _) = explain_us(&["--channel", "email"]);
     assert!(ok);
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["allowed"], true);
@@ -78,14 +73,21 @@ fn bad_input_is_reported_with_the_file_and_the_fix() {
     let history = dir.path().join("h.json");
     std::fs::write(&debtor, r#"{"time_zone": "Europe/Moskow"}"#).unwrap();
     std::fs::write(&history, "[]").unwrap();
-    let (ok, _, stderr) = explain(&[
-        "--debtor",
-        debtor.to_str().unwrap(),
-        "--history",
-        history.to_str().unwrap(),
-        "--at",
-        "2026-11-23T18:30:00Z",
-    ]);
+    let (debtor_arg, history_arg) = (debtor.to_str().unwrap(), history.to_str().unwrap());
+    // Runs `explain` on the two files at a fixed moment, with `extra` arguments.
+    let explain_files = |extra: &[&str]| {
+        let mut args = vec![
+            "--debtor",
+            debtor_arg,
+            "--history",
+            history_arg,
+            "--at",
+            "2026-11-23T18:30:00Z",
+        ];
+        args.extend_from_slice(extra);
+        explain(&args)
+    };
+    let (ok, _, stderr) = explain_files(&[]);
     assert!(!ok);
     assert!(
         stderr.contains("d.json") && stderr.contains("Europe/Moskow") && stderr.contains("IANA"),
@@ -98,14 +100,7 @@ fn bad_input_is_reported_with_the_file_and_the_fix() {
         "[\n  {\"at\": \"2026-11-23T06:00:00Z\", \"channel\": \"fax\"}\n]",
     )
     .unwrap();
-    let (ok, _, stderr) = explain(&[
-        "--debtor",
-        debtor.to_str().unwrap(),
-        "--history",
-        history.to_str().unwrap(),
-        "--at",
-        "2026-11-23T18:30:00Z",
-    ]);
+    let (ok, _, stderr) = explain_files(&[]);
     assert!(!ok);
     assert!(
         stderr.contains("h.json") && stderr.contains("2:") && stderr.contains("fax"),
@@ -117,30 +112,14 @@ fn bad_input_is_reported_with_the_file_and_the_fix() {
         r#"[{"at": "2026-11-23T06:00:00Z", "channel": "call", "outcome": "maybe"}]"#,
     )
     .unwrap();
-    let (ok, _, stderr) = explain(&[
-        "--debtor",
-        debtor.to_str().unwrap(),
-        "--history",
-        history.to_str().unwrap(),
-        "--at",
-        "2026-11-23T18:30:00Z",
-    ]);
+    let (ok, _, stderr) = explain_files(&[]);
     assert!(!ok);
     assert!(
         stderr.contains("contact #1") && stderr.contains("maybe"),
         "{stderr}"
     );
 
-    let (ok, _, stderr) = explain(&[
-        "--debtor",
-        debtor.to_str().unwrap(),
-        "--history",
-        history.to_str().unwrap(),
-        "--at",
-        "2026-11-23T18:30:00Z",
-        "--profile",
-        "eu-gdpr",
-    ]);
+    let (ok, _, stderr) = explain_files(&["--profile", "eu-gdpr"]);
     assert!(!ok);
     assert!(stderr.contains("ru-230fz, us-regf"), "{stderr}");
 }

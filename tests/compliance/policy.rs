@@ -48,263 +48,114 @@ fn attempt(at: &str) -> Contact {
     contact(at, Channel::Call, ContactKind::Attempt)
 }
 
-/// `(policy, zone, history, channel, at) -> (allowed, next_allowed_at)`.
-fn check(
-    policy: &Policy,
+/// One debtor in a time zone with a contact history, asked about under one policy.
+struct Case<'a> {
+    policy: Policy,
     tz: Tz,
-    history: &[Contact],
-    channel: Channel,
-    at: &str,
-    allowed: bool,
-    next: Option<&str>,
-) -> String {
-    let d = policy.decide(&debtor(tz), history, channel, utc(at));
-    assert_eq!(d.allowed, allowed, "at {at} in {tz}: {}", d.reason);
-    assert_eq!(
-        d.next_allowed_at,
-        next.map(utc),
-        "next allowed for {at} in {tz}: {}",
+    history: &'a [Contact],
+}
+
+impl<'a> Case<'a> {
+    /// The debtor in `tz` with `history` under `policy`.
+    fn new(policy: &Policy, tz: Tz, history: &'a [Contact]) -> Self {
+        Case {
+            policy: policy.clone(),
+            tz,
+            history,
+        }
+    }
+
+    /// `(channel, at) -> (allowed, next_allowed_at)`: asserts both and returns the reason.
+    fn check(&self, channel: Channel, at: &str, allowed: bool, next: Option<&str>) -> String {
+        let tz = self.tz;
+        let d = self
+            .policy
+            .decide(&debtor(tz), self.history, channel, utc(at));
+        assert_eq!(d.allowed, allowed, "at {at} in {tz}: {}", d.reason);
+        assert_eq!(
+            d.next_allowed_at,
+            next.map(utc),
+            "next allowed for {at} in {tz}: {}",
+            d.reason
+        );
         d.reason
-    );
-    d.reason
+    }
+
+    /// A debtor in Moscow with no contacts yet, under 230-FZ with default settings.
+    fn moscow() -> Self {
+        Case::new(&ru(), Tz::Europe__Moscow, &[])
+    }
+
+    /// [`Case::check`] for a call.
+    fn call(&self, at: &str, allowed: bool, next: Option<&str>) -> String {
+        self.check(Channel::Call, at, allowed, next)
+    }
+
+    /// [`Case::check`] for a text message.
+    fn sms(&self, at: &str, allowed: bool, next: Option<&str>) -> String {
+        self.check(Channel::Sms, at, allowed, next)
+    }
 }
 
 #[test]
 fn ru_working_day_hour_edges_in_moscow() {
-    let p = ru();
-    let msk = Tz::Europe__Moscow;
     // Monday 2026-11-23, UTC+3.
-    let r = check(
-        &p,
-        msk,
-        &[],
-        Channel::Call,
-        "2026-11-23T04:59:59Z",
-        false,
-        Some("2026-11-23T05:00:00Z"),
-    );
+    let case = Case::moscow();
+    let r = case.call("2026-11-23T04:59:59Z", false, Some("2026-11-23T05:00:00Z"));
     assert!(
         r.contains("outside contact hours") && r.contains("07:59") && r.contains("08:00–22:00"),
         "{r}"
     );
-    check(
-        &p,
-        msk,
-        &[],
-        Channel::Call,
-        "2026-11-23T05:00:00Z",
-        true,
-        Some("2026-11-23T05:00:00Z"),
-    );
-    check(
-        &p,
-        msk,
-        &[],
-        Channel::Sms,
-        "2026-11-23T18:59:59Z",
-        true,
-        Some("2026-11-23T18:59:59Z"),
-    );
-    check(
-        &p,
-        msk,
-        &[],
-        Channel::Call,
-        "2026-11-23T19:00:00Z",
-        false,
-        Some("2026-11-24T05:00:00Z"),
-    );
+    case.call("2026-11-23T05:00:00Z", true, Some("2026-11-23T05:00:00Z"));
+    case.sms("2026-11-23T18:59:59Z", true, Some("2026-11-23T18:59:59Z"));
+    case.call("2026-11-23T19:00:00Z", false, Some("2026-11-24T05:00:00Z"));
     // Friday 22:00 → Saturday opens at 09:00.
-    check(
-        &p,
-        msk,
-        &[],
-        Channel::Call,
-        "2026-11-27T19:00:00Z",
-        false,
-        Some("2026-11-28T06:00:00Z"),
-    );
+    case.call("2026-11-27T19:00:00Z", false, Some("2026-11-28T06:00:00Z"));
 }
 
 #[test]
 fn ru_weekend_hours() {
-    let p = ru();
-    let msk = Tz::Europe__Moscow;
-    let r = check(
-        &p,
-        msk,
-        &[],
-        Channel::Call,
-        "2026-11-28T05:30:00Z",
-        false,
-        Some("2026-11-28T06:00:00Z"),
-    );
+    let case = Case::moscow();
+    let r = case.call("2026-11-28T05:30:00Z", false, Some("2026-11-28T06:00:00Z"));
     assert!(r.contains("day off") && r.contains("09:00–20:00"), "{r}");
-    check(
-        &p,
-        msk,
-        &[],
-        Channel::Sms,
-        "2026-11-28T16:59:00Z",
-        true,
-        Some("2026-11-28T16:59:00Z"),
-    );
+    case.sms("2026-11-28T16:59:00Z", true, Some("2026-11-28T16:59:00Z"));
     // Saturday 20:00 → Sunday 09:00; Sunday 20:00 → Monday 08:00.
-    check(
-        &p,
-        msk,
-        &[],
-        Channel::Call,
-        "2026-11-28T17:00:00Z",
-        false,
-        Some("2026-11-29T06:00:00Z"),
-    );
-    check(
-        &p,
-        msk,
-        &[],
-        Channel::Call,
-        "2026-11-29T17:00:00Z",
-        false,
-        Some("2026-11-30T05:00:00Z"),
-    );
+    case.call("2026-11-28T17:00:00Z", false, Some("2026-11-29T06:00:00Z"));
+    case.call("2026-11-29T17:00:00Z", false, Some("2026-11-30T05:00:00Z"));
 }
 
 #[test]
 fn ru_public_holidays_and_transfers() {
-    let p = ru();
-    let msk = Tz::Europe__Moscow;
     // Thursday 2026-01-08 is a public holiday: 08:30 is too early.
-    check(
-        &p,
-        msk,
-        &[],
-        Channel::Call,
-        "2026-01-08T05:30:00Z",
-        false,
-        Some("2026-01-08T06:00:00Z"),
-    );
+    let case = Case::moscow();
+    case.call("2026-01-08T05:30:00Z", false, Some("2026-01-08T06:00:00Z"));
     // Friday 2026-01-09 is a transferred day off: 20:00 closes; Saturday 10th opens at 09:00.
-    check(
-        &p,
-        msk,
-        &[],
-        Channel::Sms,
-        "2026-01-09T16:59:00Z",
-        true,
-        Some("2026-01-09T16:59:00Z"),
-    );
-    check(
-        &p,
-        msk,
-        &[],
-        Channel::Call,
-        "2026-01-09T17:00:00Z",
-        false,
-        Some("2026-01-10T06:00:00Z"),
-    );
+    case.sms("2026-01-09T16:59:00Z", true, Some("2026-01-09T16:59:00Z"));
+    case.call("2026-01-09T17:00:00Z", false, Some("2026-01-10T06:00:00Z"));
     // Sunday 2026-01-11 20:00 → Monday 12th, a working day, opens at 08:00.
-    check(
-        &p,
-        msk,
-        &[],
-        Channel::Call,
-        "2026-01-11T17:00:00Z",
-        false,
-        Some("2026-01-12T05:00:00Z"),
-    );
+    case.call("2026-01-11T17:00:00Z", false, Some("2026-01-12T05:00:00Z"));
     // Monday 2026-02-23 and Monday 2026-03-09 (for Sunday 8 March) are days off.
-    check(
-        &p,
-        msk,
-        &[],
-        Channel::Call,
-        "2026-02-23T05:30:00Z",
-        false,
-        Some("2026-02-23T06:00:00Z"),
-    );
-    check(
-        &p,
-        msk,
-        &[],
-        Channel::Call,
-        "2026-03-09T05:30:00Z",
-        false,
-        Some("2026-03-09T06:00:00Z"),
-    );
+    case.call("2026-02-23T05:30:00Z", false, Some("2026-02-23T06:00:00Z"));
+    case.call("2026-03-09T05:30:00Z", false, Some("2026-03-09T06:00:00Z"));
     // Thursday 2026-12-31 is a day off (transferred from 4 January).
-    check(
-        &p,
-        msk,
-        &[],
-        Channel::Call,
-        "2026-12-31T17:30:00Z",
-        false,
-        Some("2027-01-01T06:00:00Z"),
-    );
+    case.call("2026-12-31T17:30:00Z", false, Some("2027-01-01T06:00:00Z"));
     // Saturday 2025-11-01 was a working day; Monday 2025-11-03 a day off.
-    check(
-        &p,
-        msk,
-        &[],
-        Channel::Call,
-        "2025-11-01T05:30:00Z",
-        true,
-        Some("2025-11-01T05:30:00Z"),
-    );
-    check(
-        &p,
-        msk,
-        &[],
-        Channel::Call,
-        "2025-11-03T05:30:00Z",
-        false,
-        Some("2025-11-03T06:00:00Z"),
-    );
+    case.call("2025-11-01T05:30:00Z", true, Some("2025-11-01T05:30:00Z"));
+    case.call("2025-11-03T05:30:00Z", false, Some("2025-11-03T06:00:00Z"));
     // 2028 is outside the file: the fixed art. 112 holidays still apply (Monday 3 January).
-    check(
-        &p,
-        msk,
-        &[],
-        Channel::Call,
-        "2028-01-03T05:30:00Z",
-        false,
-        Some("2028-01-03T06:00:00Z"),
-    );
+    case.call("2028-01-03T05:30:00Z", false, Some("2028-01-03T06:00:00Z"));
 }
 
 #[test]
 fn ru_hours_follow_the_debtor_zone_not_utc() {
     let p = ru();
     // Kamchatka, UTC+12: Monday 2026-11-23 08:00 local is Sunday 20:00 UTC.
-    check(
-        &p,
-        Tz::Asia__Kamchatka,
-        &[],
-        Channel::Call,
-        "2026-11-22T19:59:00Z",
-        false,
-        Some("2026-11-22T20:00:00Z"),
-    );
+    let case = Case::new(&p, Tz::Asia__Kamchatka, &[]);
+    case.call("2026-11-22T19:59:00Z", false, Some("2026-11-22T20:00:00Z"));
     // Kaliningrad, UTC+2: 21:59 local allowed, 22:00 not.
-    check(
-        &p,
-        Tz::Europe__Kaliningrad,
-        &[],
-        Channel::Sms,
-        "2026-11-23T19:59:00Z",
-        true,
-        Some("2026-11-23T19:59:00Z"),
-    );
-    check(
-        &p,
-        Tz::Europe__Kaliningrad,
-        &[],
-        Channel::Call,
-        "2026-11-23T20:00:00Z",
-        false,
-        Some("2026-11-24T06:00:00Z"),
-    );
+    let case = Case::new(&p, Tz::Europe__Kaliningrad, &[]);
+    case.sms("2026-11-23T19:59:00Z", true, Some("2026-11-23T19:59:00Z"));
+    case.call("2026-11-23T20:00:00Z", false, Some("2026-11-24T06:00:00Z"));
 }
 
 #[test]
@@ -312,38 +163,16 @@ fn ru_daily_limit_rolling_versus_calendar() {
     let msk = Tz::Europe__Moscow;
     // An attempt at 21:00 Monday; asked at 09:00 Tuesday.
     let h = [attempt("2026-11-23T18:00:00Z")];
-    let r = check(
-        &ru(),
-        msk,
-        &h,
-        Channel::Call,
-        "2026-11-24T06:00:00Z",
-        false,
-        Some("2026-11-24T18:00:00Z"),
-    );
+    let case = Case::new(&ru(), msk, &h);
+    let r = case.call("2026-11-24T06:00:00Z", false, Some("2026-11-24T18:00:00Z"));
     assert!(
         r.contains("1 within the 24 hours") && r.contains("at most 1"),
         "{r}"
     );
-    check(
-        &ru_with(Counting::EveryAttempt, Windows::Calendar),
-        msk,
-        &h,
-        Channel::Call,
-        "2026-11-24T06:00:00Z",
-        true,
-        Some("2026-11-24T06:00:00Z"),
-    );
+    let case = Case::new(&ru_with(Counting::EveryAttempt, Windows::Calendar), msk, &h);
+    case.call("2026-11-24T06:00:00Z", true, Some("2026-11-24T06:00:00Z"));
     // Same calendar day: blocked until the next local day opens.
-    check(
-        &ru_with(Counting::EveryAttempt, Windows::Calendar),
-        msk,
-        &h,
-        Channel::Call,
-        "2026-11-23T18:30:00Z",
-        false,
-        Some("2026-11-24T05:00:00Z"),
-    );
+    case.call("2026-11-23T18:30:00Z", false, Some("2026-11-24T05:00:00Z"));
 }
 
 #[test]
@@ -353,25 +182,11 @@ fn ru_weekly_limit_rolling_versus_calendar() {
         attempt("2026-11-23T07:00:00Z"),
         attempt("2026-11-24T07:00:00Z"),
     ];
-    let r = check(
-        &ru(),
-        msk,
-        &h,
-        Channel::Call,
-        "2026-11-25T07:00:00Z",
-        false,
-        Some("2026-11-30T07:00:00Z"),
-    );
+    let case = Case::new(&ru(), msk, &h);
+    let r = case.call("2026-11-25T07:00:00Z", false, Some("2026-11-30T07:00:00Z"));
     assert!(r.contains("2 within the 7 days (rolling)"), "{r}");
-    let r = check(
-        &ru_with(Counting::EveryAttempt, Windows::Calendar),
-        msk,
-        &h,
-        Channel::Call,
-        "2026-11-25T07:00:00Z",
-        false,
-        Some("2026-11-30T05:00:00Z"),
-    );
+    let case = Case::new(&ru_with(Counting::EveryAttempt, Windows::Calendar), msk, &h);
+    let r = case.call("2026-11-25T07:00:00Z", false, Some("2026-11-30T05:00:00Z"));
     assert!(r.contains("calendar week"), "{r}");
 }
 
@@ -382,67 +197,32 @@ fn ru_monthly_limit_rolling_versus_calendar() {
         .iter()
         .map(|d| attempt(&format!("2026-11-{d:02}T07:00:00Z")))
         .collect();
-    let r = check(
-        &ru(),
-        msk,
-        &h,
-        Channel::Call,
-        "2026-11-30T07:00:00Z",
-        false,
-        Some("2026-12-03T07:00:00Z"),
-    );
+    let case = Case::new(&ru(), msk, &h);
+    let r = case.call("2026-11-30T07:00:00Z", false, Some("2026-12-03T07:00:00Z"));
     assert!(
         r.contains("8 within the 31 days") && r.contains("at most 8"),
         "{r}"
     );
-    check(
-        &ru_with(Counting::EveryAttempt, Windows::Calendar),
-        msk,
-        &h,
-        Channel::Call,
-        "2026-11-30T07:00:00Z",
-        false,
-        Some("2026-12-01T05:00:00Z"),
-    );
+    let case = Case::new(&ru_with(Counting::EveryAttempt, Windows::Calendar), msk, &h);
+    case.call("2026-11-30T07:00:00Z", false, Some("2026-12-01T05:00:00Z"));
 }
 
 #[test]
 fn counting_every_attempt_versus_conversations() {
     let msk = Tz::Europe__Moscow;
     let unanswered = [attempt("2026-11-23T06:00:00Z")];
-    check(
-        &ru(),
-        msk,
-        &unanswered,
-        Channel::Call,
-        "2026-11-23T09:00:00Z",
-        false,
-        Some("2026-11-24T06:00:00Z"),
-    );
+    let case = Case::new(&ru(), msk, &unanswered);
+    case.call("2026-11-23T09:00:00Z", false, Some("2026-11-24T06:00:00Z"));
     let conv = ru_with(Counting::Conversations, Windows::Rolling);
-    check(
-        &conv,
-        msk,
-        &unanswered,
-        Channel::Call,
-        "2026-11-23T09:00:00Z",
-        true,
-        Some("2026-11-23T09:00:00Z"),
-    );
+    let case = Case::new(&conv, msk, &unanswered);
+    case.call("2026-11-23T09:00:00Z", true, Some("2026-11-23T09:00:00Z"));
     let talked = [contact(
         "2026-11-23T06:00:00Z",
         Channel::Call,
         ContactKind::Conversation,
     )];
-    check(
-        &conv,
-        msk,
-        &talked,
-        Channel::Call,
-        "2026-11-23T09:00:00Z",
-        false,
-        Some("2026-11-24T06:00:00Z"),
-    );
+    let case = Case::new(&conv, msk, &talked);
+    case.call("2026-11-23T09:00:00Z", false, Some("2026-11-24T06:00:00Z"));
 }
 
 #[test]
@@ -460,35 +240,17 @@ fn message_limits_share_text_voice_and_email() {
             ContactKind::Conversation,
         ),
     ];
-    let r = check(
-        &ru(),
-        msk,
-        &h,
-        Channel::Sms,
-        "2026-11-23T09:00:00Z",
-        false,
-        Some("2026-11-24T06:00:00Z"),
-    );
+    let case = Case::new(&ru(), msk, &h);
+    let r = case.sms("2026-11-23T09:00:00Z", false, Some("2026-11-24T06:00:00Z"));
     assert!(r.contains("messages limit reached: 2"), "{r}");
-    check(
-        &ru(),
-        msk,
-        &h,
+    case.check(
         Channel::Email,
         "2026-11-23T09:00:00Z",
         false,
         Some("2026-11-24T06:00:00Z"),
     );
     // Calls draw on their own budget.
-    check(
-        &ru(),
-        msk,
-        &h,
-        Channel::Call,
-        "2026-11-23T09:00:00Z",
-        true,
-        Some("2026-11-23T09:00:00Z"),
-    );
+    case.call("2026-11-23T09:00:00Z", true, Some("2026-11-23T09:00:00Z"));
     let email_apart = Policy::new(
         Profile::ru_230fz(),
         Settings {
@@ -496,10 +258,8 @@ fn message_limits_share_text_voice_and_email() {
             ..Settings::default()
         },
     );
-    check(
-        &email_apart,
-        msk,
-        &h,
+    let case = Case::new(&email_apart, msk, &h);
+    case.check(
         Channel::Email,
         "2026-11-23T09:00:00Z",
         true,
@@ -510,15 +270,8 @@ fn message_limits_share_text_voice_and_email() {
 #[test]
 fn contacts_after_the_moment_are_ignored() {
     let h = [attempt("2026-11-23T10:00:00Z")];
-    check(
-        &ru(),
-        Tz::Europe__Moscow,
-        &h,
-        Channel::Call,
-        "2026-11-23T09:00:00Z",
-        true,
-        Some("2026-11-23T09:00:00Z"),
-    );
+    let case = Case::new(&ru(), Tz::Europe__Moscow, &h);
+    case.call("2026-11-23T09:00:00Z", true, Some("2026-11-23T09:00:00Z"));
 }
 
 #[test]
@@ -577,115 +330,30 @@ fn stop_calls_blocks_calls_and_voice_messages_only() {
 fn us_hours_on_the_spring_forward_day() {
     let ny = Tz::America__New_York;
     // Saturday 2026-03-07 is EST (UTC-5): 08:00 is 13:00Z.
-    check(
-        &us(),
-        ny,
-        &[],
-        Channel::Call,
-        "2026-03-07T12:30:00Z",
-        false,
-        Some("2026-03-07T13:00:00Z"),
-    );
+    let case = Case::new(&us(), ny, &[]);
+    case.call("2026-03-07T12:30:00Z", false, Some("2026-03-07T13:00:00Z"));
     // 21:30 EST Saturday → Sunday 08:00 EDT (UTC-4) = 12:00Z, one hour earlier in UTC.
-    check(
-        &us(),
-        ny,
-        &[],
-        Channel::Call,
-        "2026-03-08T02:30:00Z",
-        false,
-        Some("2026-03-08T12:00:00Z"),
-    );
-    check(
-        &us(),
-        ny,
-        &[],
-        Channel::Call,
-        "2026-03-08T11:59:00Z",
-        false,
-        Some("2026-03-08T12:00:00Z"),
-    );
-    check(
-        &us(),
-        ny,
-        &[],
-        Channel::Call,
-        "2026-03-08T12:00:00Z",
-        true,
-        Some("2026-03-08T12:00:00Z"),
-    );
+    case.call("2026-03-08T02:30:00Z", false, Some("2026-03-08T12:00:00Z"));
+    case.call("2026-03-08T11:59:00Z", false, Some("2026-03-08T12:00:00Z"));
+    case.call("2026-03-08T12:00:00Z", true, Some("2026-03-08T12:00:00Z"));
     // 20:59 EDT allowed, 21:00 EDT (01:00Z) not.
-    check(
-        &us(),
-        ny,
-        &[],
-        Channel::Sms,
-        "2026-03-09T00:59:00Z",
-        true,
-        Some("2026-03-09T00:59:00Z"),
-    );
-    check(
-        &us(),
-        ny,
-        &[],
-        Channel::Call,
-        "2026-03-09T01:00:00Z",
-        false,
-        Some("2026-03-09T12:00:00Z"),
-    );
+    case.sms("2026-03-09T00:59:00Z", true, Some("2026-03-09T00:59:00Z"));
+    case.call("2026-03-09T01:00:00Z", false, Some("2026-03-09T12:00:00Z"));
     // Phoenix keeps MST (UTC-7) all year.
-    check(
-        &us(),
-        Tz::America__Phoenix,
-        &[],
-        Channel::Call,
-        "2026-03-08T14:59:00Z",
-        false,
-        Some("2026-03-08T15:00:00Z"),
-    );
+    let case = Case::new(&us(), Tz::America__Phoenix, &[]);
+    case.call("2026-03-08T14:59:00Z", false, Some("2026-03-08T15:00:00Z"));
 }
 
 #[test]
 fn us_hours_on_the_fall_back_day() {
     let ny = Tz::America__New_York;
     // Saturday 2026-10-31 21:30 EDT → Sunday 08:00 EST = 13:00Z.
-    check(
-        &us(),
-        ny,
-        &[],
-        Channel::Call,
-        "2026-11-01T01:30:00Z",
-        false,
-        Some("2026-11-01T13:00:00Z"),
-    );
-    check(
-        &us(),
-        ny,
-        &[],
-        Channel::Call,
-        "2026-11-01T12:30:00Z",
-        false,
-        Some("2026-11-01T13:00:00Z"),
-    );
+    let case = Case::new(&us(), ny, &[]);
+    case.call("2026-11-01T01:30:00Z", false, Some("2026-11-01T13:00:00Z"));
+    case.call("2026-11-01T12:30:00Z", false, Some("2026-11-01T13:00:00Z"));
     // Sunday 20:59 EST allowed, 21:00 EST (02:00Z Monday) not.
-    check(
-        &us(),
-        ny,
-        &[],
-        Channel::Sms,
-        "2026-11-02T01:59:00Z",
-        true,
-        Some("2026-11-02T01:59:00Z"),
-    );
-    check(
-        &us(),
-        ny,
-        &[],
-        Channel::Sms,
-        "2026-11-02T02:00:00Z",
-        false,
-        Some("2026-11-02T13:00:00Z"),
-    );
+    case.sms("2026-11-02T01:59:00Z", true, Some("2026-11-02T01:59:00Z"));
+    case.sms("2026-11-02T02:00:00Z", false, Some("2026-11-02T13:00:00Z"));
 }
 
 #[test]
@@ -700,29 +368,14 @@ fn us_seven_attempts_in_seven_days_across_dst() {
         )])
         .collect();
     // The eighth attempt waits until the first leaves the 7-day window: 13:00Z = 08:00 EST on Monday.
-    let r = check(
-        &us(),
-        ny,
-        &h,
-        Channel::Call,
-        "2026-11-01T20:00:00Z",
-        false,
-        Some("2026-11-02T13:00:00Z"),
-    );
+    let case = Case::new(&us(), ny, &h);
+    let r = case.call("2026-11-01T20:00:00Z", false, Some("2026-11-02T13:00:00Z"));
     assert!(
         r.contains("7 within the 7 days") && r.contains("§1006.14(b)(2)(i)"),
         "{r}"
     );
     // Messages have no count limits under Regulation F.
-    check(
-        &us(),
-        ny,
-        &h,
-        Channel::Sms,
-        "2026-11-01T20:00:00Z",
-        true,
-        Some("2026-11-01T20:00:00Z"),
-    );
+    case.sms("2026-11-01T20:00:00Z", true, Some("2026-11-01T20:00:00Z"));
     // Calendar reading: seven consecutive local dates; Oct 26 drops out at local midnight of Nov 2.
     let cal = Policy::new(
         Profile::us_regf(),
@@ -731,15 +384,8 @@ fn us_seven_attempts_in_seven_days_across_dst() {
             ..Settings::default()
         },
     );
-    check(
-        &cal,
-        ny,
-        &h,
-        Channel::Call,
-        "2026-11-01T20:00:00Z",
-        false,
-        Some("2026-11-02T13:00:00Z"),
-    );
+    let case = Case::new(&cal, ny, &h);
+    case.call("2026-11-01T20:00:00Z", false, Some("2026-11-02T13:00:00Z"));
 }
 
 #[test]
@@ -750,15 +396,8 @@ fn us_no_calls_within_seven_days_after_a_conversation() {
         Channel::Call,
         ContactKind::Conversation,
     )];
-    let r = check(
-        &us(),
-        ny,
-        &h,
-        Channel::Call,
-        "2026-11-16T15:00:00Z",
-        false,
-        Some("2026-11-17T15:00:00Z"),
-    );
+    let case = Case::new(&us(), ny, &h);
+    let r = case.call("2026-11-16T15:00:00Z", false, Some("2026-11-17T15:00:00Z"));
     assert!(r.contains("7 days after the phone conversation"), "{r}");
     let cal = Policy::new(
         Profile::us_regf(),
@@ -767,20 +406,11 @@ fn us_no_calls_within_seven_days_after_a_conversation() {
             ..Settings::default()
         },
     );
-    check(
-        &cal,
-        ny,
-        &h,
-        Channel::Call,
-        "2026-11-16T15:00:00Z",
-        false,
-        Some("2026-11-17T13:00:00Z"),
-    );
+    let case = Case::new(&cal, ny, &h);
+    case.call("2026-11-16T15:00:00Z", false, Some("2026-11-17T13:00:00Z"));
     // An e-mail is not a call.
-    check(
-        &us(),
-        ny,
-        &h,
+    let case = Case::new(&us(), ny, &h);
+    case.check(
         Channel::Email,
         "2026-11-16T15:00:00Z",
         true,
@@ -808,35 +438,12 @@ fn settings_read_from_configuration_text() {
 fn calls_start_early_enough_to_end_within_the_hours() {
     let msk = Tz::Europe__Moscow;
     // Default margin 10 minutes: the last call starts at 21:49:59 on a working day.
-    check(
-        &ru(),
-        msk,
-        &[],
-        Channel::Call,
-        "2026-11-23T18:49:59Z",
-        true,
-        Some("2026-11-23T18:49:59Z"),
-    );
-    let r = check(
-        &ru(),
-        msk,
-        &[],
-        Channel::Call,
-        "2026-11-23T18:50:00Z",
-        false,
-        Some("2026-11-24T05:00:00Z"),
-    );
+    let case = Case::new(&ru(), msk, &[]);
+    case.call("2026-11-23T18:49:59Z", true, Some("2026-11-23T18:49:59Z"));
+    let r = case.call("2026-11-23T18:50:00Z", false, Some("2026-11-24T05:00:00Z"));
     assert!(r.contains("calls start by 21:50 to end by 22:00"), "{r}");
     // Messages are instantaneous: no margin.
-    check(
-        &ru(),
-        msk,
-        &[],
-        Channel::Sms,
-        "2026-11-23T18:50:00Z",
-        true,
-        Some("2026-11-23T18:50:00Z"),
-    );
+    case.sms("2026-11-23T18:50:00Z", true, Some("2026-11-23T18:50:00Z"));
     // Margin 0 reads the closing time literally.
     let literal = Policy::new(
         Profile::ru_230fz(),
@@ -845,23 +452,9 @@ fn calls_start_early_enough_to_end_within_the_hours() {
             ..Settings::default()
         },
     );
-    check(
-        &literal,
-        msk,
-        &[],
-        Channel::Call,
-        "2026-11-23T18:59:59Z",
-        true,
-        Some("2026-11-23T18:59:59Z"),
-    );
+    let case = Case::new(&literal, msk, &[]);
+    case.call("2026-11-23T18:59:59Z", true, Some("2026-11-23T18:59:59Z"));
     // US: 20:50 EDT on the spring-forward Sunday is too late for a call.
-    check(
-        &us(),
-        Tz::America__New_York,
-        &[],
-        Channel::Call,
-        "2026-03-09T00:50:00Z",
-        false,
-        Some("2026-03-09T12:00:00Z"),
-    );
+    let case = Case::new(&us(), Tz::America__New_York, &[]);
+    case.call("2026-03-09T00:50:00Z", false, Some("2026-03-09T12:00:00Z"));
 }

@@ -18,6 +18,27 @@ use softcall::campaign::scheduler::{
 
 use super::checker::{violations, DebtorRecord, Entry, Law, Ops, RuDays};
 
+/// 230-FZ read strictly: every attempt counts, windows roll.
+const RU_STRICT: Law = Law::Ru {
+    every_attempt: true,
+    rolling: true,
+};
+
+/// 230-FZ read leniently: only conversations count, calendar windows.
+const RU_LENIENT: Law = Law::Ru {
+    every_attempt: false,
+    rolling: false,
+};
+
+/// Scheduler settings for the lenient reading of 230-FZ.
+fn lenient_settings() -> Settings {
+    Settings {
+        counting: Counting::Conversations,
+        windows: Windows::Calendar,
+        ..Settings::default()
+    }
+}
+
 const US_ZONES: [Tz; 7] = [
     Tz::America__New_York,
     Tz::America__Chicago,
@@ -435,10 +456,7 @@ fn month_of_campaign_ru_strict_defaults_has_no_violations() {
         zones: &RUSSIAN_ZONES,
         profile: Profile::ru_230fz(),
         settings: Settings::default(),
-        law: Law::Ru {
-            every_attempt: true,
-            rolling: true,
-        },
+        law: RU_STRICT,
         start: utc(2025, 12, 25, 0),
         days: 31,
         crash_at: utc(2026, 1, 13, 7),
@@ -455,15 +473,8 @@ fn month_of_campaign_ru_conversations_calendar_has_no_violations() {
         seed: 467,
         zones: &RUSSIAN_ZONES,
         profile: Profile::ru_230fz(),
-        settings: Settings {
-            counting: Counting::Conversations,
-            windows: Windows::Calendar,
-            ..Settings::default()
-        },
-        law: Law::Ru {
-            every_attempt: false,
-            rolling: false,
-        },
+        settings: lenient_settings(),
+        law: RU_LENIENT,
         start: utc(2026, 10, 20, 0),
         days: 31,
         crash_at: utc(2026, 11, 5, 8),
@@ -498,15 +509,8 @@ fn checker_finds_violations_of_a_stricter_reading() {
         seed: 7,
         zones: &RUSSIAN_ZONES,
         profile: Profile::ru_230fz(),
-        settings: Settings {
-            counting: Counting::Conversations,
-            windows: Windows::Calendar,
-            ..Settings::default()
-        },
-        law: Law::Ru {
-            every_attempt: true,
-            rolling: true,
-        },
+        settings: lenient_settings(),
+        law: RU_STRICT,
         start: utc(2026, 10, 20, 0),
         days: 10,
         crash_at: utc(2026, 10, 25, 8),
@@ -537,10 +541,7 @@ fn checker_flags_hand_made_violations() {
         retry_gap: Duration::hours(2),
     };
     let days = RuDays::load();
-    let strict = Law::Ru {
-        every_attempt: true,
-        rolling: true,
-    };
+    let strict = RU_STRICT;
     // 22:00 Moscow on a working day (19:00 UTC).
     let late = vec![call(1, utc(2026, 11, 23, 19), false)];
     let v = violations(&late, &HashMap::new(), strict, ops, &days);

@@ -2,8 +2,8 @@
 
 use super::{broke, day, load_debtor, load_flow, Call, SHIPPED};
 use proptest::prelude::*;
-use softcall::dialog::engine::{Action, Event, INTENTS};
-use softcall::dialog::nlu::Understanding;
+use softcall::dialog::engine::{Action, Event};
+use softcall::dialog::nlu::{Intent, Understanding};
 
 fn event() -> impl Strategy<Value = Event> {
     let texts = prop::sample::select(vec![
@@ -21,13 +21,13 @@ fn event() -> impl Strategy<Value = Event> {
             confidence: c
         }),
         (
-            0..INTENTS.len(),
+            0..Intent::ALL.len(),
             prop::option::of(-3i64..40),
             prop::option::of(0.0f64..100_000.0)
         )
             .prop_map(|(i, d, a)| Event::Understood(Understanding {
                 text: String::new(),
-                intent: INTENTS[i].0,
+                intent: Intent::ALL[i],
                 date: d.map(day),
                 amount: a,
             })),

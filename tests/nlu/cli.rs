@@ -6,25 +6,29 @@ fn softcall() -> Command {
     Command::new(env!("CARGO_BIN_EXE_softcall"))
 }
 
-#[test]
-fn single_utterance_prints_one_json_object() {
-    let out = softcall()
-        .args([
-            "nlu",
-            "--lang",
-            "ru",
-            "--today",
-            "2026-11-18",
-            "пятнадцатого заплачу пять тысяч",
-        ])
-        .output()
-        .expect("softcall runs");
+/// Runs the command, asserts it succeeded and returns its standard output.
+fn run_ok(mut cmd: Command) -> String {
+    let out = cmd.output().expect("softcall runs");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let stdout = String::from_utf8(out.stdout).expect("utf-8 output");
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+#[test]
+fn single_utterance_prints_one_json_object() {
+    let mut cmd = softcall();
+    cmd.args([
+        "nlu",
+        "--lang",
+        "ru",
+        "--today",
+        "2026-11-18",
+        "пятнадцатого заплачу пять тысяч",
+    ]);
+    let stdout = run_ok(cmd);
     assert_eq!(
         stdout.trim_end(),
         r#"{"text":"пятнадцатого заплачу пять тысяч","intent":"promise_to_pay","date":"2026-12-15","amount":5000}"#
@@ -40,17 +44,10 @@ fn batch_prints_one_line_per_input_line() {
         "I'll pay on the 15th\n\nstop calling me\r\nI paid $1,250.50 yesterday\n",
     )
     .expect("write batch file");
-    let out = softcall()
-        .args(["nlu", "--lang", "en", "--today", "2026-11-18", "--batch"])
-        .arg(&file)
-        .output()
-        .expect("softcall runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).expect("utf-8 output");
+    let mut cmd = softcall();
+    cmd.args(["nlu", "--lang", "en", "--today", "2026-11-18", "--batch"])
+        .arg(&file);
+    let stdout = run_ok(cmd);
     let lines: Vec<serde_json::Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).expect("each line is JSON"))

@@ -102,3 +102,13 @@ fn spoken_dates_are_read_back() {
         failures.len()
     );
 }
+
+#[test]
+fn intent_names_are_the_serde_names_and_read_back() {
+    for intent in Intent::ALL {
+        let serde_name = serde_json::to_value(intent).expect("intent serialises");
+        assert_eq!(serde_name, intent.name(), "serde name of {intent:?}");
+        assert_eq!(Intent::from_name(intent.name()), Some(intent));
+    }
+    assert_eq!(Intent::from_name("promise"), None);
+}

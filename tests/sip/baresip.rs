@@ -4,16 +4,20 @@
 
 use std::fs::File;
 use std::net::UdpSocket;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::kamailio::kamailio;
+use super::kamailio::{call_through, kamailio};
 use super::{free_port, require, softcall_call, wait_for_udp, Peer};
 
-/// Writes a baresip config folder that auto-answers on `port`, plays `wav`, dumps audio to `dir`;
-/// `account` is the accounts line (registration, auth, answer mode).
-fn baresip_config(dir: &Path, port: u16, cons_port: u16, rtp: u16, wav: &Path, account: &str) {
+/// Writes a baresip config folder that auto-answers on `port`, plays a 10 s tone of `tone_hz`, takes
+/// console keys on `cons_port` and dumps audio to `dir`; `account` is the accounts line (registration,
+/// auth, answer mode).
+fn baresip_config(dir: &Path, port: u16, cons_port: u16, tone_hz: f64, account: &str) {
+    let wav = dir.join("callee.wav");
+    super::write_tone(&wav, tone_hz, 10.0);
+    let rtp = free_port();
     let config = format!(
         "poll_method epoll\n\
 sip_listen 127.0.0.1:{port}\n\
@@ -39,6 +43,42 @@ cons_listen 127.0.0.1:{cons_port}\n",
     std::fs::write(dir.join("accounts"), format!("{account}\n")).unwrap();
 }
 
+/// The accounts line of a softphone reached directly: no registration, auto-answer.
+const DIRECT_ACCOUNT: &str =
+    "<sip:callee@127.0.0.1>;regint=0;answermode=auto;audio_codecs=PCMU,PCMA";
+
+/// Starts baresip on the config folder `dir` for at most `seconds`; returns it with its log file.
+fn spawn_baresip(dir: &Path, seconds: u32) -> (Peer, PathBuf) {
+    let log_path = dir.join("baresip.log");
+    let log = File::create(&log_path).unwrap();
+    let mut cmd = Command::new("baresip");
+    cmd.arg("-f")
+        .arg(dir)
+        .arg("-v")
+        .arg("-t")
+        .arg(seconds.to_string());
+    cmd.stdout(Stdio::from(log.try_clone().unwrap()))
+        .stderr(Stdio::from(log));
+    let child = cmd.stdin(Stdio::null()).spawn().expect("start baresip");
+    let peer = Peer {
+        child,
+        name: "baresip".into(),
+    };
+    (peer, log_path)
+}
+
+/// [`spawn_baresip`], then waits until it listens on `port` and says it is ready.
+fn spawn_ready_baresip(dir: &Path, port: u16, seconds: u32) -> (Peer, PathBuf) {
+    let (peer, log_path) = spawn_baresip(dir, seconds);
+    wait_for_udp(port);
+    assert!(wait_for_text(
+        &log_path,
+        "baresip is ready",
+        Duration::from_secs(10)
+    ));
+    (peer, log_path)
+}
+
 fn wait_for_text(path: &Path, needle: &str, limit: Duration) -> bool {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
@@ -56,33 +96,13 @@ fn baresip_callee_audio_both_ways_and_dtmf_both_ways() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let callee_wav = dir.path().join("callee.wav");
-    super::write_tone(&callee_wav, 500.0, 10.0);
     let ours = dir.path().join("ours.wav");
     super::write_tone(&ours, 1000.0, 3.0);
     let rec = dir.path().join("rec.wav");
     let port = free_port();
     let cons_port = free_port();
-    let rtp = free_port();
-    let account = "<sip:callee@127.0.0.1>;regint=0;answermode=auto;audio_codecs=PCMU,PCMA";
-    baresip_config(dir.path(), port, cons_port, rtp, &callee_wav, account);
-    let log_path = dir.path().join("baresip.log");
-    let log = File::create(&log_path).unwrap();
-    let mut cmd = Command::new("baresip");
-    cmd.arg("-f").arg(dir.path()).arg("-v").arg("-t").arg("40");
-    cmd.stdout(Stdio::from(log.try_clone().unwrap()))
-        .stderr(Stdio::from(log));
-    let child = cmd.stdin(Stdio::null()).spawn().expect("start baresip");
-    let _baresip = Peer {
-        child,
-        name: "baresip".into(),
-    };
-    wait_for_udp(port);
-    assert!(wait_for_text(
-        &log_path,
-        "baresip is ready",
-        Duration::from_secs(10)
-    ));
+    baresip_config(dir.path(), port, cons_port, 500.0, DIRECT_ACCOUNT);
+    let (_baresip, log_path) = spawn_ready_baresip(dir.path(), port, 40);
 
     let mut call = Command::new(env!("CARGO_BIN_EXE_softcall"));
     call.arg("call")
@@ -154,49 +174,22 @@ fn baresip_registered_with_kamailio_is_reached_through_it() {
     let kam_port = free_port();
     // No fallback: the callee is found only through its registration.
     let _kam = kamailio(kam_port, free_port(), false, dir.path());
-    let callee_wav = dir.path().join("callee.wav");
-    super::write_tone(&callee_wav, 600.0, 10.0);
     let port = free_port();
     let account = format!(
         "<sip:callee@127.0.0.1:{kam_port}>;auth_pass=calleepw;regint=60;answermode=auto;audio_codecs=PCMA"
     );
-    baresip_config(
-        dir.path(),
-        port,
-        free_port(),
-        free_port(),
-        &callee_wav,
-        &account,
-    );
-    let log_path = dir.path().join("baresip.log");
-    let log = File::create(&log_path).unwrap();
-    let mut cmd = Command::new("baresip");
-    cmd.arg("-f").arg(dir.path()).arg("-v").arg("-t").arg("40");
-    cmd.stdout(Stdio::from(log.try_clone().unwrap()))
-        .stderr(Stdio::from(log));
-    let child = cmd.stdin(Stdio::null()).spawn().expect("start baresip");
-    let _baresip = Peer {
-        child,
-        name: "baresip".into(),
-    };
+    baresip_config(dir.path(), port, free_port(), 600.0, &account);
+    let (_baresip, log_path) = spawn_baresip(dir.path(), 40);
     assert!(
         wait_for_text(&log_path, "200 OK", Duration::from_secs(10)),
         "baresip did not register with Kamailio:\n{}",
         std::fs::read_to_string(&log_path).unwrap_or_default()
     );
     let rec = dir.path().join("rec.wav");
-    let report = softcall_call(
-        &[
-            &format!("sip:callee@127.0.0.1:{kam_port}"),
-            "--register",
-            &format!("robot:robotpw@127.0.0.1:{kam_port}"),
-            "--bind",
-            "127.0.0.1:0",
-            "--hangup-after",
-            "2.5",
-            "--record",
-            rec.to_str().unwrap(),
-        ],
+    let report = call_through(
+        kam_port,
+        "robotpw",
+        &["--hangup-after", "2.5", "--record", rec.to_str().unwrap()],
         Duration::from_secs(40),
     );
     let log_text = std::fs::read_to_string(&log_path).unwrap_or_default();
@@ -234,35 +227,9 @@ fn baresip_transferee_follows_our_refer_to_the_agent_queue() {
         .args(["-m", "1", "-timeout", "30s", "-nostdin"]);
     let _queue = Peer::spawn("sipp", queue);
     wait_for_udp(queue_port);
-    let callee_wav = dir.path().join("callee.wav");
-    super::write_tone(&callee_wav, 500.0, 10.0);
     let port = free_port();
-    let account = "<sip:callee@127.0.0.1>;regint=0;answermode=auto;audio_codecs=PCMU,PCMA";
-    baresip_config(
-        dir.path(),
-        port,
-        free_port(),
-        free_port(),
-        &callee_wav,
-        account,
-    );
-    let log_path = dir.path().join("baresip.log");
-    let log = File::create(&log_path).unwrap();
-    let mut cmd = Command::new("baresip");
-    cmd.arg("-f").arg(dir.path()).arg("-v").arg("-t").arg("30");
-    cmd.stdout(Stdio::from(log.try_clone().unwrap()))
-        .stderr(Stdio::from(log));
-    let child = cmd.stdin(Stdio::null()).spawn().expect("start baresip");
-    let _baresip = Peer {
-        child,
-        name: "baresip".into(),
-    };
-    wait_for_udp(port);
-    assert!(wait_for_text(
-        &log_path,
-        "baresip is ready",
-        Duration::from_secs(10)
-    ));
+    baresip_config(dir.path(), port, free_port(), 500.0, DIRECT_ACCOUNT);
+    let (_baresip, log_path) = spawn_ready_baresip(dir.path(), port, 30);
     let queue_uri = format!("sip:agents@127.0.0.1:{queue_port}");
     let report = softcall_call(
         &[

@@ -1,5 +1,6 @@
 //! softcall registering with Kamailio (digest auth) and calling another user agent through it.
 
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -30,34 +31,55 @@ pub fn kamailio(port: u16, fallback_port: u16, sha256: bool, dir: &std::path::Pa
     peer
 }
 
+/// Starts sipp as the callee behind the proxy: it answers one call and honours Record-Route.
+fn answering_sipp(dir: &Path) -> (Peer, u16) {
+    let port = free_port();
+    let media = free_port();
+    let mut sipp = Command::new("sipp");
+    sipp.current_dir(dir)
+        .arg("-sf")
+        .arg(data("uas_answer_rr.xml"))
+        .args(["-i", "127.0.0.1", "-mi", "127.0.0.1"])
+        .args(["-p", &port.to_string(), "-mp", &media.to_string()])
+        .args(["-m", "1", "-timeout", "40s", "-timeout_error", "-nostdin"]);
+    let sipp = Peer::spawn("sipp", sipp);
+    wait_for_udp(port);
+    (sipp, port)
+}
+
+/// Runs `softcall call` to `callee` through the Kamailio on `port`, registering as `robot` with
+/// `password`; `extra` adds arguments.
+pub fn call_through(
+    port: u16,
+    password: &str,
+    extra: &[&str],
+    limit: Duration,
+) -> serde_json::Value {
+    let target = format!("sip:callee@127.0.0.1:{port}");
+    let register = format!("robot:{password}@127.0.0.1:{port}");
+    let mut args = vec![
+        target.as_str(),
+        "--register",
+        register.as_str(),
+        "--bind",
+        "127.0.0.1:0",
+    ];
+    args.extend_from_slice(extra);
+    softcall_call(&args, limit)
+}
+
 fn register_and_call(sha256: bool) {
     if !require("kamailio", "kamailio") || !require("sipp", "sip-tester") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let callee_port = free_port();
-    let media = free_port();
-    let mut sipp = Command::new("sipp");
-    sipp.current_dir(dir.path())
-        .arg("-sf")
-        .arg(data("uas_answer_rr.xml"))
-        .args(["-i", "127.0.0.1", "-mi", "127.0.0.1"])
-        .args(["-p", &callee_port.to_string(), "-mp", &media.to_string()])
-        .args(["-m", "1", "-timeout", "40s", "-timeout_error", "-nostdin"]);
-    let sipp = Peer::spawn("sipp", sipp);
-    wait_for_udp(callee_port);
+    let (sipp, callee_port) = answering_sipp(dir.path());
     let port = free_port();
     let kam = kamailio(port, callee_port, sha256, dir.path());
-    let report = softcall_call(
-        &[
-            &format!("sip:callee@127.0.0.1:{port}"),
-            "--register",
-            &format!("robot:robotpw@127.0.0.1:{port}"),
-            "--bind",
-            "127.0.0.1:0",
-            "--hangup-after",
-            "1",
-        ],
+    let report = call_through(
+        port,
+        "robotpw",
+        &["--hangup-after", "1"],
         Duration::from_secs(40),
     );
     let (sipp_ok, out, err) = sipp.wait(Duration::from_secs(20));
@@ -87,32 +109,14 @@ fn registration_is_refreshed_during_a_long_call() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let callee_port = free_port();
-    let media = free_port();
-    let mut sipp = Command::new("sipp");
-    sipp.current_dir(dir.path())
-        .arg("-sf")
-        .arg(data("uas_answer_rr.xml"))
-        .args(["-i", "127.0.0.1", "-mi", "127.0.0.1"])
-        .args(["-p", &callee_port.to_string(), "-mp", &media.to_string()])
-        .args(["-m", "1", "-timeout", "40s", "-timeout_error", "-nostdin"]);
-    let sipp = Peer::spawn("sipp", sipp);
-    wait_for_udp(callee_port);
+    let (sipp, callee_port) = answering_sipp(dir.path());
     let port = free_port();
     let kam = kamailio(port, callee_port, false, dir.path());
     // Granted 10 s: refreshed at 5 s, so a 6.5 s call sees the first registration and one refresh.
-    let report = softcall_call(
-        &[
-            &format!("sip:callee@127.0.0.1:{port}"),
-            "--register",
-            &format!("robot:robotpw@127.0.0.1:{port}"),
-            "--register-expires",
-            "10",
-            "--bind",
-            "127.0.0.1:0",
-            "--hangup-after",
-            "6.5",
-        ],
+    let report = call_through(
+        port,
+        "robotpw",
+        &["--register-expires", "10", "--hangup-after", "6.5"],
         Duration::from_secs(40),
     );
     let (sipp_ok, ..) = sipp.wait(Duration::from_secs(20));
@@ -130,16 +134,7 @@ fn wrong_password_fails_registration() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let _kam = kamailio(port, free_port(), false, dir.path());
-    let report = softcall_call(
-        &[
-            &format!("sip:callee@127.0.0.1:{port}"),
-            "--register",
-            &format!("robot:wrong@127.0.0.1:{port}"),
-            "--bind",
-            "127.0.0.1:0",
-        ],
-        Duration::from_secs(30),
-    );
+    let report = call_through(port, "wrong", &[], Duration::from_secs(30));
     assert_eq!(report["registered"], false, "{report}");
     assert_eq!(report["outcome"], "failed");
     assert_eq!(report["status"], 401);

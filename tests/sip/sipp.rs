@@ -47,6 +47,25 @@ fn finish(peer: Peer, workdir: &std::path::Path) {
     );
 }
 
+/// One call from softcall (to the callee, bound to loopback, plus `call_args`) to a sipp UAS started by
+/// [`sipp_uas`]; checks that the sipp scenario passed and returns softcall's report.
+fn call_against(
+    scenario: &str,
+    subst: &[(&str, &str)],
+    sipp_args: &[&str],
+    workdir: &std::path::Path,
+    call_args: &[&str],
+    limit: Duration,
+) -> serde_json::Value {
+    let (sipp, port) = sipp_uas(scenario, subst, sipp_args, workdir);
+    let target = target(port);
+    let mut args = vec![target.as_str(), "--bind", "127.0.0.1:0"];
+    args.extend_from_slice(call_args);
+    let report = softcall_call(&args, limit);
+    finish(sipp, workdir);
+    report
+}
+
 fn tail(s: &str) -> String {
     let lines: Vec<&str> = s.lines().collect();
     lines[lines.len().saturating_sub(40)..].join("\n")
@@ -66,12 +85,12 @@ fn answered_call_records_callee_audio_takes_info_dtmf_and_reinvite_then_peer_bye
     let ours = dir.path().join("ours.wav");
     super::write_tone(&ours, 700.0, 1.0);
     let rec = dir.path().join("rec.wav");
-    let (sipp, port) = sipp_uas("uas_answer_audio.xml", &[], &[], dir.path());
-    let report = softcall_call(
+    let report = call_against(
+        "uas_answer_audio.xml",
+        &[],
+        &[],
+        dir.path(),
         &[
-            &target(port),
-            "--bind",
-            "127.0.0.1:0",
             "--play",
             ours.to_str().unwrap(),
             "--record",
@@ -81,7 +100,6 @@ fn answered_call_records_callee_audio_takes_info_dtmf_and_reinvite_then_peer_bye
         ],
         Duration::from_secs(40),
     );
-    finish(sipp, dir.path());
     assert_eq!(report["outcome"], "answered", "{report}");
     assert_eq!(report["status"], 200);
     assert_eq!(report["ended_by"], "remote");
@@ -120,17 +138,14 @@ fn refused(status: &str, reason: &str, outcome: &str) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (sipp, port) = sipp_uas(
+    let report = call_against(
         "uas_status.xml",
         &[("STATUS", status), ("REASON", reason)],
         &[],
         dir.path(),
-    );
-    let report = softcall_call(
-        &[&target(port), "--bind", "127.0.0.1:0"],
+        &[],
         Duration::from_secs(20),
     );
-    finish(sipp, dir.path());
     assert_eq!(report["outcome"], outcome, "{report}");
     assert_eq!(report["status"], status.parse::<u16>().unwrap());
     assert_eq!(report["ended_by"], "remote");
@@ -163,18 +178,14 @@ fn ring_timeout_cancels_and_ends_no_answer() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (sipp, port) = sipp_uas("uas_ring_only.xml", &[], &[], dir.path());
-    let report = softcall_call(
-        &[
-            &target(port),
-            "--bind",
-            "127.0.0.1:0",
-            "--ring-timeout",
-            "1.5",
-        ],
+    let report = call_against(
+        "uas_ring_only.xml",
+        &[],
+        &[],
+        dir.path(),
+        &["--ring-timeout", "1.5"],
         Duration::from_secs(20),
     );
-    finish(sipp, dir.path());
     assert_eq!(report["outcome"], "no_answer", "{report}");
     assert_eq!(report["status"], 487);
     assert_eq!(report["ended_by"], "local");
@@ -191,18 +202,14 @@ fn dropped_first_invite_is_retransmitted_and_call_completes_with_pcma() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (sipp, port) = sipp_uas("uas_drop_first.xml", &[], &["-nr"], dir.path());
-    let report = softcall_call(
-        &[
-            &target(port),
-            "--bind",
-            "127.0.0.1:0",
-            "--hangup-after",
-            "1",
-        ],
+    let report = call_against(
+        "uas_drop_first.xml",
+        &[],
+        &["-nr"],
+        dir.path(),
+        &["--hangup-after", "1"],
         Duration::from_secs(20),
     );
-    finish(sipp, dir.path());
     assert_eq!(report["outcome"], "answered", "{report}");
     assert_eq!(report["ended_by"], "local");
     assert_eq!(report["media"]["codec"], "PCMA");
@@ -219,20 +226,14 @@ fn challenged(scenario: &str) {
     }
     let dir = tempfile::tempdir().unwrap();
     let keys = [("USER", "robot"), ("PASSWORD", "s3cret")];
-    let (sipp, port) = sipp_uas(scenario, &keys, &[], dir.path());
-    let report = softcall_call(
-        &[
-            &target(port),
-            "--bind",
-            "127.0.0.1:0",
-            "--auth",
-            "robot:s3cret",
-            "--hangup-after",
-            "0.5",
-        ],
+    let report = call_against(
+        scenario,
+        &keys,
+        &[],
+        dir.path(),
+        &["--auth", "robot:s3cret", "--hangup-after", "0.5"],
         Duration::from_secs(20),
     );
-    finish(sipp, dir.path());
     assert_eq!(report["outcome"], "answered", "{report}");
 }
 
@@ -258,18 +259,14 @@ fn wrong_password_gets_403_rejected() {
         ("user", "robot"),
         ("password", "right"),
     ];
-    let (sipp, port) = sipp_uas("uas_auth.xml", &keys, &[], dir.path());
-    let report = softcall_call(
-        &[
-            &target(port),
-            "--bind",
-            "127.0.0.1:0",
-            "--auth",
-            "robot:wrong",
-        ],
+    let report = call_against(
+        "uas_auth.xml",
+        &keys,
+        &[],
+        dir.path(),
+        &["--auth", "robot:wrong"],
         Duration::from_secs(20),
     );
-    finish(sipp, dir.path());
     assert_eq!(report["outcome"], "rejected", "{report}");
     assert_eq!(report["status"], 403);
 }
@@ -280,12 +277,12 @@ fn blind_transfer_by_refer_follows_notify_to_success() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (sipp, port) = sipp_uas("uas_refer.xml", &[], &[], dir.path());
-    let report = softcall_call(
+    let report = call_against(
+        "uas_refer.xml",
+        &[],
+        &[],
+        dir.path(),
         &[
-            &target(port),
-            "--bind",
-            "127.0.0.1:0",
             "--transfer-to",
             "sip:agents@127.0.0.1:5999",
             "--transfer-after",
@@ -293,7 +290,6 @@ fn blind_transfer_by_refer_follows_notify_to_success() {
         ],
         Duration::from_secs(20),
     );
-    finish(sipp, dir.path());
     assert_eq!(report["outcome"], "answered", "{report}");
     assert_eq!(report["transfer"]["success"], true);
     assert_eq!(report["transfer"]["status"], 200);
@@ -307,20 +303,14 @@ fn silent_peer_ends_failed_after_media_timeout() {
     }
     let dir = tempfile::tempdir().unwrap();
     // This callee answers but never sends RTP.
-    let (sipp, port) = sipp_uas("uas_answer_rr.xml", &[], &[], dir.path());
-    let report = softcall_call(
-        &[
-            &target(port),
-            "--bind",
-            "127.0.0.1:0",
-            "--media-timeout",
-            "1.5",
-            "--hangup-after",
-            "20",
-        ],
+    let report = call_against(
+        "uas_answer_rr.xml",
+        &[],
+        &[],
+        dir.path(),
+        &["--media-timeout", "1.5", "--hangup-after", "20"],
         Duration::from_secs(30),
     );
-    finish(sipp, dir.path());
     assert_eq!(report["outcome"], "failed", "{report}");
     assert!(
         report["reason"].as_str().unwrap().contains("media timeout"),

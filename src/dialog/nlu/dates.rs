@@ -100,11 +100,18 @@ struct Ctx<'a> {
     next_month: bool,
 }
 
-fn mention(date: NaiveDate, start: usize, end: usize) -> Option<DateMention> {
-    Some(DateMention { date, start, end })
+fn mention(date: impl Into<Option<NaiveDate>>, start: usize, end: usize) -> Option<DateMention> {
+    date.into().map(|date| DateMention { date, start, end })
 }
 
 impl Ctx<'_> {
+    /// The weekday `wd` said at token `i`: in the next week when a word before says so (`said_next`) or
+    /// a "next week" stands near.
+    fn weekday_at(&self, wd: Weekday, said_next: bool, i: usize) -> Option<DateMention> {
+        let near_next_week = self.next_week.iter().any(|&k| k.abs_diff(i) <= 4);
+        mention(self.weekday(wd, said_next || near_next_week), i, i + 1)
+    }
+
     fn word(&self, i: usize) -> &str {
         self.tokens.get(i).and_then(Token::word).unwrap_or("")
     }
@@ -294,15 +301,10 @@ impl Ctx<'_> {
                     || p == "будущей"
                     || p == "будущую"
             });
-            let near_next_week = self.next_week.iter().any(|&k| k.abs_diff(i) <= 4);
-            return mention(self.weekday(wd, next_week || near_next_week), i, i + 1);
+            return self.weekday_at(wd, next_week, i);
         }
         if let Token::DayMonth { day, month, year } = self.tokens[i] {
-            return self.day_month(day, month, year).map(|d| DateMention {
-                date: d,
-                start: i,
-                end: i + 1,
-            });
+            return mention(self.day_month(day, month, year), i, i + 1);
         }
         let span = self.span_at(i)?;
         if span.scaled || span.value.fract() != 0.0 || !(1.0..=31.0).contains(&span.value) {
@@ -311,20 +313,12 @@ impl Ctx<'_> {
         let day = span.value as u32;
         if let Some(month) = ru_month(self.word(span.end)) {
             let (year, end) = self.year_after(span.end + 1);
-            return self.day_month(day, month, year).map(|d| DateMention {
-                date: d,
-                start: i,
-                end,
-            });
+            return mention(self.day_month(day, month, year), i, end);
         }
         let prev = if i > 0 { self.word(i - 1) } else { "" };
         // Month first: "декабря пятнадцатого".
         if let Some(month) = ru_month(prev).filter(|_| span.ordinal) {
-            return self.day_month(day, month, None).map(|d| DateMention {
-                date: d,
-                start: i - 1,
-                end: span.end,
-            });
+            return mention(self.day_month(day, month, None), i - 1, span.end);
         }
         let next = self.word(span.end);
         let chislo = next.starts_with("числ");
@@ -337,15 +331,11 @@ impl Ctx<'_> {
             matches!(ending, "ого" | "его" | "ому" | "ему" | "ова" | "ева")
                 || (matches!(ending, "ое" | "ее") && not_a_day_noun)
         } else {
-            span.digits && matches!(prev, "до" | "к") && !is_money_or_unit_ru(next)
+            span.digits && matches!(prev, "до" | "к") && !is_money_or_unit(next, Lang::Ru)
         };
         if is_day {
             let end = if chislo { span.end + 1 } else { span.end };
-            return self.day_of_month(day).map(|d| DateMention {
-                date: d,
-                start: i,
-                end,
-            });
+            return mention(self.day_of_month(day), i, end);
         }
         None
     }
@@ -436,15 +426,10 @@ impl Ctx<'_> {
         }
         if let Some(wd) = en_weekday(w) {
             let next_week = i > 0 && matches!(self.word(i - 1), "next" | "following");
-            let near_next_week = self.next_week.iter().any(|&k| k.abs_diff(i) <= 4);
-            return mention(self.weekday(wd, next_week || near_next_week), i, i + 1);
+            return self.weekday_at(wd, next_week, i);
         }
         if let Token::DayMonth { day, month, year } = self.tokens[i] {
-            return self.day_month(day, month, year).map(|d| DateMention {
-                date: d,
-                start: i,
-                end: i + 1,
-            });
+            return mention(self.day_month(day, month, year), i, i + 1);
         }
         // "december first", "dec 15", "december the 1st".
         if let Some(month) = en_month(w) {
@@ -455,13 +440,7 @@ impl Ctx<'_> {
             if let Some(s) = self.span_at(j) {
                 if !s.scaled && s.value.fract() == 0.0 && (1.0..=31.0).contains(&s.value) {
                     let (year, end) = self.year_after(s.end);
-                    return self
-                        .day_month(s.value as u32, month, year)
-                        .map(|d| DateMention {
-                            date: d,
-                            start: i,
-                            end,
-                        });
+                    return mention(self.day_month(s.value as u32, month, year), i, end);
                 }
             }
             return None;
@@ -483,11 +462,7 @@ impl Ctx<'_> {
             } else {
                 i
             };
-            return self.day_month(day, month, year).map(|d| DateMention {
-                date: d,
-                start,
-                end,
-            });
+            return mention(self.day_month(day, month, year), start, end);
         }
         let prev = if i > 0 { self.word(i - 1) } else { "" };
         let introduced = matches!(prev, "the" | "on" | "by" | "until" | "till" | "before");
@@ -497,14 +472,10 @@ impl Ctx<'_> {
             // "first" and "second" need "the"/"on" in front: "first I need…", "just a second".
             introduced || !matches!(span.last_word.as_str(), "first" | "second")
         } else {
-            span.digits && introduced && !is_money_or_unit_en(self.word(span.end))
+            span.digits && introduced && !is_money_or_unit(self.word(span.end), Lang::En)
         };
         if is_day {
-            return self.day_of_month(day).map(|d| DateMention {
-                date: d,
-                start: i,
-                end: span.end,
-            });
+            return mention(self.day_of_month(day), i, span.end);
         }
         None
     }
@@ -572,27 +543,18 @@ impl Ctx<'_> {
     }
 }
 
-/// Words after a number that make it money or a non-day quantity, not a day of month.
-fn is_money_or_unit_ru(w: &str) -> bool {
-    w.starts_with("руб")
-        || w.starts_with("тыс")
-        || w.starts_with("коп")
-        || w.starts_with("час")
-        || w.starts_with("минут")
-        || w.starts_with("доллар")
-        || w.starts_with("евро")
-        || w == "р"
-}
+/// Russian word stems after a number that make it money or a non-day quantity, not a day of month.
+const MONEY_OR_UNIT_RU: &[&str] = &["руб", "тыс", "коп", "час", "минут", "доллар", "евро"];
+/// English word stems after a number that make it money or a non-day quantity, not a day of month.
+const MONEY_OR_UNIT_EN: &[&str] = &["dollar", "buck", "euro", "pound", "cent", "hour", "minute"];
 
-fn is_money_or_unit_en(w: &str) -> bool {
-    w.starts_with("dollar")
-        || w.starts_with("buck")
-        || w.starts_with("euro")
-        || w.starts_with("pound")
-        || w.starts_with("cent")
-        || w.starts_with("hour")
-        || w.starts_with("minute")
-        || w == "percent"
+/// Whether the word after a number makes it money or a non-day quantity, not a day of month.
+fn is_money_or_unit(w: &str, lang: Lang) -> bool {
+    let (stems, whole_word) = match lang {
+        Lang::Ru => (MONEY_OR_UNIT_RU, "р"),
+        Lang::En => (MONEY_OR_UNIT_EN, "percent"),
+    };
+    w == whole_word || stems.iter().any(|stem| w.starts_with(stem))
 }
 
 /// A Russian weekday in any case ("пятницу", "в понедельник", "к среде").

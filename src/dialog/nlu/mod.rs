@@ -63,7 +63,25 @@ pub enum Intent {
 }
 
 impl Intent {
-    /// The contract name, e.g. `promise_to_pay`.
+    /// Every intent, in contract order.
+    pub const ALL: [Intent; 14] = [
+        Intent::PromiseToPay,
+        Intent::Confirm,
+        Intent::Deny,
+        Intent::WrongPerson,
+        Intent::AlreadyPaid,
+        Intent::Refuse,
+        Intent::StopCalls,
+        Intent::CannotPay,
+        Intent::Dispute,
+        Intent::Callback,
+        Intent::Operator,
+        Intent::Question,
+        Intent::Abuse,
+        Intent::Unknown,
+    ];
+
+    /// The contract name, e.g. `promise_to_pay` (the same as the serde name).
     pub fn name(self) -> &'static str {
         match self {
             Intent::PromiseToPay => "promise_to_pay",
@@ -81,6 +99,11 @@ impl Intent {
             Intent::Abuse => "abuse",
             Intent::Unknown => "unknown",
         }
+    }
+
+    /// The intent with this contract name.
+    pub fn from_name(name: &str) -> Option<Intent> {
+        Intent::ALL.into_iter().find(|i| i.name() == name)
     }
 }
 

@@ -2,10 +2,12 @@
 
 use super::numbers::{Level, NumWord};
 
-const UNITS: &[&str] = &[
+/// Cardinal words 0–9.
+pub(crate) const UNITS: [&str; 10] = [
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
 ];
-const TEENS: &[&str] = &[
+/// Cardinal words 10–19.
+pub(crate) const TEENS: [&str; 10] = [
     "ten",
     "eleven",
     "twelve",
@@ -17,13 +19,16 @@ const TEENS: &[&str] = &[
     "eighteen",
     "nineteen",
 ];
-const TENS: &[&str] = &[
+/// Cardinal words for the tens, indexed by the tens digit (20–90).
+pub(crate) const TENS: [&str; 10] = [
     "", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
 ];
-const UNIT_ORDINALS: &[&str] = &[
+/// Ordinal words 1st–9th.
+pub(crate) const UNIT_ORDINALS: [&str; 10] = [
     "", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
 ];
-const TEEN_ORDINALS: &[&str] = &[
+/// Ordinal words 10th–19th.
+pub(crate) const TEEN_ORDINALS: [&str; 10] = [
     "tenth",
     "eleventh",
     "twelfth",
@@ -35,7 +40,8 @@ const TEEN_ORDINALS: &[&str] = &[
     "eighteenth",
     "nineteenth",
 ];
-const TEN_ORDINALS: &[&str] = &[
+/// Ordinal words for the tens, indexed by the tens digit (20th–90th).
+pub(crate) const TEN_ORDINALS: [&str; 10] = [
     "",
     "",
     "twentieth",

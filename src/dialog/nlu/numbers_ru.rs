@@ -2,7 +2,7 @@
 
 use super::numbers::{Level, NumWord};
 
-/// Cardinal word forms (all cases) and their values.
+/// Cardinal word forms (all cases) and their values; the nominative masculine form comes first.
 const CARDINALS: &[(&[&str], f64)] = &[
     (&["ноль", "нуля", "нулю", "нулем"], 0.0),
     (
@@ -83,6 +83,15 @@ const CARDINALS: &[(&[&str], f64)] = &[
     (&["восемьсот", "восьмисот", "восьмистам"], 800.0),
     (&["девятьсот", "девятисот", "девятистам"], 900.0),
 ];
+
+/// The nominative masculine word for a value of the cardinal table (0–20, the tens and the hundreds): the
+/// first form of its row.
+pub(crate) fn nominative(value: u64) -> Option<&'static str> {
+    CARDINALS
+        .iter()
+        .find(|(_, v)| *v == value as f64)
+        .map(|(forms, _)| forms[0])
+}
 
 /// Scale words: thousand (with slang "косарь", "штука"), million, billion.
 const SCALES: &[(&[&str], f64)] = &[

@@ -1,32 +1,10 @@
 //! English numbers, money and dates.
 
+use super::join_money;
+use crate::dialog::nlu::numbers_en::{
+    TEENS, TEEN_ORDINALS, TENS, TEN_ORDINALS, UNITS, UNIT_ORDINALS,
+};
 use chrono::{Datelike, NaiveDate};
-
-const UNITS: [&str; 20] = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-];
-const TENS: [&str; 10] = [
-    "", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
-];
 
 fn below_thousand(n: u64, out: &mut Vec<String>) {
     let (h, rest) = (n / 100, n % 100);
@@ -36,8 +14,10 @@ fn below_thousand(n: u64, out: &mut Vec<String>) {
     if rest == 0 {
         return;
     }
-    if rest < 20 {
+    if rest < 10 {
         out.push(UNITS[rest as usize].into());
+    } else if rest < 20 {
+        out.push(TEENS[(rest - 10) as usize].into());
     } else if rest % 10 == 0 {
         out.push(TENS[(rest / 10) as usize].into());
     } else {
@@ -94,33 +74,15 @@ pub fn money(major: u64, minor: u64, currency: &str) -> String {
         return format!("{s} {currency}");
     };
     let pick = |n: u64, forms: [&'static str; 2]| if n == 1 { forms[0] } else { forms[1] };
-    let major_part = format!("{} {}", cardinal(major), pick(major, major_forms));
-    if minor == 0 {
-        return major_part;
-    }
-    let minor_part = format!("{} {}", cardinal(minor), pick(minor, minor_forms));
-    if major == 0 {
-        minor_part
-    } else {
-        format!("{major_part} and {minor_part}")
-    }
+    join_money(
+        major,
+        minor,
+        format!("{} {}", cardinal(major), pick(major, major_forms)),
+        format!("{} {}", cardinal(minor), pick(minor, minor_forms)),
+        " and ",
+    )
 }
 
-const ORDINAL_UNITS: [&str; 10] = [
-    "", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
-];
-const ORDINAL_SMALL: [&str; 10] = [
-    "tenth",
-    "eleventh",
-    "twelfth",
-    "thirteenth",
-    "fourteenth",
-    "fifteenth",
-    "sixteenth",
-    "seventeenth",
-    "eighteenth",
-    "nineteenth",
-];
 const MONTHS: [&str; 12] = [
     "January",
     "February",
@@ -139,11 +101,10 @@ const MONTHS: [&str; 12] = [
 fn day_ordinal(day: u32) -> String {
     let (t, u) = ((day / 10) as usize, (day % 10) as usize);
     match (t, u) {
-        (0, _) => ORDINAL_UNITS[u].into(),
-        (1, _) => ORDINAL_SMALL[u].into(),
-        (2, 0) => "twentieth".into(),
-        (3, 0) => "thirtieth".into(),
-        _ => format!("{} {}", TENS[t], ORDINAL_UNITS[u]),
+        (0, _) => UNIT_ORDINALS[u].into(),
+        (1, _) => TEEN_ORDINALS[u].into(),
+        (_, 0) => TEN_ORDINALS[t].into(),
+        _ => format!("{} {}", TENS[t], UNIT_ORDINALS[u]),
     }
 }
 

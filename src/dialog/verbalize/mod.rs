@@ -63,6 +63,22 @@ pub const PERCENT: Unit = Unit {
     en: ["percent", "percent"],
 };
 
+/// Money from its spoken parts: the major part alone when there are no minor units, the minor part alone
+/// when the major amount is zero, otherwise both joined by `joiner` (" and " in English, " " in Russian).
+fn join_money(
+    major: u64,
+    minor: u64,
+    major_part: String,
+    minor_part: String,
+    joiner: &str,
+) -> String {
+    match (major, minor) {
+        (_, 0) => major_part,
+        (0, _) => minor_part,
+        _ => format!("{major_part}{joiner}{minor_part}"),
+    }
+}
+
 /// Money as words with correct agreement, e.g. "две тысячи пятьсот рублей" or "fifteen dollars and fifty cents".
 ///
 /// `currency` is an ISO code (RUB, USD, EUR, GBP; "₽", "$", "€" also accepted). Amounts are rounded to the minor

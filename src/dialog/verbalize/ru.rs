@@ -1,5 +1,7 @@
 //! Russian numerals with gender and plural agreement, money and dates.
 
+use super::join_money;
+use crate::dialog::nlu::numbers_ru;
 use chrono::{Datelike, NaiveDate};
 
 /// Grammatical gender of a Russian noun, deciding "один/одна/одно" and "два/две".
@@ -27,54 +29,11 @@ pub fn plural_index(n: u64) -> usize {
     }
 }
 
-const UNITS_M: [&str; 10] = [
-    "",
-    "один",
-    "два",
-    "три",
-    "четыре",
-    "пять",
-    "шесть",
-    "семь",
-    "восемь",
-    "девять",
-];
-const TEENS: [&str; 10] = [
-    "десять",
-    "одиннадцать",
-    "двенадцать",
-    "тринадцать",
-    "четырнадцать",
-    "пятнадцать",
-    "шестнадцать",
-    "семнадцать",
-    "восемнадцать",
-    "девятнадцать",
-];
-const TENS: [&str; 10] = [
-    "",
-    "",
-    "двадцать",
-    "тридцать",
-    "сорок",
-    "пятьдесят",
-    "шестьдесят",
-    "семьдесят",
-    "восемьдесят",
-    "девяносто",
-];
-const HUNDREDS: [&str; 10] = [
-    "",
-    "сто",
-    "двести",
-    "триста",
-    "четыреста",
-    "пятьсот",
-    "шестьсот",
-    "семьсот",
-    "восемьсот",
-    "девятьсот",
-];
+/// The nominative word for 1–19, a whole ten or a whole hundred, from the understanding's cardinal table.
+fn nominative(value: usize) -> &'static str {
+    numbers_ru::nominative(value as u64)
+        .expect("the cardinal table holds 0–20, every ten and every hundred")
+}
 
 /// Words for 1–999 in the given gender.
 fn below_thousand(n: u64, gender: Gender, out: &mut Vec<String>) {
@@ -84,21 +43,21 @@ fn below_thousand(n: u64, gender: Gender, out: &mut Vec<String>) {
         (n % 10) as usize,
     );
     if h > 0 {
-        out.push(HUNDREDS[h].into());
+        out.push(nominative(100 * h).into());
     }
     if t == 1 {
-        out.push(TEENS[u].into());
+        out.push(nominative(10 + u).into());
         return;
     }
     if t > 1 {
-        out.push(TENS[t].into());
+        out.push(nominative(10 * t).into());
     }
     if u > 0 {
         let word = match (u, gender) {
             (1, Gender::Feminine) => "одна",
             (1, Gender::Neuter) => "одно",
             (2, Gender::Feminine) => "две",
-            _ => UNITS_M[u],
+            _ => nominative(u),
         };
         out.push(word.into());
     }
@@ -196,19 +155,12 @@ pub fn money(major: u64, minor: u64, currency: &str) -> String {
         cardinal(major, major_gender),
         major_forms[plural_index(major)]
     );
-    if minor == 0 {
-        return major_part;
-    }
     let minor_part = format!(
         "{} {}",
         cardinal(minor, minor_gender),
         minor_forms[plural_index(minor)]
     );
-    if major == 0 {
-        minor_part
-    } else {
-        format!("{major_part} {minor_part}")
-    }
+    join_money(major, minor, major_part, minor_part, " ")
 }
 
 const ORDINAL_UNITS_GEN: [&str; 10] = [
@@ -258,7 +210,7 @@ fn day_ordinal(day: u32) -> String {
         (0, _) => ORDINAL_UNITS_GEN[u].into(),
         (2, 0) => "двадцатого".into(),
         (3, 0) => "тридцатого".into(),
-        (_, _) => format!("{} {}", TENS[t], ORDINAL_UNITS_GEN[u]),
+        (_, _) => format!("{} {}", nominative(10 * t), ORDINAL_UNITS_GEN[u]),
     }
 }
 

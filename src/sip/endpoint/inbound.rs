@@ -185,12 +185,7 @@ impl Endpoint {
                 self.end_call(
                     now,
                     handle,
-                    CallEnd {
-                        outcome: Outcome::Answered,
-                        status: Some(200),
-                        reason: "peer hung up".into(),
-                        ended_by: EndedBy::Remote,
-                    },
+                    CallEnd::after_answer("peer hung up", EndedBy::Remote),
                 );
             }
             rsip::Method::Invite => self.handle_reinvite(now, tx, msg, handle),

@@ -90,24 +90,7 @@ impl Endpoint {
             return;
         }
         call.cancel_sent = true;
-        let inv = &call.invite;
-        let mut cancel = OutRequest::new(rsip::Method::Cancel, inv.uri.clone());
-        for name in ["Via", "Max-Forwards", "From", "To", "Call-ID"] {
-            if let Some(v) = inv.header(name) {
-                cancel.push(name, v);
-            }
-        }
-        for (n, v) in &inv.headers {
-            if n.eq_ignore_ascii_case("Route") {
-                cancel.push("Route", v.clone());
-            }
-        }
-        let seq = inv
-            .header("CSeq")
-            .and_then(|c| c.split_whitespace().next())
-            .unwrap_or("1")
-            .to_string();
-        cancel.push("CSeq", format!("{seq} CANCEL"));
+        let cancel = cancel_for(&call.invite);
         let dest = call.req.dest;
         self.start_client_tx(now, cancel, dest, Owner::Cancel(handle));
     }
@@ -135,8 +118,6 @@ impl Endpoint {
         target: &str,
     ) -> Result<(), RequestError> {
         check_uri(target)?;
-        let contact = self.contact();
-        let (via, _) = self.via();
         let from = self
             .calls
             .get(&handle)
@@ -144,25 +125,13 @@ impl Endpoint {
             .req
             .from
             .clone();
-        let call = self
-            .calls
-            .get_mut(&handle)
-            .ok_or(RequestError::NoSuchCall)?;
-        if call.state != CallState::Answered {
-            return Err(RequestError::NotAnswered);
+        self.request_in_dialog(now, handle, rsip::Method::Refer, |refer| {
+            refer.push("Refer-To", format!("<{target}>"));
+            refer.push("Referred-By", format!("<{from}>"));
+        })?;
+        if let Some(call) = self.calls.get_mut(&handle) {
+            call.transfer = Some(TransferState::Pending);
         }
-        let dialog = call.dialog.as_mut().ok_or(RequestError::NotAnswered)?;
-        let mut refer = dialog.request(rsip::Method::Refer, via, &contact);
-        refer.push("Refer-To", format!("<{target}>"));
-        refer.push("Referred-By", format!("<{from}>"));
-        let dest = dialog.next_hop().unwrap_or(call.req.dest);
-        call.transfer = Some(TransferState::Pending);
-        self.start_client_tx(
-            now,
-            refer,
-            dest,
-            Owner::InDialog(handle, rsip::Method::Refer),
-        );
         Ok(())
     }
 
@@ -174,6 +143,20 @@ impl Endpoint {
         digit: char,
         duration_ms: u32,
     ) -> Result<(), RequestError> {
+        self.request_in_dialog(now, handle, rsip::Method::Info, |info| {
+            info.push("Content-Type", "application/dtmf-relay");
+            info.body = format!("Signal={digit}\r\nDuration={duration_ms}\r\n").into_bytes();
+        })
+    }
+
+    /// Sends an in-dialog request on an answered call; `fill` adds the method's own headers and body.
+    fn request_in_dialog(
+        &mut self,
+        now: Instant,
+        handle: CallHandle,
+        method: rsip::Method,
+        fill: impl FnOnce(&mut OutRequest),
+    ) -> Result<(), RequestError> {
         let contact = self.contact();
         let (via, _) = self.via();
         let call = self
@@ -184,11 +167,10 @@ impl Endpoint {
             return Err(RequestError::NotAnswered);
         }
         let dialog = call.dialog.as_mut().ok_or(RequestError::NotAnswered)?;
-        let mut info = dialog.request(rsip::Method::Info, via, &contact);
-        info.push("Content-Type", "application/dtmf-relay");
-        info.body = format!("Signal={digit}\r\nDuration={duration_ms}\r\n").into_bytes();
+        let mut request = dialog.request(method, via, &contact);
+        fill(&mut request);
         let dest = dialog.next_hop().unwrap_or(call.req.dest);
-        self.start_client_tx(now, info, dest, Owner::InDialog(handle, rsip::Method::Info));
+        self.start_client_tx(now, request, dest, Owner::InDialog(handle, method));
         Ok(())
     }
 
@@ -294,12 +276,7 @@ impl Endpoint {
             self.end_call(
                 now,
                 handle,
-                CallEnd {
-                    outcome: Outcome::Failed,
-                    status: msg.status(),
-                    reason: "2xx without To tag".into(),
-                    ended_by: EndedBy::Remote,
-                },
+                CallEnd::broken_answer(msg.status(), "2xx without To tag", EndedBy::Remote),
             );
             return;
         };
@@ -356,12 +333,11 @@ impl Endpoint {
                 self.end_call(
                     now,
                     handle,
-                    CallEnd {
-                        outcome: Outcome::Failed,
-                        status: msg.status(),
-                        reason: format!("unusable SDP answer: {why}"),
-                        ended_by: EndedBy::Local,
-                    },
+                    CallEnd::broken_answer(
+                        msg.status(),
+                        format!("unusable SDP answer: {why}"),
+                        EndedBy::Local,
+                    ),
                 );
             }
         }
@@ -469,24 +445,17 @@ impl Endpoint {
                 self.end_call(
                     now,
                     handle,
-                    CallEnd {
-                        outcome: Outcome::Answered,
-                        status: Some(200),
-                        reason: format!("we hung up (BYE answered {})", status.unwrap_or(0)),
-                        ended_by: EndedBy::Local,
-                    },
+                    CallEnd::after_answer(
+                        format!("we hung up (BYE answered {})", status.unwrap_or(0)),
+                        EndedBy::Local,
+                    ),
                 );
             }
             (rsip::Method::Bye, ClientEvent::Timeout) => {
                 self.end_call(
                     now,
                     handle,
-                    CallEnd {
-                        outcome: Outcome::Answered,
-                        status: Some(200),
-                        reason: "we hung up (BYE unanswered)".into(),
-                        ended_by: EndedBy::Local,
-                    },
+                    CallEnd::after_answer("we hung up (BYE unanswered)", EndedBy::Local),
                 );
             }
             (rsip::Method::Refer, ClientEvent::Final(msg)) => {
@@ -510,15 +479,10 @@ impl Endpoint {
                 self.end_call(
                     now,
                     handle,
-                    CallEnd {
-                        outcome: Outcome::Answered,
-                        status: Some(200),
-                        reason: format!(
-                            "dialog terminated by peer ({})",
-                            msg.status().unwrap_or(0)
-                        ),
-                        ended_by: EndedBy::Remote,
-                    },
+                    CallEnd::after_answer(
+                        format!("dialog terminated by peer ({})", msg.status().unwrap_or(0)),
+                        EndedBy::Remote,
+                    ),
                 );
             }
             _ => {}

@@ -22,6 +22,7 @@ pub mod campaign;
 pub mod cli;
 pub mod config;
 pub mod dialog;
+#[cfg(feature = "speech")]
 pub mod qa;
 pub mod rtp;
 pub mod sip;

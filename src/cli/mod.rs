@@ -22,6 +22,7 @@ mod qa;
 mod say;
 
 use clap::{Parser, Subcommand};
+#[cfg(feature = "speech")]
 use std::path::Path;
 
 /// softcall — voice robot for soft debt collection.
@@ -140,6 +141,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
 }
 
 /// Loads the configuration, explaining how to point at it when it is missing.
+#[cfg(feature = "speech")]
 pub(crate) fn load_config(path: &Path) -> anyhow::Result<crate::config::Config> {
     if !path.exists() {
         anyhow::bail!(

@@ -76,23 +76,9 @@ fn format_number(n: f64) -> String {
     }
 }
 
-/// A count of days with the noun in the right form: "1 день", "3 дня", "15 дней", "1 day", "5 days".
+/// A count of days as words with the noun in the right form: "пятнадцать дней", "twenty one days".
 pub fn speak_days(days: i64, lang: Lang) -> String {
-    match lang {
-        Lang::En if days.abs() == 1 => format!("{days} day"),
-        Lang::En => format!("{days} days"),
-        Lang::Ru => {
-            let n = days.unsigned_abs();
-            let word = if n % 10 == 1 && n % 100 != 11 {
-                "день"
-            } else if (2..=4).contains(&(n % 10)) && !(12..=14).contains(&(n % 100)) {
-                "дня"
-            } else {
-                "дней"
-            };
-            format!("{days} {word}")
-        }
-    }
+    crate::dialog::verbalize::speak_count(days.unsigned_abs(), &crate::dialog::verbalize::DAY, lang)
 }
 
 /// How a variable comes to exist; decides checks and the disclosure rule.

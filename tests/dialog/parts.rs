@@ -86,20 +86,20 @@ fn durations_parse() {
 #[test]
 fn day_counts_agree_with_the_number() {
     let ru = [
-        (1, "1 день"),
-        (2, "2 дня"),
-        (4, "4 дня"),
-        (5, "5 дней"),
-        (11, "11 дней"),
-        (12, "12 дней"),
-        (21, "21 день"),
-        (22, "22 дня"),
-        (25, "25 дней"),
-        (111, "111 дней"),
+        (1, "один день"),
+        (2, "два дня"),
+        (4, "четыре дня"),
+        (5, "пять дней"),
+        (11, "одиннадцать дней"),
+        (12, "двенадцать дней"),
+        (21, "двадцать один день"),
+        (22, "двадцать два дня"),
+        (25, "двадцать пять дней"),
+        (111, "сто одиннадцать дней"),
     ];
     for (n, text) in ru {
         assert_eq!(speak_days(n, Lang::Ru), text);
     }
-    assert_eq!(speak_days(1, Lang::En), "1 day");
-    assert_eq!(speak_days(15, Lang::En), "15 days");
+    assert_eq!(speak_days(1, Lang::En), "one day");
+    assert_eq!(speak_days(15, Lang::En), "fifteen days");
 }

@@ -124,8 +124,14 @@ fn print_clip(result: &ClipReplay) {
 }
 
 fn print_summary(results: &[ClipReplay], failures: &[String], overall: WordErrors) {
+    let width = results
+        .iter()
+        .map(|r| r.file.display().to_string().chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(4);
     println!(
-        "{:<48} {:>6} {:>10} {:>8}",
+        "{:<width$} {:>6} {:>10} {:>8}",
         "file", "secs", "utterances", "WER"
     );
     for r in results {
@@ -133,7 +139,7 @@ fn print_summary(results: &[ClipReplay], failures: &[String], overall: WordError
             .wer
             .map_or("-".to_string(), |w| format!("{:.1}%", w * 100.0));
         println!(
-            "{:<48} {:>6.1} {:>10} {:>8}",
+            "{:<width$} {:>6.1} {:>10} {:>8}",
             r.file.display().to_string(),
             r.duration,
             r.utterances.len(),

@@ -5,37 +5,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-/// Flags from the debtor list; the first four forbid any contact.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DebtorFlags {
-    /// In bankruptcy proceedings.
-    pub bankruptcy: bool,
-    /// In hospital.
-    pub hospital: bool,
-    /// A minor.
-    pub minor: bool,
-    /// Disability group I.
-    pub disability_group_1: bool,
-    /// Written consent to interaction with third parties is on file.
-    pub third_party_consent: bool,
-}
-
-impl DebtorFlags {
-    /// The first flag that forbids contact, if any.
-    pub fn forbidding(&self) -> Option<&'static str> {
-        if self.bankruptcy {
-            Some("bankruptcy")
-        } else if self.hospital {
-            Some("hospital")
-        } else if self.minor {
-            Some("minor")
-        } else if self.disability_group_1 {
-            Some("disability_group_1")
-        } else {
-            None
-        }
-    }
-}
+/// Flags from the debtor list; the first four forbid any contact (one type with the compliance policy).
+pub use crate::campaign::compliance::DebtorFlags;
 
 /// One debtor record as imported from a list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

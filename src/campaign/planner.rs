@@ -107,16 +107,9 @@ pub fn settle_promises(history: &DebtorHistory, tz: Tz, now: DateTime<Utc>) -> D
 
 /// Compliance facts for a debtor.
 pub fn facts(d: &StoredDebtor, tz: Tz, history: &DebtorHistory) -> DebtorFacts {
-    let f = d.record.flags;
     DebtorFacts {
         time_zone: tz,
-        flags: law::DebtorFlags {
-            bankruptcy: f.bankruptcy,
-            hospital: f.hospital,
-            minor: f.minor,
-            disability_group_1: f.disability_group_1,
-            third_party_consent: f.third_party_consent,
-        },
+        flags: d.record.flags,
         refusal_of_interaction: history.refusals.iter().any(|r| r.kind == "formal_refusal"),
         stop_calls: history.refusals.iter().any(|r| r.kind == "stop_calls"),
     }

@@ -37,6 +37,14 @@ pub(crate) fn ts(t: i64) -> Result<DateTime<Utc>, StoreError> {
     DateTime::from_timestamp(t, 0).ok_or_else(|| StoreError::Corrupt(format!("timestamp {t}")))
 }
 
+pub(crate) fn parse_channel(s: &str) -> Result<Channel, StoreError> {
+    Channel::parse(s).ok_or_else(|| StoreError::Corrupt(format!("channel `{s}`")))
+}
+
+pub(crate) fn promise_status(s: &str) -> Result<PromiseStatus, StoreError> {
+    PromiseStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("promise status `{s}`")))
+}
+
 pub(crate) fn date(s: &str) -> Result<NaiveDate, StoreError> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| StoreError::Corrupt(format!("date `{s}`")))
 }
@@ -151,7 +159,7 @@ impl Store {
             let channel: String = r.try_get("channel").ctx(c)?;
             h.attempts.push(AttemptEntry {
                 id: r.try_get("id").ctx(c)?,
-                channel: Channel::parse(&channel).ok_or_else(|| StoreError::Corrupt(format!("channel `{channel}`")))?,
+                channel: parse_channel(&channel)?,
                 at: ts(r.try_get("created_at").ctx(c)?)?,
                 state: r.try_get("state").ctx(c)?,
                 outcome: r.try_get("outcome").ctx(c)?,
@@ -173,8 +181,7 @@ impl Store {
                 made_at: ts(r.try_get("made_at").ctx(c)?)?,
                 promised_date: date(&r.try_get::<String, _>("promised_date").ctx(c)?)?,
                 amount: r.try_get::<Option<i64>, _>("amount").ctx(c)?.unwrap_or(0),
-                status: PromiseStatus::parse(&status)
-                    .ok_or_else(|| StoreError::Corrupt(format!("promise status `{status}`")))?,
+                status: promise_status(&status)?,
             });
         }
         h.payments = self.payments_of(debtor_id).await?;
@@ -227,7 +234,7 @@ impl Store {
             let channel: String = r.try_get("channel").ctx(c)?;
             map.entry(r.try_get("debtor_id").ctx(c)?).or_default().attempts.push(AttemptEntry {
                 id: r.try_get("id").ctx(c)?,
-                channel: Channel::parse(&channel).ok_or_else(|| StoreError::Corrupt(format!("channel `{channel}`")))?,
+                channel: parse_channel(&channel)?,
                 at: ts(r.try_get("created_at").ctx(c)?)?,
                 state: r.try_get("state").ctx(c)?,
                 outcome: r.try_get("outcome").ctx(c)?,
@@ -253,8 +260,7 @@ impl Store {
                     made_at: ts(r.try_get("made_at").ctx(c)?)?,
                     promised_date: date(&r.try_get::<String, _>("promised_date").ctx(c)?)?,
                     amount: r.try_get::<Option<i64>, _>("amount").ctx(c)?.unwrap_or(0),
-                    status: PromiseStatus::parse(&status)
-                        .ok_or_else(|| StoreError::Corrupt(format!("promise status `{status}`")))?,
+                    status: promise_status(&status)?,
                 });
         }
         for r in sqlx::query(&format!(

@@ -2,9 +2,9 @@
 
 use sqlx::Row;
 
-use super::history::{date, ts};
+use super::history::{date, parse_channel, promise_status, ts};
 use super::{QueryContext, Store, StoreError};
-use crate::campaign::history::{Channel, PromiseStatus};
+
 use crate::campaign::report::{AttemptFact, PromiseFact};
 
 impl Store {
@@ -25,7 +25,7 @@ impl Store {
             Ok(AttemptFact {
                 id: r.try_get("id").ctx(c)?,
                 debtor_id: r.try_get("debtor_id").ctx(c)?,
-                channel: Channel::parse(&channel).ok_or_else(|| StoreError::Corrupt(format!("channel `{channel}`")))?,
+                channel: parse_channel(&channel)?,
                 strategy: r.try_get("strategy").ctx(c)?,
                 segment: r.try_get("segment").ctx(c)?,
                 step: r.try_get("step").ctx(c)?,
@@ -59,8 +59,7 @@ impl Store {
                 made_at: ts(r.try_get("made_at").ctx(c)?)?,
                 promised_date: date(&r.try_get::<String, _>("promised_date").ctx(c)?)?,
                 amount: r.try_get::<Option<i64>, _>("amount").ctx(c)?.unwrap_or(0),
-                status: PromiseStatus::parse(&status)
-                    .ok_or_else(|| StoreError::Corrupt(format!("promise status `{status}`")))?,
+                status: promise_status(&status)?,
             })
         })
         .collect()

@@ -1,4 +1,7 @@
 //! One integration test binary; each area of the product is a module.
+//!
+//! A test that needs a peer or a tool (sipp, Kamailio, baresip, GStreamer, sox, PostgreSQL, a model) checks for
+//! it with [`skip`]: missing under CI fails, elsewhere the skip is listed at the end of `scripts/test`.
 
 mod campaign;
 mod compliance;
@@ -6,5 +9,6 @@ mod dialog;
 mod nlu;
 mod rtp;
 mod sip;
+mod skip;
 #[cfg(feature = "speech")]
 mod speech;

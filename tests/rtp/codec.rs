@@ -135,11 +135,8 @@ fn sox(input: &[u8], from: &[&str], to: &[&str]) -> Option<Vec<u8>> {
     match status {
         Ok(s) if s.success() => Some(std::fs::read(&dst).unwrap()),
         Ok(s) => panic!("sox failed: {s}"),
-        Err(_) if std::env::var_os("CI").is_some() => {
-            panic!("sox not installed (apt-get install sox)")
-        }
         Err(_) => {
-            eprintln!("SKIPPED: sox not installed (apt-get install sox)");
+            crate::skip::missing("sox not installed (apt-get install sox)");
             None
         }
     }

@@ -8,7 +8,10 @@ use super::{data, free_port, require, softcall_call, wait_for_udp, Peer};
 
 /// Starts Kamailio in the foreground on `port` with its own runtime and working directory.
 pub fn kamailio(port: u16, fallback_port: u16, sha256: bool, dir: &std::path::Path) -> Peer {
-    let mut cmd = Command::new("kamailio");
+    // Start the binary `require` found, which may be /usr/sbin/kamailio outside PATH.
+    let program =
+        crate::skip::find("kamailio").expect("callers check `require(\"kamailio\", …)` first");
+    let mut cmd = Command::new(program);
     cmd.args(["-DD", "-E", "-m", "32", "-M", "4", "-n", "1"])
         .arg("-Y")
         .arg(dir)

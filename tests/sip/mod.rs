@@ -14,20 +14,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Whether `program` is on PATH; when it is not, fails under `CI` and prints a loud skip otherwise.
+/// Whether `program` is installed; when it is not, the test is skipped through [`crate::skip`].
 pub fn require(program: &str, package: &str) -> bool {
-    let found = std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
-        .unwrap_or(false)
-        || Path::new("/usr/sbin").join(program).is_file();
-    if found {
-        return true;
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("{program} not installed (apt-get install {package})");
-    }
-    eprintln!("\n*** SKIPPED: {program} not installed (apt-get install {package}) ***\n");
-    false
+    crate::skip::program(program, package).is_some()
 }
 
 /// A UDP port that was free a moment ago (even, with the next port free too, for RTP pairs).

@@ -26,17 +26,9 @@ pub fn fixture(rel: &str) -> PathBuf {
     root().join("audio-fixtures").join(rel)
 }
 
-/// True when `path` exists; otherwise fails under CI and skips loudly elsewhere.
+/// True when `path` exists; otherwise the test is skipped through [`crate::skip`].
 pub fn available(path: &Path) -> bool {
-    if path.exists() {
-        return true;
-    }
-    let message = format!("{} is missing: run scripts/setup", path.display());
-    if std::env::var_os("CI").is_some() {
-        panic!("{message}");
-    }
-    eprintln!("SKIPPED: {message}");
-    false
+    crate::skip::file(path, "run scripts/setup")
 }
 
 /// The Korean recognition model, if present.

@@ -42,7 +42,8 @@ fn valid_rtp() -> impl Strategy<Value = RtpPacket> {
         )
 }
 
-fn valid_rtcp() -> impl Strategy<Value = Vec<u8>> {
+/// A valid compound packet (SR + SDES + BYE) as its parts.
+fn valid_rtcp_packets() -> impl Strategy<Value = Vec<RtcpPacket>> {
     (
         any::<u32>(),
         any::<u64>(),
@@ -62,7 +63,7 @@ fn valid_rtcp() -> impl Strategy<Value = Vec<u8>> {
                     delay_since_last_sr: jitter,
                 })
                 .collect();
-            RtcpPacket::compound_to_bytes(&[
+            vec![
                 RtcpPacket::SenderReport {
                     ssrc,
                     info: SenderInfo {
@@ -75,8 +76,13 @@ fn valid_rtcp() -> impl Strategy<Value = Vec<u8>> {
                 },
                 RtcpPacket::SourceDescription(vec![(ssrc, cname)]),
                 RtcpPacket::Bye(vec![ssrc]),
-            ])
+            ]
         })
+}
+
+/// The bytes of a valid compound packet.
+fn valid_rtcp() -> impl Strategy<Value = Vec<u8>> {
+    valid_rtcp_packets().prop_map(|packets| RtcpPacket::compound_to_bytes(&packets))
 }
 
 /// Flips, overwrites, truncates or extends bytes of a valid datagram.
@@ -128,8 +134,18 @@ proptest! {
     fn mutated_rtcp_never_panics(bytes in valid_rtcp(), edits in proptest::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 0..6)) {
         let mutated = mutate(bytes, edits);
         if let Ok(packets) = RtcpPacket::parse_compound(&mutated) {
+            // Whatever parses serialises back to the same packets.
             prop_assert!(!packets.is_empty());
+            let again = RtcpPacket::parse_compound(&RtcpPacket::compound_to_bytes(&packets));
+            prop_assert_eq!(again, Ok(packets));
         }
+    }
+
+    #[test]
+    fn valid_rtcp_compound_round_trips(packets in valid_rtcp_packets()) {
+        let bytes = RtcpPacket::compound_to_bytes(&packets);
+        prop_assert_eq!(RtcpPacket::parse_compound(&bytes), Ok(packets.clone()));
+        prop_assert_eq!(RtcpPacket::compound_to_bytes(&RtcpPacket::parse_compound(&bytes).unwrap()), bytes);
     }
 
     #[test]

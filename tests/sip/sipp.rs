@@ -18,8 +18,16 @@ fn sipp_uas(
     let media = free_port();
     let mut text = std::fs::read_to_string(data(scenario)).expect("scenario file");
     for (k, v) in subst {
-        text = text.replace(&format!("@{k}@"), v);
+        let key = format!("@{k}@");
+        assert!(text.contains(&key), "{scenario} has no placeholder {key}");
+        text = text.replace(&key, v);
     }
+    let left = regex::Regex::new("@[A-Z_]+@").expect("literal pattern");
+    assert!(
+        !left.is_match(&text),
+        "{scenario}: placeholder {} not substituted by the test",
+        left.find(&text).map_or("", |m| m.as_str())
+    );
     let path = workdir.join(scenario);
     std::fs::write(&path, text).expect("write scenario");
     let mut cmd = Command::new("sipp");
@@ -248,17 +256,12 @@ fn digest_407_challenge_is_answered_with_proxy_authorization() {
 }
 
 #[test]
-fn wrong_password_gets_403_rejected() {
+fn wrong_password_gets_403_rejected_and_right_one_is_answered_by_the_same_scenario() {
     if !require("sipp", "sip-tester") {
         return;
     }
+    let keys = [("USER", "robot"), ("PASSWORD", "right")];
     let dir = tempfile::tempdir().unwrap();
-    let keys = [
-        ("code", "401"),
-        ("challenge", "WWW-Authenticate"),
-        ("user", "robot"),
-        ("password", "right"),
-    ];
     let report = call_against(
         "uas_auth.xml",
         &keys,
@@ -269,6 +272,16 @@ fn wrong_password_gets_403_rejected() {
     );
     assert_eq!(report["outcome"], "rejected", "{report}");
     assert_eq!(report["status"], 403);
+    let dir = tempfile::tempdir().unwrap();
+    let report = call_against(
+        "uas_auth.xml",
+        &keys,
+        &[],
+        dir.path(),
+        &["--auth", "robot:right", "--hangup-after", "0.5"],
+        Duration::from_secs(20),
+    );
+    assert_eq!(report["outcome"], "answered", "{report}");
 }
 
 #[test]

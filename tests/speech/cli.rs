@@ -39,6 +39,11 @@ fn qa_replay_of_the_fixture_folder_reports_transcripts_and_wer() {
         .unwrap();
     let text = String::from_utf8_lossy(&table.stdout);
     assert!(
+        table.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&table.stderr)
+    );
+    assert!(
         text.contains("three-answers.wav") && text.contains("overall WER"),
         "{text}"
     );

@@ -110,9 +110,10 @@ pub fn facts(d: &StoredDebtor, tz: Tz, history: &DebtorHistory) -> DebtorFacts {
     DebtorFacts {
         time_zone: tz,
         flags: d.record.flags,
-        refusal_of_interaction: history.refusals.iter().any(|r| r.kind == "formal_refusal"),
-        stop_calls: history.refusals.iter().any(|r| r.kind == "stop_calls"),
+        refusal_of_interaction: false,
+        stop_calls: false,
     }
+    .learn_from_history(history.refusals.iter().map(|r| r.kind.as_str()))
 }
 
 /// The contacts compliance counts: every attempt; answered calls, sent messages, calls in flight and calls lost

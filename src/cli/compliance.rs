@@ -22,7 +22,8 @@ pub enum ComplianceCommand {
 /// Arguments of `softcall compliance explain`.
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// Debtor facts (JSON: time_zone, flags, refusal_of_interaction, stop_calls).
+    /// Debtor facts (JSON: time_zone, flags, refusal_of_interaction, stop_calls); the history adds its own
+    /// (a `stop_calls` or `formal_refusal` outcome), as in a campaign.
     #[arg(long)]
     pub debtor: PathBuf,
     /// Contact history (JSON array of {at, channel, kind, outcome}).
@@ -112,6 +113,7 @@ fn explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         parse_debtor(&read(&args.debtor)?).with_context(|| format!("{}", args.debtor.display()))?;
     let history = parse_history(&read(&args.history)?)
         .with_context(|| format!("{}", args.history.display()))?;
+    let debtor = debtor.learn_from_history(history.iter().filter_map(|c| c.outcome.as_deref()));
     let settings = Settings {
         counting: match args.counting {
             CountingArg::EveryAttempt => Counting::EveryAttempt,

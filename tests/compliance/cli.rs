@@ -148,3 +148,45 @@ fn bench_scheduler_prints_figures() {
     }
     assert!(stdout.contains("decisions/s wall"), "{stdout}");
 }
+
+#[test]
+fn explain_learns_stop_calls_and_formal_refusal_from_the_history_as_a_campaign_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let debtor = dir.path().join("debtor.json");
+    std::fs::write(&debtor, r#"{"time_zone": "Europe/Moscow"}"#).unwrap();
+    let ask = |history: &str, channel: &str| {
+        let path = dir.path().join("history.json");
+        std::fs::write(&path, history).unwrap();
+        let (ok, stdout, stderr) = explain(&[
+            "--debtor",
+            debtor.to_str().unwrap(),
+            "--history",
+            path.to_str().unwrap(),
+            "--at",
+            "2026-11-25T09:00:00Z",
+            "--channel",
+            channel,
+        ]);
+        assert!(ok, "{stderr}");
+        let v: serde_json::Value = serde_json::from_str(&stdout).expect("JSON output");
+        (
+            v["allowed"].as_bool().unwrap(),
+            v["reason"].as_str().unwrap().to_string(),
+        )
+    };
+    // Nothing on file and a quiet history: a call is allowed (so the refusals below are what stop it).
+    let quiet = r#"[{"at": "2026-11-16T09:00:00Z", "channel": "call", "outcome": "no_answer"}]"#;
+    assert!(ask(quiet, "call").0);
+    // The debtor asked not to be called in an earlier conversation: no call, but a text message is allowed.
+    let stop = r#"[{"at": "2026-11-16T09:00:00Z", "channel": "call", "outcome": "stop_calls"}]"#;
+    let (allowed, reason) = ask(stop, "call");
+    assert!(!allowed, "a call after a stop_calls outcome: {reason}");
+    assert!(reason.contains("not to be called"), "{reason}");
+    assert!(ask(stop, "sms").0, "stop_calls stops calls only");
+    // A formal refusal of interaction stops every channel.
+    let refusal = r#"[{"at": "2026-11-16T09:00:00Z", "channel": "email", "kind": "attempt", "outcome": "formal_refusal"}]"#;
+    for channel in ["call", "sms", "email"] {
+        let (allowed, reason) = ask(refusal, channel);
+        assert!(!allowed, "{channel} after a formal refusal: {reason}");
+    }
+}

@@ -20,6 +20,22 @@ pub struct DebtorFacts {
     pub stop_calls: bool,
 }
 
+impl DebtorFacts {
+    /// Adds what the contact history says (outcomes of contacts, recorded refusals): `stop_calls` stops calls
+    /// and voice messages, `formal_refusal` stops every contact. The one place both the campaign planner and
+    /// `compliance explain` learn these facts, so both decide alike on the same history.
+    pub fn learn_from_history<'a>(mut self, outcomes: impl IntoIterator<Item = &'a str>) -> Self {
+        for outcome in outcomes {
+            match outcome {
+                "stop_calls" => self.stop_calls = true,
+                "formal_refusal" => self.refusal_of_interaction = true,
+                _ => {}
+            }
+        }
+        self
+    }
+}
+
 /// Circumstances recorded for a debtor.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -139,7 +139,7 @@ fn voice_actions(
                 "        → promise recorded: {date}{}",
                 amount.map(|a| format!(", {a}")).unwrap_or_default()
             ),
-            Action::Flag(flag) => println!("        → flag: {flag}"),
+            Action::Flag { flag } => println!("        → flag: {flag}"),
             Action::ScheduleCallback { at } => println!("        → callback at {at}"),
             Action::Listen { .. } | Action::StopPlayback => {}
         }

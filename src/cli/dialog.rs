@@ -2,13 +2,14 @@
 
 use crate::dialog::check::{check_file, has_errors, Severity};
 use crate::dialog::context::{CallContext, DebtorRecord};
-use crate::dialog::engine::{Action, Engine, Event};
+use crate::dialog::engine::{Action, Engine, Event, PromiseMade, Turn};
 use crate::dialog::flow::Flow;
 use crate::dialog::nlu::understand;
 use crate::dialog::render;
 use anyhow::{bail, Context};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use clap::{Args, Subcommand, ValueEnum};
+use serde::Serialize;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -290,19 +291,34 @@ fn chat(
         }
     } else {
         let summary = engine.summary();
-        let report = serde_json::json!({
-            "flow": summary.flow,
-            "path": summary.path,
-            "turns": summary.turns,
-            "actions": all_actions,
-            "outcome": ending.as_ref().map(|e| e.outcome.name()),
-            "reason": ending.as_ref().and_then(|e| e.reason.clone()),
-            "promise": summary.promise,
-            "finished": engine.is_finished(),
-        });
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        let report = ChatReport {
+            flow: &summary.flow,
+            path: &summary.path,
+            turns: &summary.turns,
+            actions: &all_actions,
+            outcome: ending.as_ref().map(|e| e.outcome.name()),
+            reason: ending.as_ref().and_then(|e| e.reason.as_deref()),
+            promise: summary.promise.as_ref(),
+            finished: engine.is_finished(),
+        };
+        let json = serde_json::to_string_pretty(&report)
+            .context("cannot write the conversation as JSON")?;
+        println!("{json}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `dialog chat --script` prints: the path walked, every turn and action, and how the call ended.
+#[derive(Serialize)]
+struct ChatReport<'a> {
+    flow: &'a str,
+    path: &'a [String],
+    turns: &'a [Turn],
+    actions: &'a [Action],
+    outcome: Option<&'a str>,
+    reason: Option<&'a str>,
+    promise: Option<&'a PromiseMade>,
+    finished: bool,
 }
 
 fn print_actions(actions: &[Action]) {
@@ -328,7 +344,7 @@ fn print_actions(actions: &[Action]) {
                 "  -> promise recorded: {date}{}",
                 amount.map(|a| format!(", {a}")).unwrap_or_default()
             ),
-            Action::Flag(flag) => println!("  -> flag: {flag}"),
+            Action::Flag { flag } => println!("  -> flag: {flag}"),
             Action::ScheduleCallback { at } => println!("  -> callback at {at}"),
         }
     }

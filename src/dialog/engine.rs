@@ -81,7 +81,10 @@ pub enum Action {
         amount: Option<f64>,
     },
     /// Mark the call (complaint, hardship, stop_calls…).
-    Flag(String),
+    Flag {
+        /// The flag's name.
+        flag: String,
+    },
     /// Call again at this time.
     ScheduleCallback {
         /// When.
@@ -562,7 +565,7 @@ impl Engine {
             self.vars.put(key, value);
         }
         for flag in &node.flag {
-            out.push(Action::Flag(flag.clone()));
+            out.push(Action::Flag { flag: flag.clone() });
         }
         if node.record_promise {
             if let Value::Date(date) = self.vars.get("promise_date") {

@@ -144,7 +144,9 @@ fn hardship_is_flagged_and_offered_restructuring() {
         let mut call = Call::shipped(i, fresh);
         call.says(Intent::Confirm);
         call.says(Intent::CannotPay);
-        assert!(call.actions.contains(&Action::Flag("hardship".into())));
+        assert!(call.actions.contains(&Action::Flag {
+            flag: "hardship".into()
+        }));
         assert_eq!(call.engine.current_node(), "offer_restructuring");
         call.says(Intent::Confirm);
         assert_eq!(call.ending().outcome, Outcome::Handoff);
@@ -227,7 +229,9 @@ fn dispute_is_handed_off_with_reason() {
         let mut call = Call::shipped(i, fresh);
         call.says(Intent::Confirm);
         call.says(Intent::Dispute);
-        assert!(call.actions.contains(&Action::Flag("dispute".into())));
+        assert!(call.actions.contains(&Action::Flag {
+            flag: "dispute".into()
+        }));
         assert_eq!(call.ending().reason.as_deref(), Some("dispute"));
     });
 }
@@ -254,7 +258,9 @@ fn abuse_is_flagged_and_ends_politely() {
         let mut call = Call::shipped(i, fresh);
         call.says(Intent::Confirm);
         let out = call.says(Intent::Abuse);
-        assert!(out.contains(&Action::Flag("complaint".into())));
+        assert!(out.contains(&Action::Flag {
+            flag: "complaint".into()
+        }));
         assert!(matches!(
             out.last(),
             Some(Action::Hangup {
@@ -273,7 +279,9 @@ fn stop_calls_is_recorded_even_before_identity() {
     both(|i| {
         let mut call = Call::shipped(i, fresh);
         let out = call.says(Intent::StopCalls);
-        assert!(out.contains(&Action::Flag("stop_calls".into())));
+        assert!(out.contains(&Action::Flag {
+            flag: "stop_calls".into()
+        }));
         assert_eq!(call.ending().outcome, Outcome::StopCalls);
         assert_no_debt_revealed(&call);
     });

@@ -4,6 +4,7 @@ mod check;
 mod cli;
 mod conversations;
 mod engine_events;
+mod every_ending;
 mod parts;
 mod props;
 mod readme;

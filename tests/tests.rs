@@ -6,6 +6,7 @@
 mod campaign;
 mod compliance;
 mod dialog;
+mod figures;
 mod nlu;
 mod rtp;
 mod sip;

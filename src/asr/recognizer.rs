@@ -5,6 +5,22 @@ use super::{AsrError, Transcript, WordTiming};
 use crate::audio::frame::SAMPLE_RATE;
 use crate::audio::resample::StreamResampler;
 
+extern "C" {
+    /// The C library's seed of `rand()`.
+    fn srand(seed: std::ffi::c_uint);
+}
+
+/// The seed Kaldi's dithering starts from in every recogniser.
+const DITHER_SEED: std::ffi::c_uint = 1;
+
+/// Makes what a recogniser hears depend only on its own audio. Kaldi dithers each feature window with noise
+/// seeded from the C library's process-wide `rand()`, so without a reset the transcript of one stream depends
+/// on how much audio earlier recognisers in the process decoded (the model's `mfcc.conf` leaves dithering on).
+fn reset_dither() {
+    // SAFETY: srand only stores the seed of the C library's generator; it reads or writes no memory of ours.
+    unsafe { srand(DITHER_SEED) }
+}
+
 /// A streaming recogniser fed with 8 kHz audio.
 pub struct Recognizer {
     inner: vosk::Recognizer,
@@ -18,7 +34,10 @@ pub struct Recognizer {
 
 impl Recognizer {
     /// Creates a recogniser; with `grammar`, output is restricted to those phrases (plus `[unk]`).
+    /// Every recogniser starts from the same dithering seed, so one stream's transcript does not depend on the
+    /// streams decoded before it.
     pub fn new(model: &AsrModel, grammar: Option<&[String]>) -> Result<Self, AsrError> {
+        reset_dither();
         let rate = model.sample_rate() as f32;
         let mut inner = match grammar {
             Some(phrases) => {

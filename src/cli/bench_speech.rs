@@ -106,7 +106,7 @@ fn recognition_rtf(model: &AsrModel, args: &BenchSpeechArgs) -> anyhow::Result<(
         {
             continue;
         }
-        let audio = read_channel(&wav, clip.info.channel)?;
+        let audio = read_channel(&wav, clip.info.channel.unwrap_or_default())?;
         let samples = resample(&audio.samples, audio.sample_rate, SAMPLE_RATE)?;
         let mut recognizer = Recognizer::new(model, None)?;
         let started = Instant::now();

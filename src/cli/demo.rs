@@ -116,6 +116,7 @@ pub fn run(config: &Config, args: DemoArgs) -> anyhow::Result<std::process::Exit
             path: args.fixtures,
             lang: None,
             json: false,
+            channel: None,
         }),
     )
 }

@@ -78,6 +78,13 @@ pub fn run(args: DialogArgs) -> anyhow::Result<ExitCode> {
             format,
             output,
         } => {
+            // A drawing of a broken flow would silently drop what is wrong: check it first, as `dialog check`.
+            if !passes_check(&file) {
+                bail!(
+                    "{} does not pass `softcall dialog check`; fix the errors above, then render",
+                    file.display()
+                );
+            }
             let flow = Flow::load(&file)?;
             let text = match format {
                 RenderFormat::Mermaid => render::mermaid(&flow),
@@ -129,6 +136,15 @@ fn check(files: &[PathBuf]) -> ExitCode {
     }
 }
 
+/// Runs the checks of `dialog check` on `file`, printing its errors as `dialog check` does; true when none.
+fn passes_check(file: &Path) -> bool {
+    let diagnostics = check_file(file);
+    for d in diagnostics.iter().filter(|d| d.severity == Severity::Error) {
+        eprintln!("{d}");
+    }
+    !has_errors(&diagnostics)
+}
+
 /// One typed or scripted turn.
 enum Input {
     Text(String, f64),
@@ -177,14 +193,10 @@ fn chat(
     today: Option<NaiveDate>,
     script: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let flow = Flow::load(file)?;
-    let diagnostics = check_file(file);
-    if has_errors(&diagnostics) {
-        for d in diagnostics.iter().filter(|d| d.severity == Severity::Error) {
-            eprintln!("{d}");
-        }
+    if !passes_check(file) {
         bail!("{} does not pass `softcall dialog check`", file.display());
     }
+    let flow = Flow::load(file)?;
     let record = DebtorRecord::load(debtor)?;
     let tz: chrono_tz::Tz = record.timezone.parse().map_err(|_| {
         anyhow::anyhow!(

@@ -1,11 +1,14 @@
 //! `softcall qa replay`: recorded audio through the call's listening pipeline, with transcripts and WER.
 
+use crate::audio::wav::ChannelPick;
 use crate::config::Config;
-use crate::qa::fixture::{find_wavs, Clip};
-use crate::qa::replay::{replay_clip, ClipReplay};
+use crate::qa::fixture::find_wavs;
+use crate::qa::replay::{replay_files, ClipReplay, Replayed};
 use crate::qa::wer::WordErrors;
-use clap::{Args, Subcommand};
+use anyhow::Context;
+use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
 use std::path::PathBuf;
 
 /// QA tools.
@@ -26,6 +29,40 @@ pub struct ReplayArgs {
     /// Print JSON instead of tables.
     #[arg(long)]
     pub json: bool,
+    /// Side of a two-channel call recording to replay (default: NAME.json's `channel`, else the debtor side of
+    /// a stereo 8 kHz 16-bit file as softcall records calls, else the mix).
+    #[arg(long, value_enum)]
+    pub channel: Option<Side>,
+}
+
+/// A side of a call recording on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Side {
+    /// What the debtor said (left channel of softcall's recordings).
+    Debtor,
+    /// What the robot played (right channel).
+    Robot,
+    /// Both channels mixed.
+    Mix,
+}
+
+impl From<Side> for ChannelPick {
+    fn from(side: Side) -> ChannelPick {
+        match side {
+            Side::Debtor => ChannelPick::Left,
+            Side::Robot => ChannelPick::Right,
+            Side::Mix => ChannelPick::Mix,
+        }
+    }
+}
+
+/// What `qa replay --json` prints.
+#[derive(Serialize)]
+struct ReplayReport<'a> {
+    files: &'a [ClipReplay],
+    failed: &'a [String],
+    overall_wer: Option<f64>,
+    overall_word_errors: WordErrors,
 }
 
 /// Runs a QA command.
@@ -50,34 +87,42 @@ fn replay(config: &Config, args: ReplayArgs) -> anyhow::Result<std::process::Exi
         ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let mut results = Vec::new();
-    let mut failures = Vec::new();
-    for wav in &wavs {
-        progress.set_message(wav.display().to_string());
-        match Clip::open(wav).and_then(|clip| replay_clip(config, &clip, args.lang.as_deref())) {
-            Ok(result) => results.push(result),
-            Err(e) if single => return Err(e.into()),
-            Err(e) => failures.push(format!("{e}")),
-        }
-        progress.inc(1);
-    }
+    let mut replayed = replay_files(
+        config,
+        &wavs,
+        args.lang.as_deref(),
+        args.channel.map(ChannelPick::from),
+        |wav| {
+            // The position counts the file being replayed.
+            progress.inc(1);
+            progress.set_message(wav.display().to_string());
+        },
+    );
     progress.finish_and_clear();
-    let overall =
-        results
-            .iter()
-            .filter_map(|r| r.word_errors)
-            .fold(WordErrors::default(), |mut sum, e| {
-                sum.add(e);
-                sum
-            });
+    if single {
+        if let Some((_, e)) = replayed.failures.pop() {
+            return Err(e.into());
+        }
+    }
+    let Replayed {
+        results,
+        failures,
+        overall,
+    } = replayed;
+    let failures: Vec<String> = failures
+        .iter()
+        .map(|(wav, e)| format!("{}: {e}", wav.display()))
+        .collect();
     if args.json {
-        let report = serde_json::json!({
-            "files": results,
-            "failed": failures,
-            "overall_wer": (overall.reference_words > 0).then(|| overall.rate()),
-            "overall_word_errors": overall,
-        });
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        let report = ReplayReport {
+            files: &results,
+            failed: &failures,
+            overall_wer: (overall.reference_words > 0).then(|| overall.rate()),
+            overall_word_errors: overall,
+        };
+        let json = serde_json::to_string_pretty(&report)
+            .context("cannot write the replay results as JSON")?;
+        println!("{json}");
     } else {
         for result in &results {
             print_clip(result);
@@ -94,8 +139,13 @@ fn replay(config: &Config, args: ReplayArgs) -> anyhow::Result<std::process::Exi
 }
 
 fn print_clip(result: &ClipReplay) {
+    let side = match result.channel {
+        ChannelPick::Left => "left channel (debtor side)",
+        ChannelPick::Right => "right channel (robot side)",
+        ChannelPick::Mix => "all channels mixed",
+    };
     println!(
-        "{}  ({:.2} s, {})",
+        "{}  ({:.2} s, {}, {side})",
         result.file.display(),
         result.duration,
         result.lang

@@ -22,8 +22,9 @@ pub struct ClipInfo {
     pub lang: Option<String>,
     /// Phrases the recogniser is restricted to, as in a listening step with a grammar.
     pub grammar: Option<Vec<String>>,
-    /// Channel to replay from a stereo file (call recordings: `left` is the debtor).
-    pub channel: crate::audio::wav::ChannelPick,
+    /// Channel to replay from a stereo file (call recordings: `left` is the debtor); unset: see
+    /// [`super::replay::channel_to_replay`].
+    pub channel: Option<crate::audio::wav::ChannelPick>,
     /// Known utterance boundaries.
     pub utterances: Vec<Span>,
     /// How the clip was made.

@@ -30,6 +30,40 @@ pub struct DebtorRecord {
     pub recovered_at: Vec<DateTime<Utc>>,
 }
 
+/// The law as this checker reads it, written out here from the texts (not taken from the implementation's
+/// profiles): for each rule, the channels it groups, the window, and the most contacts allowed in it.
+pub const LAW: &[(&str, &[&str], &str, usize)] = &[
+    // 230-FZ art. 7 part 3 (as amended by 467-FZ): phone interactions.
+    ("230-FZ calls", &["call"], "day", 1),
+    ("230-FZ calls", &["call"], "week", 2),
+    ("230-FZ calls", &["call"], "month", 8),
+    // 230-FZ art. 7 part 5: text and voice messages (e-mail counted with them, the stricter reading).
+    ("230-FZ messages", &["sms", "email"], "day", 2),
+    ("230-FZ messages", &["sms", "email"], "week", 4),
+    ("230-FZ messages", &["sms", "email"], "month", 16),
+    // Regulation F § 1006.14(b)(2): call attempts per debt in seven consecutive days.
+    ("Regulation F calls", &["call"], "7 days", 7),
+];
+
+/// The most contacts `LAW` allows for `rule` in `window`.
+fn limit(rule: &str, window: &str) -> usize {
+    LAW.iter()
+        .find(|(r, _, w, _)| *r == rule && *w == window)
+        .map(|(_, _, _, max)| *max)
+        .unwrap_or_else(|| panic!("no {rule} limit for a {window} in LAW"))
+}
+
+/// The retry practice of the soft-collection process (PRODUCT.md): unanswered calls are retried every
+/// 2 hours, at most 3 attempts a day.
+pub fn process_ops(max_concurrent: usize, calls_per_second: usize) -> Ops {
+    Ops {
+        max_concurrent,
+        calls_per_second,
+        max_attempts_per_day: 3,
+        retry_gap: Duration::hours(2),
+    }
+}
+
 /// Which law and which reading to check.
 #[derive(Debug, Clone, Copy)]
 pub enum Law {
@@ -141,10 +175,17 @@ fn check_limits(debtor: i64, entries: &[&Entry], law: Law, out: &mut Vec<String>
             every_attempt,
             rolling,
         } => {
-            for (group, limits) in [
-                (&["call"][..], [1usize, 2, 8]),
-                (&["sms", "email"][..], [2usize, 4, 16]),
-            ] {
+            for rule in ["230-FZ calls", "230-FZ messages"] {
+                let group = LAW
+                    .iter()
+                    .find(|(r, ..)| *r == rule)
+                    .map(|(_, channels, ..)| *channels)
+                    .expect("the rule is in LAW");
+                let limits = [
+                    limit(rule, "day"),
+                    limit(rule, "week"),
+                    limit(rule, "month"),
+                ];
                 let counted: Vec<&Entry> = entries
                     .iter()
                     .copied()
@@ -207,7 +248,7 @@ fn check_limits(debtor: i64, entries: &[&Entry], law: Law, out: &mut Vec<String>
                         .filter(|c| ld(c) > ld(e) - Duration::days(7))
                         .count()
                 };
-                if n > 7 {
+                if n > limit("Regulation F calls", "7 days") {
                     out.push(format!(
                         "debtor {debtor}: {n} call attempts in 7 days ending {}",
                         e.start

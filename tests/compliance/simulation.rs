@@ -16,7 +16,7 @@ use softcall::campaign::scheduler::{
     Scheduler, StepAction, UnknownAttempt, WaitReason, WorkItem,
 };
 
-use super::checker::{violations, DebtorRecord, Entry, Law, Ops, RuDays};
+use super::checker::{process_ops, violations, DebtorRecord, Entry, Law, Ops, RuDays};
 
 /// 230-FZ read strictly: every attempt counts, windows roll.
 const RU_STRICT: Law = Law::Ru {
@@ -390,12 +390,11 @@ fn simulate(cfg: SimConfig) -> Stats {
         now += tick;
     }
 
-    let ops = Ops {
-        max_concurrent: limits.max_concurrent_calls as usize,
-        calls_per_second: limits.calls_per_second as usize,
-        max_attempts_per_day: retry.max_attempts_per_day as usize,
-        retry_gap: retry.retry_after,
-    };
+    // The checker's own reading of the retry practice, not the scheduler's retry policy.
+    let ops = process_ops(
+        limits.max_concurrent_calls as usize,
+        limits.calls_per_second as usize,
+    );
     stats.violations = violations(&log, &records, cfg.law, ops, &RuDays::load());
     stats
 }
@@ -600,4 +599,100 @@ fn checker_flags_hand_made_violations() {
     let v = violations(&us, &HashMap::new(), Law::Us { rolling: true }, ops, &days);
     assert!(v.iter().any(|v| v.contains("8 call attempts")), "{v:?}");
     assert!(v.iter().any(|v| v.contains("after conversation")), "{v:?}");
+}
+
+/// The checker catches each rule it claims to check, fed a history that breaks exactly that rule (and
+/// passes a history that keeps it): flags, stop-calls, message limits, retry gaps, attempts per day, crash
+/// recovery.
+#[test]
+fn checker_catches_flags_stop_calls_message_limits_and_retry_gaps() {
+    let tz = Tz::Europe__Moscow;
+    let contact = |channel: &'static str, start: DateTime<Utc>| Entry {
+        debtor: 1,
+        tz,
+        channel,
+        start,
+        end: start + Duration::seconds(40),
+        reached: true,
+    };
+    let ops = process_ops(10, 10);
+    let days = RuDays::load();
+    let check = |log: &[Entry], rec: DebtorRecord| {
+        let recs = HashMap::from([(1, rec)]);
+        violations(log, &recs, RU_STRICT, ops, &days)
+    };
+    // Monday 2026-11-23, 12:00 Moscow (09:00 UTC): one call is within every limit.
+    let one_call = vec![contact("call", utc(2026, 11, 23, 9))];
+    assert!(check(&one_call, DebtorRecord::default()).is_empty());
+    // Flags: any contact with a flagged debtor.
+    let flagged = DebtorRecord {
+        flagged: true,
+        ..DebtorRecord::default()
+    };
+    let v = check(&one_call, flagged);
+    assert!(v.iter().any(|v| v.contains("flagged")), "{v:?}");
+    // Stop-calls: a call after the request breaks it, a text message does not.
+    let stop = DebtorRecord {
+        stop_calls_from: Some(utc(2026, 11, 20, 9)),
+        ..DebtorRecord::default()
+    };
+    let v = check(&one_call, stop.clone());
+    assert!(v.iter().any(|v| v.contains("stop-calls")), "{v:?}");
+    assert!(check(&[contact("sms", utc(2026, 11, 23, 9))], stop).is_empty());
+    // Message limits: three messages in a day (two allowed), five in a week (four allowed).
+    let day_messages: Vec<Entry> = [9, 10, 11]
+        .iter()
+        .map(|h| contact("sms", utc(2026, 11, 23, *h)))
+        .collect();
+    assert!(check(&day_messages[..2], DebtorRecord::default()).is_empty());
+    let v = check(&day_messages, DebtorRecord::default());
+    assert!(
+        v.iter().any(|v| v.contains("3 sms+email in the day")),
+        "{v:?}"
+    );
+    let week_messages: Vec<Entry> = (0..5)
+        .map(|d| {
+            contact(
+                if d % 2 == 0 { "sms" } else { "email" },
+                utc(2026, 11, 23 + d, 9),
+            )
+        })
+        .collect();
+    assert!(check(&week_messages[..4], DebtorRecord::default()).is_empty());
+    let v = check(&week_messages, DebtorRecord::default());
+    assert!(
+        v.iter().any(|v| v.contains("5 sms+email in the week")),
+        "{v:?}"
+    );
+    // Retry gap and attempts per day: unanswered calls an hour apart, and a fourth attempt in a day, under
+    // the lenient reading so the legal call limits stay out of the way.
+    let lenient = |log: &[Entry]| violations(log, &HashMap::new(), RU_LENIENT, ops, &days);
+    let unanswered = |h: u32, m: u32| Entry {
+        reached: false,
+        ..contact("call", Utc.with_ymd_and_hms(2026, 11, 23, h, m, 0).unwrap())
+    };
+    assert!(lenient(&[unanswered(6, 0), unanswered(8, 0), unanswered(10, 0)]).is_empty());
+    let v = lenient(&[unanswered(6, 0), unanswered(7, 0)]);
+    assert!(
+        v.iter().any(|v| v.contains("redialled 60 min after")),
+        "{v:?}"
+    );
+    let v = lenient(&[
+        unanswered(6, 0),
+        unanswered(8, 0),
+        unanswered(10, 0),
+        unanswered(12, 0),
+    ]);
+    assert!(
+        v.iter().any(|v| v.contains("4 attempts on 2026-11-23")),
+        "{v:?}"
+    );
+    // Crash recovery: a call within the retry gap after an attempt left in flight was resolved.
+    let recovered = DebtorRecord {
+        recovered_at: vec![Utc.with_ymd_and_hms(2026, 11, 23, 8, 30, 0).unwrap()],
+        ..DebtorRecord::default()
+    };
+    let recs = HashMap::from([(1, recovered)]);
+    let v = violations(&[unanswered(9, 0)], &recs, RU_LENIENT, ops, &days);
+    assert!(v.iter().any(|v| v.contains("crash recovery")), "{v:?}");
 }

@@ -131,3 +131,28 @@ fn chat_rejects_a_bad_debtor_file() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("d.json:2:"), "{stderr}");
 }
+
+#[test]
+fn render_of_a_flow_with_an_unknown_target_fails_with_the_check_messages() {
+    let check = softcall(&["dialog", "check", "tests/data/dialog/unknown_node.yaml"]);
+    let check_err = String::from_utf8_lossy(&check.stderr);
+    let expected = "tests/data/dialog/unknown_node.yaml:9:18: error: node `hello` on `confirm` goes to unknown node `byee`";
+    assert!(check_err.contains(expected), "{check_err}");
+    for format in ["svg", "dot", "mermaid"] {
+        let out = softcall(&[
+            "dialog",
+            "render",
+            "tests/data/dialog/unknown_node.yaml",
+            "--format",
+            format,
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{format}: rendered a broken flow");
+        assert!(out.stdout.is_empty(), "{format}: printed a drawing");
+        assert!(stderr.contains(expected), "{format}: {stderr}");
+        assert!(
+            stderr.contains("does not pass `softcall dialog check`"),
+            "{stderr}"
+        );
+    }
+}

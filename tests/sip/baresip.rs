@@ -159,9 +159,15 @@ fn baresip_callee_audio_both_ways_and_dtmf_both_ways() {
         heard_rms > 1000.0,
         "our tone reached baresip (rms {heard_rms})"
     );
+    // baresip logs each RFC 4733 event it decodes as `received event: '<key>' (end=<0|1>)`.
+    let keys: Vec<&str> = log_text
+        .lines()
+        .filter_map(|l| l.split("received event: '").nth(1))
+        .filter_map(|rest| rest.split('\'').next())
+        .collect();
     assert!(
-        log_text.contains("DTMF") && log_text.contains('5'),
-        "baresip logged the DTMF 5 we sent:\n{log_text}"
+        keys.contains(&"5") && keys.iter().all(|k| *k == "5"),
+        "baresip decoded exactly the key 5 we sent, got {keys:?}:\n{log_text}"
     );
 }
 

@@ -51,7 +51,7 @@ fn corrupt_and_non_wav_files_give_clear_errors() {
         reference: None,
         info: Default::default(),
     };
-    assert!(replay_clip(&config(), &clip, Some("ko")).is_err());
+    assert!(replay_clip(&config(), &clip, Some("ko"), None).is_err());
 }
 
 #[test]
@@ -59,7 +59,7 @@ fn empty_and_silent_audio_give_empty_results() {
     let Some(_) = ko_model() else { return };
     for name in ["empty.wav", "silence-3s.wav"] {
         let clip = Clip::open(&data(name)).unwrap();
-        let result = replay_clip(&config(), &clip, Some("ko")).unwrap();
+        let result = replay_clip(&config(), &clip, Some("ko"), None).unwrap();
         assert!(
             result.utterances.is_empty(),
             "{name}: {:?}",

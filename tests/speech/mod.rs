@@ -5,6 +5,7 @@ mod asr;
 mod bad_input;
 mod cli;
 mod endpoint;
+mod qa_replay;
 mod resample;
 mod tts;
 

@@ -177,6 +177,10 @@ pub async fn start(
         addr: cfg.bind,
         source,
     })?;
+    if let Err(e) = super::icmp::enable(&socket) {
+        // Without it a dead peer is only noticed by timer B or F.
+        tracing::debug!(error = %e, "ICMP errors will not be reported on the SIP socket");
+    }
     let public_addr = match cfg.public_addr {
         Some(p) => p,
         None if local_addr.ip().is_unspecified() => {
@@ -213,6 +217,7 @@ async fn run(
     mut router: EventRouter,
 ) {
     let mut buf = vec![0u8; 65_536];
+    let mut icmp_readable = true;
     loop {
         while let Some(t) = ep.poll_transmit() {
             tracing::trace!(dest = %t.dest, message = %String::from_utf8_lossy(&t.payload), "SIP sent");
@@ -237,6 +242,14 @@ async fn run(
                     ep.handle_datagram(Instant::now(), from, &buf[..n]);
                 }
                 Err(e) => tracing::debug!(error = %e, "SIP receive error"),
+            },
+            icmp = super::icmp::next_error(&socket), if icmp_readable => match icmp {
+                Ok(err) => ep.handle_unreachable(Instant::now(), err.dest, err.kind),
+                Err(e) => {
+                    // Not retried, so a broken error queue cannot spin this loop; timers still apply.
+                    icmp_readable = false;
+                    tracing::debug!(error = %e, "SIP error queue unreadable; ICMP errors ignored");
+                }
             },
             cmd = commands.recv() => {
                 let now = Instant::now();

@@ -19,8 +19,10 @@ use super::sdp::{self, RemoteMedia};
 mod inbound;
 mod outbound;
 mod registration;
+mod unreachable;
 
 pub use inbound::{parse_dtmf_info, sipfrag_status};
+pub use unreachable::Unreachable;
 
 use super::transaction::{
     cancel_for, ClientEvent, ClientState, ClientTx, ServerEvent, ServerTx, Timers, Transmit, TxKey,

@@ -9,6 +9,7 @@
 //! - [`dialog`] — tags, CSeq, remote target and route set.
 //! - [`endpoint`] — the user agent core: outbound calls, requests from peers, registration; events out.
 //! - [`outcome`] — SIP status → `answered`, `busy`, `no_answer`, `rejected`, `failed`.
+//! - [`icmp`] — ICMP port/host unreachable for the signalling socket, fed to the endpoint.
 //! - [`driver`] — the tokio task: one UDP socket, timers, commands and events.
 //! - [`routing`] — each call's events to its own receiver, the rest to one general channel.
 
@@ -16,6 +17,7 @@ pub mod auth;
 pub mod dialog;
 pub mod driver;
 pub mod endpoint;
+pub mod icmp;
 pub mod message;
 pub mod outcome;
 pub mod routing;

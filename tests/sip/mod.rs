@@ -7,6 +7,7 @@ mod baresip;
 mod fuzz;
 mod kamailio;
 mod sipp;
+mod unreachable;
 
 use std::io::Read;
 use std::net::UdpSocket;

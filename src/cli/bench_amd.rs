@@ -58,13 +58,14 @@ pub fn run(config: &Path, args: BenchAmdArgs) -> anyhow::Result<ExitCode> {
     );
     println!("(`tune` clips chose the parameters, `dev` clips the window; `holdout` clips were measured once, after)\n");
     println!(
-        "{:<8} {:>5} {:>9} {:>20} {:>16} {:>12} {:>11} {:>11}",
+        "{:<8} {:>5} {:>9} {:>20} {:>16} {:>12} {:>12} {:>11} {:>11}",
         "set",
         "clips",
         "accuracy",
         "people as machine",
         "machines missed",
         "mean decide",
+        "people wait",
         "beeps found",
         "false beeps"
     );

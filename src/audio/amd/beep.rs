@@ -214,7 +214,7 @@ mod tests {
     /// A synthetic vowel: harmonics of `f0` shaped by two formants, with the pitch gliding by `glide` Hz/s.
     fn vowel(f0: f32, formants: (f32, f32), ms: u32, glide: f32) -> Vec<i16> {
         let n = (SAMPLE_RATE * ms / 1000) as usize;
-        let mut phase = vec![0.0f32; 40];
+        let mut phase = [0.0f32; 40];
         (0..n)
             .map(|i| {
                 let t = i as f32 / SAMPLE_RATE as f32;

@@ -3,6 +3,7 @@
 //! A test that needs a peer or a tool (sipp, Kamailio, baresip, GStreamer, sox, PostgreSQL, a model) checks for
 //! it with [`skip`]: missing under CI fails, elsewhere the skip is listed at the end of `scripts/test`.
 
+mod amd;
 mod campaign;
 mod compliance;
 mod dialog;

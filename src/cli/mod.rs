@@ -1,6 +1,7 @@
 //! The `softcall` command line: one file per command group, each parsing its own arguments.
 
 pub mod analytics;
+pub mod bench_amd;
 pub mod bench_import;
 pub mod bench_rtp;
 pub mod bench_scheduler;
@@ -97,6 +98,8 @@ pub enum BenchCommand {
     Sip(bench_sip::BenchSipArgs),
     /// Import a synthetic debtor list and print rows per second.
     Import(bench_import::BenchImportArgs),
+    /// Answering-machine detection accuracy, false hang-ups on people and decision time on labelled clips.
+    Amd(bench_amd::BenchAmdArgs),
 }
 
 /// Runs the command line and maps errors to a non-zero exit status.
@@ -133,6 +136,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             BenchCommand::Rtp(args) => bench_rtp::run(args),
             BenchCommand::Sip(args) => bench_sip::run(args),
             BenchCommand::Import(args) => bench_import::run(args),
+            BenchCommand::Amd(args) => bench_amd::run(&cli.config, args),
         },
         #[cfg(feature = "speech")]
         Command::Demo(args) => demo::run(&load_config(&cli.config)?, args),

@@ -433,7 +433,7 @@ pub async fn place(args: CallArgs) -> anyhow::Result<CallReport> {
                         run.report.registrations += 1;
                         continue;
                     }
-                    Event::Registration(_) => continue,
+                    Event::Registration(_) | Event::Incoming(_) => continue,
                 };
                 if h != call { continue; }
                 match ev {

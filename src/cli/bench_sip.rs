@@ -13,8 +13,9 @@ use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::sip::driver::CallEvents;
 use crate::sip::driver::{self, DriverConfig};
-use crate::sip::endpoint::{CallEvent, CallHandle, CallRequest, Event};
+use crate::sip::endpoint::{CallEvent, CallHandle, CallRequest};
 use crate::sip::outcome::Outcome;
 use crate::sip::sdp::LocalMedia;
 use crate::sip::transaction::Timers;
@@ -89,7 +90,7 @@ async fn bench(args: BenchSipArgs) -> anyhow::Result<std::process::ExitCode> {
             )
         }
     };
-    let (sip, mut events) = driver::start(DriverConfig {
+    let (sip, _general) = driver::start(DriverConfig {
         bind: "127.0.0.1:0".parse()?,
         public_addr: None,
         contact_user: "bench".into(),
@@ -118,6 +119,18 @@ async fn bench(args: BenchSipArgs) -> anyhow::Result<std::process::ExitCode> {
         ProgressStyle::with_template("{bar:40} {pos}/{len} calls  {per_sec}  eta {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    // Every call's own events, merged into one stream for the loop below.
+    let (merged_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let follow = |mut call: CallEvents| {
+        let tx = merged_tx.clone();
+        tokio::spawn(async move {
+            while let Some(ev) = call.recv().await {
+                if tx.send((call.handle(), ev)).is_err() {
+                    break;
+                }
+            }
+        });
+    };
     let mut started: HashMap<CallHandle, Instant> = HashMap::new();
     let mut setups: Vec<Duration> = Vec::with_capacity(args.calls);
     let mut failures: HashMap<&'static str, usize> = HashMap::new();
@@ -125,16 +138,16 @@ async fn bench(args: BenchSipArgs) -> anyhow::Result<std::process::ExitCode> {
     let mut done = 0usize;
     let t0 = Instant::now();
     while placed < args.calls.min(args.concurrency) {
-        let h = sip.place_call(request(placed)).await?;
+        let (h, call) = sip.place_call(request(placed)).await?;
         started.insert(h, Instant::now());
+        follow(call);
         placed += 1;
     }
     while done < args.calls {
-        let ev = tokio::time::timeout(Duration::from_secs(60), events.recv())
+        let (h, ev) = tokio::time::timeout(Duration::from_secs(60), events.recv())
             .await
             .context("no SIP event for 60 s; is the UAS running?")?
             .context("SIP driver stopped")?;
-        let Event::Call(h, ev) = ev else { continue };
         match ev {
             CallEvent::Answered { .. } => {
                 if let Some(s) = started.get(&h) {
@@ -150,8 +163,9 @@ async fn bench(args: BenchSipArgs) -> anyhow::Result<std::process::ExitCode> {
                     *failures.entry(end.outcome.as_str()).or_default() += 1;
                 }
                 if placed < args.calls {
-                    let h = sip.place_call(request(placed)).await?;
+                    let (h, call) = sip.place_call(request(placed)).await?;
                     started.insert(h, Instant::now());
+                    follow(call);
                     placed += 1;
                 }
             }

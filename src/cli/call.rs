@@ -13,9 +13,9 @@ use serde::Serialize;
 use crate::audio::frame::{frames_of, Frame, SAMPLE_RATE};
 use crate::rtp::{MediaEvent, MediaHandle, MediaOptions, MediaSession, MediaStats};
 use crate::sip::auth::Credentials;
-use crate::sip::driver::{self, DriverConfig};
+use crate::sip::driver::{self, DriverConfig, DriverEvent};
 use crate::sip::endpoint::{
-    CallEnd, CallEvent, CallRequest, EndedBy, Event, RegisterRequest, RegistrationEvent, Stats,
+    CallEnd, CallEvent, CallRequest, EndedBy, RegisterRequest, RegistrationEvent, Stats,
 };
 use crate::sip::outcome::Outcome;
 use crate::sip::sdp::{LocalMedia, RemoteMedia};
@@ -333,7 +333,7 @@ pub async fn place(args: CallArgs) -> anyhow::Result<CallReport> {
         .await?;
         let result = tokio::time::timeout(Duration::from_secs(40), async {
             while let Some(ev) = events.recv().await {
-                if let Event::Registration(r) = ev {
+                if let DriverEvent::Registration(r) = ev {
                     return Some(r);
                 }
             }
@@ -380,7 +380,7 @@ pub async fn place(args: CallArgs) -> anyhow::Result<CallReport> {
     }
     .offer();
     let started = Instant::now();
-    let call = sip
+    let (call, mut call_events) = sip
         .place_call(CallRequest {
             target: args.target.clone(),
             from,
@@ -425,17 +425,15 @@ pub async fn place(args: CallArgs) -> anyhow::Result<CallReport> {
             }
         };
         tokio::select! {
-            ev = events.recv() => {
+            ev = events.recv() => match ev {
+                None => bail!("the SIP driver stopped unexpectedly"),
+                Some(DriverEvent::Registration(RegistrationEvent::Registered { .. })) => {
+                    run.report.registrations += 1;
+                }
+                Some(_) => {}
+            },
+            ev = call_events.recv() => {
                 let Some(ev) = ev else { bail!("the SIP driver stopped unexpectedly") };
-                let (h, ev) = match ev {
-                    Event::Call(h, ev) => (h, ev),
-                    Event::Registration(RegistrationEvent::Registered { .. }) => {
-                        run.report.registrations += 1;
-                        continue;
-                    }
-                    Event::Registration(_) | Event::Incoming(_) => continue,
-                };
-                if h != call { continue; }
                 match ev {
                     CallEvent::Progress { status } => {
                         run.report.ringing.get_or_insert(status);
@@ -558,7 +556,7 @@ pub async fn place(args: CallArgs) -> anyhow::Result<CallReport> {
         sip.unregister()?;
         let _ = tokio::time::timeout(Duration::from_secs(3), async {
             while let Some(ev) = events.recv().await {
-                if matches!(ev, Event::Registration(_)) {
+                if matches!(ev, DriverEvent::Registration(_)) {
                     break;
                 }
             }

@@ -1,5 +1,8 @@
 //! The tokio driver around [`Endpoint`]: one UDP socket for signalling, the wall clock, and channels for
 //! commands in and events out. It only moves bytes; every decision is made by the endpoint.
+//!
+//! Events are routed per call ([`super::routing`]): `place_call` returns the call's own [`CallEvents`];
+//! registration and events no call claims arrive on the general [`DriverEvent`] channel from [`start`].
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
@@ -8,9 +11,11 @@ use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 
 use super::endpoint::{
-    CallHandle, CallRequest, Endpoint, EndpointConfig, Event, RegisterRequest, RequestError, Stats,
+    CallHandle, CallRequest, Endpoint, EndpointConfig, RegisterRequest, RequestError, Stats,
 };
 use super::message::uri_host_port;
+use super::routing::EventRouter;
+pub use super::routing::{CallEvents, DriverEvent};
 use super::transaction::Timers;
 
 /// Where the driver listens and what it advertises.
@@ -63,7 +68,7 @@ pub enum DriverError {
 enum Command {
     PlaceCall(
         Box<CallRequest>,
-        oneshot::Sender<Result<CallHandle, RequestError>>,
+        oneshot::Sender<Result<(CallHandle, CallEvents), RequestError>>,
     ),
     Hangup(CallHandle),
     Transfer(
@@ -91,8 +96,11 @@ pub struct SipHandle {
 }
 
 impl SipHandle {
-    /// Places a call; events arrive on the event channel.
-    pub async fn place_call(&self, req: CallRequest) -> Result<CallHandle, DriverError> {
+    /// Places a call; its events arrive, in order, on the returned [`CallEvents`].
+    pub async fn place_call(
+        &self,
+        req: CallRequest,
+    ) -> Result<(CallHandle, CallEvents), DriverError> {
         let (tx, rx) = oneshot::channel();
         self.tx
             .send(Command::PlaceCall(Box::new(req), tx))
@@ -154,10 +162,11 @@ impl SipHandle {
     }
 }
 
-/// Binds the signalling socket and spawns the driver task.
+/// Binds the signalling socket and spawns the driver task; the receiver is the general event channel
+/// (registration, and events of calls without their own receiver).
 pub async fn start(
     cfg: DriverConfig,
-) -> Result<(SipHandle, mpsc::UnboundedReceiver<Event>), DriverError> {
+) -> Result<(SipHandle, mpsc::UnboundedReceiver<DriverEvent>), DriverError> {
     let socket = UdpSocket::bind(cfg.bind)
         .await
         .map_err(|source| DriverError::Bind {
@@ -185,8 +194,8 @@ pub async fn start(
         fastrand::u64(..),
     );
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
-    let (ev_tx, ev_rx) = mpsc::unbounded_channel();
-    tokio::spawn(run(socket, endpoint, cmd_rx, ev_tx));
+    let (router, ev_rx) = EventRouter::new();
+    tokio::spawn(run(socket, endpoint, cmd_rx, router));
     Ok((
         SipHandle {
             tx: cmd_tx,
@@ -201,7 +210,7 @@ async fn run(
     socket: UdpSocket,
     mut ep: Endpoint,
     mut commands: mpsc::UnboundedReceiver<Command>,
-    events: mpsc::UnboundedSender<Event>,
+    mut router: EventRouter,
 ) {
     let mut buf = vec![0u8; 65_536];
     loop {
@@ -212,7 +221,7 @@ async fn run(
             }
         }
         while let Some(ev) = ep.poll_event() {
-            let _ = events.send(ev);
+            router.route(ev);
         }
         let wake = ep.poll_timeout();
         let sleep = async {
@@ -233,7 +242,11 @@ async fn run(
                 let now = Instant::now();
                 match cmd {
                     None => return,
-                    Some(Command::PlaceCall(req, reply)) => { let _ = reply.send(ep.place_call(now, *req)); }
+                    Some(Command::PlaceCall(req, reply)) => {
+                        // The route opens before any event of the call can be polled.
+                        let placed = ep.place_call(now, *req).map(|h| (h, router.open(h)));
+                        let _ = reply.send(placed);
+                    }
                     Some(Command::Hangup(h)) => { let _ = ep.hangup(now, h); }
                     Some(Command::Transfer(h, target, reply)) => { let _ = reply.send(ep.transfer(now, h, &target)); }
                     Some(Command::DtmfInfo(h, d, ms)) => { let _ = ep.send_dtmf_info(now, h, d, ms); }

@@ -10,6 +10,7 @@
 //! - [`endpoint`] — the user agent core: outbound calls, requests from peers, registration; events out.
 //! - [`outcome`] — SIP status → `answered`, `busy`, `no_answer`, `rejected`, `failed`.
 //! - [`driver`] — the tokio task: one UDP socket, timers, commands and events.
+//! - [`routing`] — each call's events to its own receiver, the rest to one general channel.
 
 pub mod auth;
 pub mod dialog;
@@ -17,6 +18,7 @@ pub mod driver;
 pub mod endpoint;
 pub mod message;
 pub mod outcome;
+pub mod routing;
 pub mod sdp;
 pub mod transaction;
 

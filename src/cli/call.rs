@@ -85,7 +85,7 @@ pub struct CallArgs {
     pub max_duration: f64,
 }
 
-fn parse_port_range(s: &str) -> Result<RangeInclusive<u16>, String> {
+pub(crate) fn parse_port_range(s: &str) -> Result<RangeInclusive<u16>, String> {
     let (a, b) = s
         .split_once('-')
         .ok_or_else(|| format!("`{s}` is not a port range like 10000-20000"))?;

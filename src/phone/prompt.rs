@@ -8,6 +8,16 @@ use crate::audio::frame::FRAME_MS;
 /// Voiced frames in a row that start a prompt (60 ms: clicks and single noisy frames do not).
 const MIN_VOICED_FRAMES: u32 = 3;
 
+/// Frame energy (RMS, dBFS) above which a received frame counts as the robot speaking.
+pub const VOICE_DBFS: f64 = -45.0;
+
+/// Whether a received frame holds speech by its energy (the robot's line is clean, silence is silent).
+pub fn is_voiced(frame: &crate::audio::frame::Frame) -> bool {
+    let sum: f64 = frame.iter().map(|&s| f64::from(s) * f64::from(s)).sum();
+    let rms = (sum / frame.len() as f64).sqrt();
+    rms > 0.0 && 20.0 * (rms / 32768.0).log10() > VOICE_DBFS
+}
+
 /// A prompt boundary the detector found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PromptEvent {

@@ -8,6 +8,8 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+pub mod sip;
+
 /// The command that fetches models and native libraries.
 pub const SETUP_COMMAND: &str = "scripts/setup";
 
@@ -39,6 +41,14 @@ pub enum ConfigError {
         path: String,
         /// Languages that are configured.
         known: String,
+    },
+    /// A value in the `[sip]` section is wrong.
+    #[error("{path}: {source}")]
+    Sip {
+        /// The configuration file.
+        path: String,
+        /// The field and the problem.
+        source: sip::SipConfigError,
     },
     /// The language has no voice configured.
     #[error("language `{lang}` has no `voice` in {path}; set [languages.{lang}].voice to a Piper .onnx file")]
@@ -88,6 +98,9 @@ pub struct Config {
     pub listen: ListenConfig,
     /// Models per language code (`ru`, `en`, …).
     pub languages: BTreeMap<String, LanguageConfig>,
+    /// SIP and RTP settings (`[sip]`).
+    #[serde(default)]
+    pub sip: sip::SipConfig,
     /// Where this configuration was read from.
     #[serde(skip)]
     pub source: PathBuf,
@@ -126,6 +139,10 @@ impl Config {
                 resolve(voice);
             }
         }
+        config.sip.validate().map_err(|source| ConfigError::Sip {
+            path: path.display().to_string(),
+            source,
+        })?;
         config.source = path.to_path_buf();
         Ok(config)
     }

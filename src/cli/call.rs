@@ -11,6 +11,7 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::audio::frame::{frames_of, Frame, SAMPLE_RATE};
+use crate::config::sip::{parse_port_range, SipConfig};
 use crate::rtp::{MediaEvent, MediaHandle, MediaOptions, MediaSession, MediaStats};
 use crate::sip::auth::Credentials;
 use crate::sip::driver::{self, DriverConfig, DriverEvent};
@@ -33,6 +34,7 @@ pub struct CallArgs {
     #[arg(long)]
     pub display_name: Option<String>,
     /// Register first: `user:password@registrar[:port]`; the same credentials answer INVITE challenges.
+    /// Default: `[sip] registrar`, `username` and the password from the configuration.
     #[arg(long)]
     pub register: Option<String>,
     /// Requested registration lifetime in seconds (refreshed at half the granted time).
@@ -44,15 +46,16 @@ pub struct CallArgs {
     /// Send the INVITE to this proxy (`host:port`) instead of the target's host.
     #[arg(long)]
     pub proxy: Option<String>,
-    /// Local signalling address (`ip:port`; port 0 picks one). Defaults to the interface towards the peer.
+    /// Local signalling address (`ip:port`; port 0 picks one). Default: `[sip] bind`, else the interface
+    /// towards the peer.
     #[arg(long)]
     pub bind: Option<SocketAddr>,
-    /// Address to advertise in Via, Contact and SDP when behind NAT (`ip:port`).
+    /// Address to advertise in Via, Contact and SDP when behind NAT (`ip:port`). Default: `[sip] public_addr`.
     #[arg(long)]
     pub public_addr: Option<SocketAddr>,
-    /// UDP port range for RTP, e.g. `10000-20000`.
-    #[arg(long, default_value = "16384-32767", value_parser = parse_port_range)]
-    pub rtp_ports: RangeInclusive<u16>,
+    /// UDP port range for RTP, e.g. `10000-20000`. Default: `[sip] rtp_ports` (16384-32767).
+    #[arg(long, value_parser = parse_port_range)]
+    pub rtp_ports: Option<RangeInclusive<u16>>,
     /// WAV file to play once the call is answered (any rate; mixed to mono and resampled to 8 kHz).
     #[arg(long)]
     pub play: Option<PathBuf>,
@@ -62,9 +65,9 @@ pub struct CallArgs {
     /// Hang up this many seconds after the answer (default: after playback, or when the peer hangs up).
     #[arg(long)]
     pub hangup_after: Option<f64>,
-    /// Cancel the call if not answered within this many seconds.
-    #[arg(long, default_value_t = 30.0)]
-    pub ring_timeout: f64,
+    /// Cancel the call if not answered within this many seconds. Default: `[sip] ring_timeout_s` (30).
+    #[arg(long)]
+    pub ring_timeout: Option<f64>,
     /// DTMF digits to send after the answer (RFC 4733 when the peer supports it, else SIP INFO).
     #[arg(long)]
     pub dtmf: Option<String>,
@@ -85,31 +88,27 @@ pub struct CallArgs {
     pub max_duration: f64,
 }
 
-pub(crate) fn parse_port_range(s: &str) -> Result<RangeInclusive<u16>, String> {
-    let (a, b) = s
-        .split_once('-')
-        .ok_or_else(|| format!("`{s}` is not a port range like 10000-20000"))?;
-    let a: u16 = a
-        .trim()
-        .parse()
-        .map_err(|_| format!("bad first port in `{s}`"))?;
-    let b: u16 = b
-        .trim()
-        .parse()
-        .map_err(|_| format!("bad last port in `{s}`"))?;
-    if a >= b {
-        return Err(format!("empty port range `{s}`"));
-    }
-    Ok(a..=b)
-}
-
-/// `user:password@host[:port]` split into credentials and registrar host.
+/// `user:password@host[:port]` split into credentials and the registrar URI.
 fn parse_register(s: &str) -> anyhow::Result<(Credentials, String)> {
     let (cred, host) = s.rsplit_once('@').with_context(|| {
         format!("--register `{s}` must look like user:password@registrar[:port]")
     })?;
     let creds = parse_credentials(cred)?;
-    Ok((creds, host.to_string()))
+    Ok((creds, format!("sip:{host}")))
+}
+
+/// The registration to make: `--register`, else the configured registrar with its credentials.
+fn registration(args: &CallArgs, cfg: &SipConfig) -> anyhow::Result<Option<(Credentials, String)>> {
+    if let Some(r) = &args.register {
+        return parse_register(r).map(Some);
+    }
+    let Some(registrar) = &cfg.registrar else {
+        return Ok(None);
+    };
+    let creds = cfg
+        .credentials()?
+        .context("sip.username: missing: a registrar needs a user name to register as")?;
+    Ok(Some((creds, registrar.clone())))
 }
 
 fn parse_credentials(s: &str) -> anyhow::Result<Credentials> {
@@ -259,28 +258,33 @@ struct CallRun {
     media_session: Option<MediaSession>,
 }
 
-/// Runs `softcall call`.
-pub fn run(args: CallArgs) -> anyhow::Result<std::process::ExitCode> {
+/// Runs `softcall call` with the `[sip]` settings `cfg`, which flags override.
+pub fn run(cfg: &SipConfig, args: CallArgs) -> anyhow::Result<std::process::ExitCode> {
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let report = rt.block_on(place(args))?;
+    let report = rt.block_on(place(cfg, args))?;
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(std::process::ExitCode::SUCCESS)
 }
 
-/// Places the call described by `args` and returns its report.
-pub async fn place(args: CallArgs) -> anyhow::Result<CallReport> {
-    let registration = args.register.as_deref().map(parse_register).transpose()?;
+/// Places the call described by `args` (over the `[sip]` settings `cfg`) and returns its report.
+pub async fn place(cfg: &SipConfig, args: CallArgs) -> anyhow::Result<CallReport> {
+    let registration = registration(&args, cfg)?;
     let credentials = match (&registration, &args.auth) {
         (_, Some(a)) => Some(parse_credentials(a)?),
         (Some((c, _)), None) => Some(c.clone()),
-        (None, None) => None,
+        (None, None) => cfg.credentials()?,
     };
     let dest = match (&args.proxy, &registration) {
         (Some(p), _) => driver::resolve_uri(&format!("sip:{p}")).await?,
-        (None, Some((_, host))) => driver::resolve_uri(&format!("sip:{host}")).await?,
+        (None, Some((_, registrar))) => driver::resolve_uri(registrar).await?,
         (None, None) => driver::resolve_uri(&args.target).await?,
     };
-    let bind = match args.bind {
+    let rtp_ports = match args.rtp_ports.clone() {
+        Some(r) => r,
+        None => cfg.rtp_port_range()?,
+    };
+    let ring_timeout = args.ring_timeout.map_or(cfg.ring_timeout(), secs);
+    let bind = match args.bind.or(cfg.bind) {
         Some(b) => b,
         None => {
             let ip = driver::local_ip_for(dest).unwrap_or(IpAddr::from([0, 0, 0, 0]));
@@ -289,9 +293,9 @@ pub async fn place(args: CallArgs) -> anyhow::Result<CallReport> {
     };
     let (sip, mut events) = driver::start(DriverConfig {
         bind,
-        public_addr: args.public_addr,
+        public_addr: args.public_addr.or(cfg.public_addr),
         contact_user: "softcall".into(),
-        user_agent: format!("softcall/{}", env!("CARGO_PKG_VERSION")),
+        user_agent: cfg.user_agent(),
         timers: Timers::default(),
     })
     .await?;
@@ -318,13 +322,13 @@ pub async fn place(args: CallArgs) -> anyhow::Result<CallReport> {
 
     // Register first when asked.
     let mut from = args.from.clone();
-    if let Some((creds, host)) = &registration {
-        let registrar = format!("sip:{host}");
-        let host_only = host.split(':').next().unwrap_or(host);
+    if let Some((creds, registrar)) = &registration {
+        let (host_only, _) = crate::sip::message::uri_host_port(registrar)
+            .with_context(|| format!("registrar `{registrar}` has no host"))?;
         let aor = format!("sip:{}@{host_only}", creds.username);
         from.get_or_insert(aor.clone());
         sip.register(RegisterRequest {
-            registrar,
+            registrar: registrar.clone(),
             aor,
             dest,
             credentials: Some(creds.clone()),
@@ -369,7 +373,7 @@ pub async fn place(args: CallArgs) -> anyhow::Result<CallReport> {
         Some(p) => Some(load_wav_frames(p)?),
         None => None,
     };
-    let media_session = MediaSession::bind(sip.local_addr.ip(), args.rtp_ports.clone())
+    let media_session = MediaSession::bind(sip.local_addr.ip(), rtp_ports)
         .await
         .context("cannot bind RTP sockets")?;
     let offer = LocalMedia {
@@ -388,7 +392,7 @@ pub async fn place(args: CallArgs) -> anyhow::Result<CallReport> {
             dest,
             sdp_offer: offer,
             credentials,
-            ring_timeout: secs(args.ring_timeout),
+            ring_timeout,
         })
         .await?;
 

@@ -23,7 +23,6 @@ mod qa;
 mod say;
 
 use clap::{Parser, Subcommand};
-#[cfg(feature = "speech")]
 use std::path::Path;
 
 /// softcall — voice robot for soft debt collection.
@@ -121,7 +120,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Dialog(args) => dialog::run(args),
         Command::Nlu(args) => nlu::run(args),
         Command::Compliance { command } => compliance::run(command),
-        Command::Call(args) => call::run(*args),
+        Command::Call(args) => call::run(&sip_config(&cli.config)?, *args),
         Command::Phone(args) => phone::run(args),
         Command::Import(a) => import::run(a),
         Command::Campaign(a) => campaign::run(a),
@@ -154,6 +153,14 @@ pub(crate) fn load_config(path: &Path) -> anyhow::Result<crate::config::Config> 
         );
     }
     Ok(crate::config::Config::load(path)?)
+}
+
+/// The `[sip]` settings of the configuration; the defaults when the file does not exist.
+fn sip_config(path: &Path) -> anyhow::Result<crate::config::sip::SipConfig> {
+    if !path.exists() {
+        return Ok(crate::config::sip::SipConfig::default());
+    }
+    Ok(crate::config::Config::load(path)?.sip)
 }
 
 fn init_logging(level: &str) {

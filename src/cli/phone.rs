@@ -19,7 +19,7 @@ pub struct PhoneArgs {
     #[arg(long, default_value = "127.0.0.1:5070")]
     pub listen: SocketAddr,
     /// UDP port range for RTP, e.g. `30000-31000`.
-    #[arg(long, default_value = "30000-31999", value_parser = super::call::parse_port_range)]
+    #[arg(long, default_value = "30000-31999", value_parser = crate::config::sip::parse_port_range)]
     pub rtp_ports: RangeInclusive<u16>,
     /// Folder for a stereo WAV of each call (left: the robot, right: the phone).
     #[arg(long)]

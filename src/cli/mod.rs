@@ -17,6 +17,7 @@ pub mod dialog;
 pub mod export;
 pub mod import;
 pub mod nlu;
+pub mod phone;
 #[cfg(feature = "speech")]
 mod qa;
 #[cfg(feature = "speech")]
@@ -63,6 +64,8 @@ pub enum Command {
     Analytics(analytics::AnalyticsArgs),
     /// Place one SIP call and print its outcome as JSON.
     Call(Box<call::CallArgs>),
+    /// A simulated debtor phone: answers calls and follows scenario files.
+    Phone(phone::PhoneArgs),
     /// Render a prompt as a caller hears it (8 kHz WAV).
     #[cfg(feature = "speech")]
     Say(say::SayArgs),
@@ -121,6 +124,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Nlu(args) => nlu::run(args),
         Command::Compliance { command } => compliance::run(command),
         Command::Call(args) => call::run(&sip_config(&cli.config)?, *args),
+        Command::Phone(args) => phone::run(args),
         Command::Import(a) => import::run(a),
         Command::Campaign(a) => campaign::run(a),
         Command::Export(a) => export::run(a),

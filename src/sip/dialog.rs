@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use super::message::{uri_socket_addr, NameAddr, OutRequest, SipMsg};
 
-/// One confirmed or early dialog, seen from our (UAC) side.
+/// One confirmed or early dialog, seen from our side (as caller or as callee).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dialog {
     /// Call-ID.
@@ -56,6 +56,35 @@ impl Dialog {
             remote_seq: None,
             remote_target,
             route_set,
+        })
+    }
+
+    /// The dialog our 2xx (with `local_tag`) to a peer's INVITE creates (RFC 3261 section 12.1.1):
+    /// remote target from its Contact, route set from Record-Route in received order.
+    pub fn from_request(invite: &SipMsg, local_tag: &str, local_seq: u32) -> Option<Dialog> {
+        let e = invite.essentials().ok()?;
+        let from = invite.header("From")?;
+        let remote_uri = NameAddr::parse(from)?.uri;
+        let to = NameAddr::parse(invite.header("To")?)?;
+        let local = NameAddr {
+            params: if to.params.is_empty() {
+                format!("tag={local_tag}")
+            } else {
+                format!("{};tag={local_tag}", to.params)
+            },
+            ..to
+        }
+        .render();
+        Some(Dialog {
+            call_id: e.call_id,
+            local_tag: local_tag.to_string(),
+            remote_tag: e.from_tag,
+            local,
+            remote: from.to_string(),
+            local_seq,
+            remote_seq: Some(e.cseq),
+            remote_target: contact_uri(invite).unwrap_or(remote_uri),
+            route_set: invite.header_list("Record-Route"),
         })
     }
 

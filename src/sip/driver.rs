@@ -4,6 +4,7 @@
 //! Events are routed per call ([`super::routing`]): `place_call` returns the call's own [`CallEvents`];
 //! registration and events no call claims arrive on the general [`DriverEvent`] channel from [`start`].
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
@@ -11,7 +12,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 
 use super::endpoint::{
-    CallHandle, CallRequest, Endpoint, EndpointConfig, RegisterRequest, RequestError, Stats,
+    CallHandle, CallRequest, Endpoint, EndpointConfig, Event, RegisterRequest, RequestError, Stats,
 };
 use super::message::uri_host_port;
 use super::routing::EventRouter;
@@ -77,6 +78,11 @@ enum Command {
         oneshot::Sender<Result<(), RequestError>>,
     ),
     DtmfInfo(CallHandle, char, u32),
+    AcceptInbound(bool),
+    Ring(CallHandle),
+    Answer(CallHandle, String, oneshot::Sender<Result<(), RequestError>>),
+    Reject(CallHandle, u16),
+    TakeCallEvents(CallHandle, oneshot::Sender<Option<CallEvents>>),
     Register(
         Box<RegisterRequest>,
         oneshot::Sender<Result<(), RequestError>>,
@@ -133,6 +139,47 @@ impl SipHandle {
     ) -> Result<(), DriverError> {
         self.tx
             .send(Command::DtmfInfo(call, digit, duration_ms))
+            .map_err(|_| DriverError::Stopped)
+    }
+
+    /// Whether peers' INVITEs arrive as [`DriverEvent::Incoming`] (off: answered 480, the default).
+    pub fn accept_inbound(&self, accept: bool) -> Result<(), DriverError> {
+        self.tx
+            .send(Command::AcceptInbound(accept))
+            .map_err(|_| DriverError::Stopped)
+    }
+
+    /// The events of an incoming call, kept from its INVITE on until taken (once).
+    pub async fn take_call_events(&self, call: CallHandle) -> Result<CallEvents, DriverError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Command::TakeCallEvents(call, tx))
+            .map_err(|_| DriverError::Stopped)?;
+        rx.await
+            .map_err(|_| DriverError::Stopped)?
+            .ok_or(DriverError::Request(RequestError::NoSuchCall))
+    }
+
+    /// Sends 180 Ringing on an incoming call.
+    pub fn ring(&self, call: CallHandle) -> Result<(), DriverError> {
+        self.tx
+            .send(Command::Ring(call))
+            .map_err(|_| DriverError::Stopped)
+    }
+
+    /// Answers an incoming call with 200 OK and `sdp_answer`.
+    pub async fn answer(&self, call: CallHandle, sdp_answer: String) -> Result<(), DriverError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Command::Answer(call, sdp_answer, tx))
+            .map_err(|_| DriverError::Stopped)?;
+        Ok(rx.await.map_err(|_| DriverError::Stopped)??)
+    }
+
+    /// Refuses an incoming call with a final status (486, 603, 480 …).
+    pub fn reject(&self, call: CallHandle, code: u16) -> Result<(), DriverError> {
+        self.tx
+            .send(Command::Reject(call, code))
             .map_err(|_| DriverError::Stopped)
     }
 
@@ -218,6 +265,8 @@ async fn run(
 ) {
     let mut buf = vec![0u8; 65_536];
     let mut icmp_readable = true;
+    // Incoming calls' event receivers, until the application takes them.
+    let mut incoming: HashMap<CallHandle, CallEvents> = HashMap::new();
     loop {
         while let Some(t) = ep.poll_transmit() {
             tracing::trace!(dest = %t.dest, message = %String::from_utf8_lossy(&t.payload), "SIP sent");
@@ -226,6 +275,9 @@ async fn run(
             }
         }
         while let Some(ev) = ep.poll_event() {
+            if let Event::Incoming(call) = &ev {
+                incoming.insert(call.handle, router.open(call.handle));
+            }
             router.route(ev);
         }
         let wake = ep.poll_timeout();
@@ -263,6 +315,11 @@ async fn run(
                     Some(Command::Hangup(h)) => { let _ = ep.hangup(now, h); }
                     Some(Command::Transfer(h, target, reply)) => { let _ = reply.send(ep.transfer(now, h, &target)); }
                     Some(Command::DtmfInfo(h, d, ms)) => { let _ = ep.send_dtmf_info(now, h, d, ms); }
+                    Some(Command::AcceptInbound(on)) => ep.set_accept_inbound(on),
+                    Some(Command::TakeCallEvents(h, reply)) => { let _ = reply.send(incoming.remove(&h)); }
+                    Some(Command::Ring(h)) => { let _ = ep.ring(now, h); }
+                    Some(Command::Answer(h, sdp, reply)) => { let _ = reply.send(ep.answer(now, h, &sdp)); }
+                    Some(Command::Reject(h, code)) => { let _ = ep.reject(now, h, code); }
                     Some(Command::Register(req, reply)) => { let _ = reply.send(ep.register(now, *req)); }
                     Some(Command::Unregister) => ep.unregister(now),
                     Some(Command::Shutdown(reply)) => {

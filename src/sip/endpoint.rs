@@ -1,10 +1,11 @@
 //! The SIP user agent core without I/O: feed it datagrams and time, drain datagrams, a wake-up time and
-//! events. It owns the transactions, the outbound calls, the registration and answers OPTIONS.
+//! events. It owns the transactions, the outbound and inbound calls, the registration and answers OPTIONS.
 //!
 //! ```text
 //! handle_datagram(now, from, bytes) ─┐                  ┌─ poll_transmit() → datagrams to send
 //! handle_timeout(now) ───────────────┼─► Endpoint ──────┼─ poll_timeout()  → when to call again
-//! place_call / hangup / transfer ────┘                  └─ poll_event()    → call and registration events
+//! place_call / hangup / transfer ────┤                  └─ poll_event()    → call and registration events
+//! ring / answer / reject ────────────┘
 //! ```
 
 use std::collections::{HashMap, VecDeque};
@@ -17,12 +18,14 @@ use super::message::{self, reason_phrase, response_to, NameAddr, OutRequest, Sip
 use super::outcome::Outcome;
 use super::sdp::{self, RemoteMedia};
 mod inbound;
+mod incoming;
 mod outbound;
 mod registration;
 mod unreachable;
 
 pub use inbound::{parse_dtmf_info, sipfrag_status};
 pub use unreachable::Unreachable;
+pub use incoming::{uri_user, Caller, IncomingCall};
 
 use super::transaction::{
     cancel_for, ClientEvent, ClientState, ClientTx, ServerEvent, ServerTx, Timers, Transmit, TxKey,
@@ -182,6 +185,8 @@ pub enum RegistrationEvent {
 pub enum Event {
     /// A call event.
     Call(CallHandle, CallEvent),
+    /// A peer's INVITE offers a new call: answer it with `ring`, `answer` or `reject`.
+    Incoming(IncomingCall),
     /// A registration event.
     Registration(RegistrationEvent),
 }
@@ -225,6 +230,10 @@ enum Owner {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum CallState {
     Inviting,
+    /// Inbound, no final response yet: the application decides.
+    Offered,
+    /// Inbound, our 2xx sent, waiting for the ACK.
+    Accepting,
     Answered,
     Ending,
     Ended,
@@ -262,6 +271,8 @@ struct Call {
     remove_at: Option<Instant>,
     transfer: Option<TransferState>,
     ended: bool,
+    /// Set for a call a peer placed to us.
+    inbound: Option<incoming::Inbound>,
 }
 
 #[derive(Debug)]
@@ -291,6 +302,7 @@ pub struct Endpoint {
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
     stats: Stats,
+    accept_inbound: bool,
 }
 
 /// Why a call or registration could not be started.
@@ -305,6 +317,12 @@ pub enum RequestError {
     /// The operation needs an answered call.
     #[error("the call is not answered")]
     NotAnswered,
+    /// `ring`, `answer` or `reject` on a call that is not an inbound call waiting for our decision.
+    #[error("the call is not an inbound call waiting for an answer")]
+    NotOffered,
+    /// `reject` with a status that is not a final failure (400–699).
+    #[error("{0} is not a rejection status (use 400–699, e.g. 486 busy, 603 decline, 480)")]
+    BadStatus(u16),
 }
 
 fn check_uri(uri: &str) -> Result<(), RequestError> {
@@ -333,7 +351,13 @@ impl Endpoint {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             stats: Stats::default(),
+            accept_inbound: false,
         }
+    }
+
+    /// Whether peers' INVITEs become [`Event::Incoming`] (`true`) or are answered 480 (the default).
+    pub fn set_accept_inbound(&mut self, accept: bool) {
+        self.accept_inbound = accept;
     }
 
     /// Counters of malformed and retransmitted input.
@@ -523,6 +547,7 @@ impl Endpoint {
             };
             if let Some(ServerEvent::AckTimeout) = tx.on_timeout(now, &mut self.out) {
                 tracing::debug!(call_id = %tx.call_id, "no ACK for our final response");
+                self.on_ack_timeout(now, &key);
             }
         }
         self.server_txs.retain(|_, t| {

@@ -542,3 +542,515 @@ fn dtmf_info_we_send_reads_back_as_the_same_digit() {
         Err(RequestError::NotAnswered)
     );
 }
+
+// ---- Calls peers place to us (UAS) ----
+
+/// A PCMA-first offer with telephone-event 96 from the caller.
+const CALLER_SDP: &str = "v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 8 0 96\r\na=rtpmap:96 telephone-event/8000\r\n";
+
+/// An endpoint that offers peers' INVITEs to the application.
+fn answering_endpoint() -> Endpoint {
+    let mut ep = endpoint();
+    ep.set_accept_inbound(true);
+    ep
+}
+
+/// An out-of-dialog INVITE from the caller at `peer()` (Call-ID `in1`, From tag `ct`).
+fn caller_invite(branch: &str, body: &str) -> Vec<u8> {
+    format!(
+        "INVITE sip:debtor-7@127.0.0.1:5060 SIP/2.0\r\n\
+Via: SIP/2.0/UDP 127.0.0.1:5070;branch={branch}\r\n\
+Record-Route: <sip:127.0.0.1:5080;lr>\r\n\
+Max-Forwards: 70\r\n\
+From: \"Ivan\" <sip:+79001234567@127.0.0.1:5070>;tag=ct\r\n\
+To: <sip:debtor-7@127.0.0.1:5060>\r\n\
+Call-ID: in1\r\n\
+CSeq: 10 INVITE\r\n\
+Contact: <sip:caller@127.0.0.1:5070>\r\n\
+Content-Type: application/sdp\r\n\
+Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// A request from the caller inside the inbound dialog (our tag `to_tag`).
+fn caller_request(
+    method: &str,
+    cseq: u32,
+    branch: &str,
+    to_tag: &str,
+    extra: &str,
+    body: &str,
+) -> Vec<u8> {
+    format!(
+        "{method} sip:softcall@127.0.0.1:5060 SIP/2.0\r\n\
+Via: SIP/2.0/UDP 127.0.0.1:5070;branch={branch}\r\n\
+From: \"Ivan\" <sip:+79001234567@127.0.0.1:5070>;tag=ct\r\n\
+To: <sip:debtor-7@127.0.0.1:5060>;tag={to_tag}\r\n\
+Call-ID: in1\r\n\
+CSeq: {cseq} {method}\r\n{extra}\
+Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Delivers the caller's INVITE; checks the 100 Trying and returns the offered call.
+fn offered(ep: &mut Endpoint, now: Instant, branch: &str) -> IncomingCall {
+    ep.handle_datagram(now, peer(), &caller_invite(branch, CALLER_SDP));
+    let sent = drain(ep);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].status(), Some(100));
+    let mut evs = events(ep);
+    assert_eq!(evs.len(), 1, "{evs:?}");
+    match evs.remove(0) {
+        Event::Incoming(call) => call,
+        other => panic!("expected an incoming call, got {other:?}"),
+    }
+}
+
+fn to_tag(m: &SipMsg) -> String {
+    m.essentials().unwrap().to_tag.unwrap_or_default()
+}
+
+/// Answers the offered call and returns our 200 OK.
+fn answer_offered(ep: &mut Endpoint, now: Instant, call: &IncomingCall) -> SipMsg {
+    let local = super::sdp::LocalMedia {
+        addr: "127.0.0.1".parse().unwrap(),
+        port: 4000,
+        session_id: 1,
+        version: 1,
+    };
+    ep.answer(now, call.handle, &local.answer(&call.offer))
+        .unwrap();
+    let mut sent = drain(ep);
+    assert_eq!(sent.len(), 1);
+    sent.remove(0)
+}
+
+#[test]
+fn inbound_invite_is_offered_rung_answered_and_confirmed_by_ack() {
+    let t0 = Instant::now();
+    let mut ep = answering_endpoint();
+    let call = offered(&mut ep, t0, "z9hG4bKin1");
+    assert_eq!(call.caller.user.as_deref(), Some("+79001234567"));
+    assert_eq!(call.caller.display_name.as_deref(), Some("Ivan"));
+    assert_eq!(call.called_user.as_deref(), Some("debtor-7"));
+    assert_eq!(call.offer.codec, super::sdp::Codec::Pcma);
+    assert_eq!(call.offer.telephone_event, Some(96));
+    let h = call.handle;
+
+    ep.ring(t0, h).unwrap();
+    let ringing = drain(&mut ep).remove(0);
+    assert_eq!(ringing.status(), Some(180));
+    let tag = to_tag(&ringing);
+    assert!(!tag.is_empty(), "180 carries our To tag");
+
+    // The INVITE retransmitted while ringing is absorbed: the 180 again, no new call.
+    ep.handle_datagram(
+        t0 + Duration::from_millis(500),
+        peer(),
+        &caller_invite("z9hG4bKin1", CALLER_SDP),
+    );
+    let again = drain(&mut ep);
+    assert_eq!(
+        again.iter().map(|m| m.status()).collect::<Vec<_>>(),
+        vec![Some(180)]
+    );
+    assert!(events(&mut ep).is_empty());
+
+    let t1 = t0 + Duration::from_secs(1);
+    let ok = answer_offered(&mut ep, t1, &call);
+    assert_eq!(ok.status(), Some(200));
+    assert_eq!(to_tag(&ok), tag, "one dialog: the same To tag as the 180");
+    assert_eq!(ok.header("Contact"), Some("<sip:softcall@127.0.0.1:5060>"));
+    assert_eq!(ok.header("Record-Route"), Some("<sip:127.0.0.1:5080;lr>"));
+    let answer = super::sdp::parse_remote(ok.body_text().unwrap()).unwrap();
+    assert_eq!(answer.codec, super::sdp::Codec::Pcma);
+    assert_eq!(answer.telephone_event, Some(96));
+    assert!(events(&mut ep).is_empty(), "Answered waits for the ACK");
+    assert_eq!(ep.ring(t1, h), Err(RequestError::NotOffered));
+
+    let ack = caller_request("ACK", 10, "z9hG4bKack1", &tag, "", "");
+    ep.handle_datagram(t1 + Duration::from_millis(100), peer(), &ack);
+    assert!(drain(&mut ep).is_empty(), "nothing answers an ACK");
+    let evs = events(&mut ep);
+    assert!(
+        matches!(&evs[..], [Event::Call(hh, CallEvent::Answered { media })] if *hh == h && media.addr.port() == 7000),
+        "{evs:?}"
+    );
+    // No 2xx retransmissions after the ACK.
+    let later = advance(&mut ep, t1, Duration::from_secs(10));
+    assert!(
+        later.iter().all(|(_, m)| m.status() != Some(200)),
+        "{later:?}"
+    );
+
+    // The INVITE once more after its transaction ended and was forgotten: absorbed, no second call.
+    ep.handle_timeout(t1 + Duration::from_secs(11));
+    ep.handle_datagram(
+        t1 + Duration::from_secs(11),
+        peer(),
+        &caller_invite("z9hG4bKin1", CALLER_SDP),
+    );
+    assert!(drain(&mut ep).is_empty());
+    assert!(events(&mut ep).is_empty());
+    assert_eq!(ep.active_calls(), 1);
+
+    // INFO DTMF inside the inbound dialog.
+    let info = caller_request(
+        "INFO",
+        11,
+        "z9hG4bKinfo1",
+        &tag,
+        "Content-Type: application/dtmf-relay\r\n",
+        "Signal=7\r\nDuration=160\r\n",
+    );
+    ep.handle_datagram(t1 + Duration::from_secs(12), peer(), &info);
+    assert_eq!(drain(&mut ep)[0].status(), Some(200));
+    assert_eq!(
+        events(&mut ep),
+        vec![Event::Call(
+            h,
+            CallEvent::Dtmf {
+                digit: '7',
+                duration_ms: Some(160)
+            }
+        )]
+    );
+
+    // We hang up: BYE through the caller's Record-Route, our tag in From, the caller's in To.
+    let t2 = t1 + Duration::from_secs(13);
+    ep.hangup(t2, h).unwrap();
+    let bye = drain(&mut ep).remove(0);
+    assert_eq!(method(&bye), "BYE");
+    assert_eq!(bye.header("Route"), Some("<sip:127.0.0.1:5080;lr>"));
+    assert_eq!(bye.essentials().unwrap().from_tag, tag);
+    assert_eq!(bye.essentials().unwrap().to_tag.as_deref(), Some("ct"));
+    assert_eq!(bye.header("Call-ID"), Some("in1"));
+    reply_plain(&mut ep, t2, &bye, 200);
+    let end = ended(&events(&mut ep)).unwrap();
+    assert_eq!(
+        (end.outcome, end.ended_by),
+        (Outcome::Answered, EndedBy::Local)
+    );
+}
+
+#[test]
+fn unacknowledged_2xx_is_retransmitted_then_the_call_ends_with_bye() {
+    let t0 = Instant::now();
+    let mut ep = answering_endpoint();
+    let call = offered(&mut ep, t0, "z9hG4bKin2");
+    answer_offered(&mut ep, t0, &call);
+    let sent = advance(&mut ep, t0, Duration::from_secs(40));
+    let retransmits: Vec<u128> = sent
+        .iter()
+        .filter(|(_, m)| m.status() == Some(200))
+        .map(|(t, _)| *t)
+        .collect();
+    // RFC 3261 13.3.1.4: T1, doubling up to T2, until 64·T1.
+    assert_eq!(
+        retransmits,
+        vec![500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500]
+    );
+    let bye = sent
+        .iter()
+        .find(|(_, m)| method(m) == "BYE")
+        .expect("BYE after 64·T1");
+    assert_eq!(bye.0, 32000);
+    let end = ended(&events(&mut ep)).expect("call ended");
+    assert_eq!((end.outcome, end.status), (Outcome::Failed, Some(200)));
+    assert_eq!(end.ended_by, EndedBy::Network);
+}
+
+#[test]
+fn hangup_between_our_2xx_and_the_ack_waits_for_the_ack() {
+    let t0 = Instant::now();
+    let mut ep = answering_endpoint();
+    let call = offered(&mut ep, t0, "z9hG4bKin3");
+    let ok = answer_offered(&mut ep, t0, &call);
+    ep.hangup(t0, call.handle).unwrap();
+    assert!(
+        drain(&mut ep).is_empty(),
+        "no BYE before the ACK (RFC 3261 section 15)"
+    );
+    let ack = caller_request("ACK", 10, "z9hG4bKack3", &to_tag(&ok), "", "");
+    ep.handle_datagram(t0 + Duration::from_millis(200), peer(), &ack);
+    assert_eq!(method(&drain(&mut ep)[0]), "BYE");
+}
+
+#[test]
+fn cancel_before_the_answer_gets_200_and_the_invite_487() {
+    let t0 = Instant::now();
+    let mut ep = answering_endpoint();
+    let call = offered(&mut ep, t0, "z9hG4bKin4");
+    ep.ring(t0, call.handle).unwrap();
+    let tag = to_tag(&drain(&mut ep)[0]);
+    let cancel = String::from_utf8(caller_invite("z9hG4bKin4", ""))
+        .unwrap()
+        .replace("INVITE sip:", "CANCEL sip:")
+        .replace("10 INVITE", "10 CANCEL")
+        .replace("Content-Type: application/sdp\r\n", "");
+    ep.handle_datagram(t0 + Duration::from_secs(3), peer(), cancel.as_bytes());
+    let sent = drain(&mut ep);
+    let codes: Vec<(Option<u16>, String)> = sent
+        .iter()
+        .map(|m| (m.status(), m.essentials().unwrap().cseq_method.to_string()))
+        .collect();
+    assert_eq!(
+        codes,
+        vec![(Some(200), "CANCEL".into()), (Some(487), "INVITE".into())]
+    );
+    assert_eq!(to_tag(&sent[1]), tag);
+    let end = ended(&events(&mut ep)).unwrap();
+    assert_eq!(
+        (end.outcome, end.status, end.ended_by),
+        (Outcome::NoAnswer, Some(487), EndedBy::Remote)
+    );
+    assert_eq!(
+        ep.answer(t0, call.handle, "v=0\r\n"),
+        Err(RequestError::NotOffered)
+    );
+    // The ACK for the 487 (same branch) stops its retransmission.
+    let ack = caller_request("ACK", 10, "z9hG4bKin4", &tag, "", "");
+    ep.handle_datagram(t0 + Duration::from_millis(3100), peer(), &ack);
+    let later = advance(
+        &mut ep,
+        t0 + Duration::from_millis(3100),
+        Duration::from_secs(40),
+    );
+    assert!(later.is_empty(), "{later:?}");
+}
+
+#[test]
+fn rejections_map_to_outcomes_and_their_487_like_finals_wait_for_ack() {
+    for (code, outcome) in [
+        (486, Outcome::Busy),
+        (603, Outcome::Rejected),
+        (480, Outcome::NoAnswer),
+    ] {
+        let t0 = Instant::now();
+        let mut ep = answering_endpoint();
+        let call = offered(&mut ep, t0, "z9hG4bKin5");
+        assert_eq!(
+            ep.reject(t0, call.handle, 200),
+            Err(RequestError::BadStatus(200))
+        );
+        ep.reject(t0, call.handle, code).unwrap();
+        let sent = drain(&mut ep);
+        assert_eq!(sent[0].status(), Some(code));
+        assert!(!to_tag(&sent[0]).is_empty());
+        let end = ended(&events(&mut ep)).unwrap();
+        assert_eq!(
+            (end.outcome, end.status, end.ended_by),
+            (outcome, Some(code), EndedBy::Local)
+        );
+        // Without an ACK the final is retransmitted (timer G).
+        let again = advance(&mut ep, t0, Duration::from_millis(600));
+        assert_eq!(
+            again
+                .iter()
+                .map(|(t, m)| (*t, m.status()))
+                .collect::<Vec<_>>(),
+            vec![(500, Some(code))]
+        );
+    }
+}
+
+#[test]
+fn unusable_offers_get_488_and_inbound_off_means_480() {
+    let t0 = Instant::now();
+    let mut ep = answering_endpoint();
+    let no_g711 = "v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 7000 RTP/AVP 18 9\r\n";
+    for body in [no_g711, ""] {
+        ep.handle_datagram(
+            t0,
+            peer(),
+            &caller_invite(
+                if body.is_empty() {
+                    "z9hG4bKe1"
+                } else {
+                    "z9hG4bKe2"
+                },
+                body,
+            ),
+        );
+        let sent = drain(&mut ep);
+        assert_eq!(
+            sent.iter().map(|m| m.status()).collect::<Vec<_>>(),
+            vec![Some(488)],
+            "{body:?}"
+        );
+    }
+    assert!(events(&mut ep).is_empty());
+    // The default endpoint does not take calls.
+    let mut ep = endpoint();
+    ep.handle_datagram(t0, peer(), &caller_invite("z9hG4bKe3", CALLER_SDP));
+    assert_eq!(drain(&mut ep)[0].status(), Some(480));
+    assert!(events(&mut ep).is_empty());
+}
+
+#[test]
+fn caller_reinvite_and_bye_on_an_inbound_dialog() {
+    let t0 = Instant::now();
+    let mut ep = answering_endpoint();
+    let call = offered(&mut ep, t0, "z9hG4bKin6");
+    let ok = answer_offered(&mut ep, t0, &call);
+    let tag = to_tag(&ok);
+    ep.handle_datagram(
+        t0,
+        peer(),
+        &caller_request("ACK", 10, "z9hG4bKa6", &tag, "", ""),
+    );
+    events(&mut ep);
+    let moved = CALLER_SDP.replace("7000", "7002");
+    let reinvite = caller_request(
+        "INVITE",
+        11,
+        "z9hG4bKre6",
+        &tag,
+        "Contact: <sip:caller@127.0.0.1:5070>\r\nContent-Type: application/sdp\r\n",
+        &moved,
+    );
+    ep.handle_datagram(t0 + Duration::from_secs(1), peer(), &reinvite);
+    let resp = drain(&mut ep).remove(0);
+    assert_eq!(resp.status(), Some(200));
+    assert_eq!(
+        resp.body_text(),
+        ok.body_text(),
+        "the same session answers the re-INVITE"
+    );
+    let evs = events(&mut ep);
+    assert!(
+        matches!(&evs[..], [Event::Call(_, CallEvent::MediaChanged(m))] if m.addr.port() == 7002),
+        "{evs:?}"
+    );
+    ep.handle_datagram(
+        t0 + Duration::from_secs(2),
+        peer(),
+        &caller_request("BYE", 12, "z9hG4bKb6", &tag, "", ""),
+    );
+    assert_eq!(drain(&mut ep)[0].status(), Some(200));
+    let end = ended(&events(&mut ep)).unwrap();
+    assert_eq!(
+        (end.outcome, end.ended_by),
+        (Outcome::Answered, EndedBy::Remote)
+    );
+}
+
+mod hostile_invites {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What the application does with whatever call appears.
+    #[derive(Debug, Clone)]
+    enum Act {
+        Ring,
+        Answer,
+        Reject(u16),
+        Hangup,
+        Wait(u64),
+    }
+
+    fn act() -> impl Strategy<Value = Act> {
+        prop_oneof![
+            Just(Act::Ring),
+            Just(Act::Answer),
+            (0u16..800).prop_map(Act::Reject),
+            Just(Act::Hangup),
+            (0u64..40_000).prop_map(Act::Wait),
+        ]
+    }
+
+    /// Mutations of a valid INVITE, CANCEL, ACK or BYE: cut, byte flips, header lines dropped or doubled.
+    fn datagram() -> impl Strategy<Value = Vec<u8>> {
+        let base = prop_oneof![
+            Just(String::from_utf8(caller_invite("z9hG4bKh", CALLER_SDP)).unwrap_or_default()),
+            Just(
+                String::from_utf8(caller_invite("z9hG4bKh", ""))
+                    .unwrap_or_default()
+                    .replace("INVITE", "CANCEL")
+            ),
+            Just(
+                String::from_utf8(caller_request("ACK", 10, "z9hG4bKx", "TAG", "", ""))
+                    .unwrap_or_default()
+            ),
+            Just(
+                String::from_utf8(caller_request("BYE", 11, "z9hG4bKy", "TAG", "", ""))
+                    .unwrap_or_default()
+            ),
+        ];
+        (
+            base,
+            prop::collection::vec((any::<usize>(), any::<u8>(), 0u8..4), 0..6),
+        )
+            .prop_map(|(text, muts)| {
+                let mut lines: Vec<Vec<u8>> =
+                    text.split("\r\n").map(|l| l.as_bytes().to_vec()).collect();
+                for (at, byte, kind) in muts {
+                    let n = lines.len().max(1);
+                    let i = at % n;
+                    match kind {
+                        0 if !lines.is_empty() => {
+                            lines.remove(i);
+                        }
+                        1 if !lines.is_empty() => {
+                            let l = lines[i].clone();
+                            lines.insert(i, l);
+                        }
+                        2 if !lines.is_empty() && !lines[i].is_empty() => {
+                            let j = at % lines[i].len();
+                            lines[i][j] = byte;
+                        }
+                        _ if !lines.is_empty() => {
+                            let cut = at % (lines[i].len() + 1);
+                            lines[i].truncate(cut);
+                        }
+                        _ => {}
+                    }
+                }
+                lines.join(&b"\r\n"[..])
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn hostile_invites_never_panic_and_replies_are_sip(
+            steps in prop::collection::vec((datagram(), act()), 1..10),
+        ) {
+            let t0 = Instant::now();
+            let mut ep = answering_endpoint();
+            let mut now = t0;
+            let mut calls: Vec<IncomingCall> = Vec::new();
+            for (bytes, act) in steps {
+                ep.handle_datagram(now, peer(), &bytes);
+                while let Some(ev) = ep.poll_event() {
+                    if let Event::Incoming(c) = ev {
+                        calls.push(c);
+                    }
+                }
+                for c in &calls {
+                    // Errors are fine (the call may be over); panics are not.
+                    let _ = match &act {
+                        Act::Ring => ep.ring(now, c.handle),
+                        Act::Answer => ep.answer(now, c.handle, "v=0\r\n"),
+                        Act::Reject(code) => ep.reject(now, c.handle, *code),
+                        Act::Hangup => ep.hangup(now, c.handle),
+                        Act::Wait(_) => Ok(()),
+                    };
+                }
+                if let Act::Wait(ms) = act {
+                    now += Duration::from_millis(ms);
+                }
+                ep.handle_timeout(now);
+                while let Some(t) = ep.poll_transmit() {
+                    prop_assert!(parse(&t.payload).is_ok(), "we sent unparseable SIP: {:?}", String::from_utf8_lossy(&t.payload));
+                }
+                while ep.poll_event().is_some() {}
+            }
+        }
+    }
+}

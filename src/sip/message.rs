@@ -589,17 +589,22 @@ pub fn reason_phrase(code: u16) -> &'static str {
     match code {
         100 => "Trying",
         180 => "Ringing",
+        183 => "Session Progress",
         200 => "OK",
         202 => "Accepted",
         400 => "Bad Request",
         405 => "Method Not Allowed",
         480 => "Temporarily Unavailable",
         481 => "Call/Transaction Does Not Exist",
+        486 => "Busy Here",
         487 => "Request Terminated",
         488 => "Not Acceptable Here",
         491 => "Request Pending",
         500 => "Server Internal Error",
         501 => "Not Implemented",
+        503 => "Service Unavailable",
+        600 => "Busy Everywhere",
+        603 => "Decline",
         _ => "Unknown",
     }
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use tokio::sync::mpsc;
 
-use super::endpoint::{CallEvent, CallHandle, Event, RegistrationEvent};
+use super::endpoint::{CallEvent, CallHandle, Event, IncomingCall, RegistrationEvent};
 
 /// An event on the driver's general channel: one not tied to a call with its own receiver.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +17,8 @@ pub enum DriverEvent {
     Registration(RegistrationEvent),
     /// An event of a call that has no receiver (never opened, or its [`CallEvents`] was dropped).
     Unrouted(CallHandle, CallEvent),
+    /// A peer's INVITE offers a call; its events wait for `SipHandle::take_call_events`.
+    Incoming(IncomingCall),
 }
 
 /// The events of one call, in order; `recv` returns `None` after [`CallEvent::Ended`].
@@ -79,6 +81,7 @@ impl EventRouter {
     pub fn route(&mut self, event: Event) {
         let unrouted = match event {
             Event::Registration(r) => DriverEvent::Registration(r),
+            Event::Incoming(call) => DriverEvent::Incoming(call),
             Event::Call(handle, ev) => {
                 let ended = matches!(ev, CallEvent::Ended(_));
                 let undelivered = match self.calls.get(&handle) {

@@ -1,5 +1,6 @@
 //! SDP offer/answer (RFC 3264/4566) for one audio stream: we offer PCMU (0), PCMA (8) and
-//! telephone-event/8000 (101) with ptime 20, and read the peer's answer.
+//! telephone-event/8000 (101) with ptime 20 and read the peer's answer; to a peer's offer we answer
+//! with the G.711 codec it listed first and its telephone-event payload type.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -97,6 +98,45 @@ a=sendrecv\r\n",
             a = self.addr,
             port = self.port,
             te = TELEPHONE_EVENT_PT,
+        )
+    }
+}
+
+impl LocalMedia {
+    /// Renders our answer to `offer` (RFC 3264 section 6): the codec chosen from the offer, the
+    /// offer's telephone-event payload type when it has one, ptime 20 and the mirrored direction.
+    pub fn answer(&self, offer: &RemoteMedia) -> String {
+        let ip_kind = if self.addr.is_ipv6() { "IP6" } else { "IP4" };
+        let pt = offer.codec.payload_type();
+        let mut formats = pt.to_string();
+        let mut attrs = format!("a=rtpmap:{pt} {}/8000\r\n", offer.codec.name());
+        if let Some(te) = offer.telephone_event {
+            formats.push_str(&format!(" {te}"));
+            attrs.push_str(&format!(
+                "a=rtpmap:{te} telephone-event/8000\r\na=fmtp:{te} 0-16\r\n"
+            ));
+        }
+        let direction = match offer.direction {
+            Direction::SendRecv => "sendrecv",
+            Direction::SendOnly => "recvonly",
+            Direction::RecvOnly => "sendonly",
+            Direction::Inactive => "inactive",
+        };
+        format!(
+            "v=0\r\n\
+o=softcall {sid} {ver} IN {k} {a}\r\n\
+s=softcall\r\n\
+c=IN {k} {a}\r\n\
+t=0 0\r\n\
+m=audio {port} RTP/AVP {formats}\r\n\
+{attrs}\
+a=ptime:{PTIME_MS}\r\n\
+a={direction}\r\n",
+            sid = self.session_id,
+            ver = self.version,
+            k = ip_kind,
+            a = self.addr,
+            port = self.port,
         )
     }
 }
@@ -236,6 +276,39 @@ m=video 7000 RTP/AVP 31\r\nc=IN IP4 10.9.9.9\r\n";
         assert_eq!(m.telephone_event, Some(96));
         assert_eq!(m.ptime, Some(30));
         assert_eq!(m.direction, Direction::SendOnly);
+    }
+
+    #[test]
+    fn answer_takes_the_offers_first_g711_codec_and_its_event_payload_type() {
+        let local = LocalMedia {
+            addr: "127.0.0.1".parse().unwrap(),
+            port: 41000,
+            session_id: 3,
+            version: 1,
+        };
+        let offer = parse_remote(
+            "v=0\r\nc=IN IP4 10.0.0.2\r\nm=audio 6000 RTP/AVP 18 8 0 97\r\n\
+a=rtpmap:97 telephone-event/8000\r\na=sendonly\r\n",
+        )
+        .unwrap();
+        let sdp = local.answer(&offer);
+        assert!(sdp.contains("m=audio 41000 RTP/AVP 8 97\r\n"), "{sdp}");
+        assert!(sdp.contains("a=rtpmap:8 PCMA/8000\r\n"), "{sdp}");
+        assert!(
+            sdp.contains("a=rtpmap:97 telephone-event/8000\r\n"),
+            "{sdp}"
+        );
+        assert!(sdp.contains("a=recvonly\r\n"), "{sdp}");
+        // The peer reads our answer as the same codec and event type.
+        let back = parse_remote(&sdp).unwrap();
+        assert_eq!(back.codec, Codec::Pcma);
+        assert_eq!(back.telephone_event, Some(97));
+        assert_eq!(back.addr, "127.0.0.1:41000".parse().unwrap());
+
+        let plain = parse_remote("v=0\r\nc=IN IP4 10.0.0.2\r\nm=audio 6000 RTP/AVP 0\r\n").unwrap();
+        let sdp = local.answer(&plain);
+        assert!(sdp.contains("m=audio 41000 RTP/AVP 0\r\n"), "{sdp}");
+        assert!(!sdp.contains("telephone-event"), "{sdp}");
     }
 
     #[test]

@@ -1,4 +1,5 @@
 //! Requests from peers: ACK, CANCEL, OPTIONS, and inside a dialog BYE, re-INVITE, INFO DTMF, NOTIFY.
+//! New INVITEs go to `incoming`.
 
 use super::*;
 
@@ -21,6 +22,11 @@ impl Endpoint {
         if let Some(tx) = self.server_txs.get_mut(&key) {
             self.stats.retransmissions_absorbed += 1;
             tx.on_request_retransmit(&mut self.out);
+            return;
+        }
+        if method == rsip::Method::Invite && e.to_tag.is_none() && self.is_known_invite(&e) {
+            // The INVITE again after its transaction ended (our 2xx was ACKed): nothing to redo.
+            self.stats.retransmissions_absorbed += 1;
             return;
         }
         let mut tx = ServerTx::new(
@@ -51,10 +57,7 @@ impl Endpoint {
                 self.respond(now, &mut tx, &msg, 200, "OK", &extra, b"");
             }
             _ if e.to_tag.is_some() => self.handle_in_dialog(now, &mut tx, &msg, &e, method),
-            rsip::Method::Invite => {
-                // Inbound calls are not taken by this robot.
-                self.respond(now, &mut tx, &msg, 480, "Temporarily Unavailable", &[], b"");
-            }
+            rsip::Method::Invite => self.handle_new_invite(now, from, &mut tx, &msg, &e),
             rsip::Method::Bye | rsip::Method::Info | rsip::Method::Notify | rsip::Method::Refer => {
                 self.respond(now, &mut tx, &msg, 481, reason_phrase(481), &[], b"");
             }
@@ -99,6 +102,7 @@ impl Endpoint {
         let key = TxKey::new(&e.branch, &rsip::Method::Invite);
         if let Some(tx) = self.server_txs.get_mut(&key) {
             tx.on_ack(now);
+            self.on_inbound_ack(now, e);
             return;
         }
         // ACK for a 2xx (new branch): match by Call-ID and CSeq.
@@ -109,6 +113,7 @@ impl Endpoint {
         {
             tx.on_ack(now);
         }
+        self.on_inbound_ack(now, e);
     }
 
     pub(super) fn handle_cancel(
@@ -118,12 +123,13 @@ impl Endpoint {
         msg: &SipMsg,
         e: &message::Essentials,
     ) {
-        // We answer every INVITE we receive at once, so a CANCEL can only find an INVITE transaction
-        // that already has its final response: 200 to the CANCEL, no effect on the INVITE (RFC 3261
-        // section 9.2). Without a matching transaction the answer is 481.
+        // RFC 3261 section 9.2: 200 to the CANCEL when it matches an INVITE transaction; if that
+        // INVITE is an inbound call still waiting for our decision it gets 487, otherwise the CANCEL
+        // has no effect. Without a matching transaction the answer is 481.
         let invite_key = TxKey::new(&e.branch, &rsip::Method::Invite);
         if self.server_txs.contains_key(&invite_key) {
             self.respond(now, tx, msg, 200, "OK", &[], b"");
+            self.cancel_inbound(now, &invite_key);
         } else {
             self.respond(now, tx, msg, 481, reason_phrase(481), &[], b"");
         }

@@ -57,6 +57,7 @@ impl Endpoint {
                 remove_at: None,
                 transfer: None,
                 ended: false,
+                inbound: None,
             },
         );
         Ok(handle)
@@ -72,6 +73,11 @@ impl Endpoint {
             }
             CallState::Answered => {
                 self.send_bye(now, handle);
+                Ok(())
+            }
+            CallState::Offered => self.reject(now, handle, 480),
+            CallState::Accepting => {
+                self.hangup_when_acked(handle);
                 Ok(())
             }
             CallState::Ending | CallState::Ended => Ok(()),

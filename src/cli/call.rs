@@ -185,6 +185,8 @@ pub struct RtpReport {
     pub packets_lost: i64,
     /// Interarrival jitter (ms).
     pub jitter_ms: f64,
+    /// Received 20 ms frames dropped because the call did not read them (0 when nothing was lost).
+    pub audio_frames_dropped: u64,
 }
 
 impl From<&MediaStats> for RtpReport {
@@ -194,6 +196,7 @@ impl From<&MediaStats> for RtpReport {
             packets_received: s.packets_received,
             packets_lost: s.packets_lost,
             jitter_ms: s.jitter_ms,
+            audio_frames_dropped: s.audio_events_dropped,
         }
     }
 }

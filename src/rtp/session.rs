@@ -670,6 +670,12 @@ impl Worker {
             if self.events.capacity() > CONTROL_RESERVE {
                 let _ = self.events.try_send(MediaEvent::Audio(remote_frame));
             } else {
+                if self.stats.audio_events_dropped == 0 {
+                    // Said once per call; the count keeps growing in the stats and the call report.
+                    tracing::warn!(
+                        "received audio is not read (10 s queued); frames are dropped and counted"
+                    );
+                }
                 self.stats.audio_events_dropped += 1;
             }
         }

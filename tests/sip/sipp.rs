@@ -128,6 +128,10 @@ fn answered_call_records_callee_audio_takes_info_dtmf_and_reinvite_then_peer_bye
         report["rtp"]["packets_sent"].as_u64().unwrap() >= 50,
         "{report}"
     );
+    assert_eq!(
+        report["rtp"]["audio_frames_dropped"], 0,
+        "the call reads every received frame: {report}"
+    );
     let (left_rms, seconds) = super::channel_energy(&rec, 0);
     let (right_rms, _) = super::channel_energy(&rec, 1);
     assert!(seconds >= 2.0, "recording lasts {seconds} s");

@@ -130,14 +130,30 @@ pub fn softcall_call(args: &[&str], limit: Duration) -> serde_json::Value {
 
 /// Waits until something listens on UDP `port` (binding it fails), up to 5 s.
 pub fn wait_for_udp(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(5);
+    // Looks at the kernel's socket table instead of binding the port to probe it: a probe bind could take the
+    // port at the very moment the peer tries to bind it, and the peer would exit. Generous for busy machines.
+    let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
-        if UdpSocket::bind(("127.0.0.1", port)).is_err() {
+        if udp_port_bound(port) {
             return;
         }
         std::thread::sleep(Duration::from_millis(30));
     }
-    panic!("nothing started listening on UDP port {port}");
+    panic!("nothing started listening on UDP port {port} within 30 s");
+}
+
+/// Whether some socket on this machine is bound to UDP `port` (from /proc/net/udp and udp6).
+fn udp_port_bound(port: u16) -> bool {
+    let wanted = format!(":{port:04X}");
+    ["/proc/net/udp", "/proc/net/udp6"].iter().any(|table| {
+        std::fs::read_to_string(table).is_ok_and(|text| {
+            text.lines().skip(1).any(|line| {
+                line.split_whitespace()
+                    .nth(1)
+                    .is_some_and(|local| local.ends_with(&wanted))
+            })
+        })
+    })
 }
 
 /// RMS energy and duration of one channel of a WAV file.

@@ -14,6 +14,7 @@
 //! - [`sip`] — SIP signalling: transactions, dialogs and outbound calls without I/O, plus the UDP driver.
 //! - [`config`] — which model and voice each language uses (`softcall.toml`).
 //! - [`cli`] — the `softcall` command line.
+//! - [`wording`] — parser messages reworded for people.
 
 #[cfg(feature = "speech")]
 pub mod asr;
@@ -29,3 +30,4 @@ pub mod sip;
 pub mod store;
 #[cfg(feature = "speech")]
 pub mod tts;
+pub mod wording;

@@ -107,6 +107,16 @@ impl Intent {
     }
 }
 
+impl Lang {
+    /// The language code people write (`ru`, `en`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ru => "ru",
+            Lang::En => "en",
+        }
+    }
+}
+
 impl std::str::FromStr for Lang {
     type Err = String;
 

@@ -37,6 +37,11 @@ pub fn run(config: &Config, command: QaCommand) -> anyhow::Result<std::process::
 
 fn replay(config: &Config, args: ReplayArgs) -> anyhow::Result<std::process::ExitCode> {
     let wavs = find_wavs(&args.path)?;
+    // Clips that name no language use --lang, else the configured language when its model is installed.
+    let default_lang = match args.lang.clone() {
+        Some(lang) => lang,
+        None => super::announce(config.usable_language(crate::config::Need::Recogniser)?),
+    };
     let single = args.path.is_file();
     if wavs.is_empty() {
         anyhow::bail!("{}: no .wav files found", args.path.display());
@@ -54,7 +59,7 @@ fn replay(config: &Config, args: ReplayArgs) -> anyhow::Result<std::process::Exi
     let mut failures = Vec::new();
     for wav in &wavs {
         progress.set_message(wav.display().to_string());
-        match Clip::open(wav).and_then(|clip| replay_clip(config, &clip, args.lang.as_deref())) {
+        match Clip::open(wav).and_then(|clip| replay_clip(config, &clip, Some(&default_lang))) {
             Ok(result) => results.push(result),
             Err(e) if single => return Err(e.into()),
             Err(e) => failures.push(format!("{e}")),

@@ -50,6 +50,16 @@ pub enum ConfigError {
         /// The field and the problem.
         source: sip::SipConfigError,
     },
+    /// No configured language has the models a command needs.
+    #[error("no language configured in {path} has its {need} installed ({missing}); see models/README.md, or run scripts/fetch-models to fetch the production models")]
+    NoModels {
+        /// The configuration file.
+        path: String,
+        /// What was needed ("recognition model", "voice").
+        need: &'static str,
+        /// Each language and the file it lacks.
+        missing: String,
+    },
     /// The language has no voice configured.
     #[error("language `{lang}` has no `voice` in {path}; set [languages.{lang}].voice to a Piper .onnx file")]
     NoVoice {
@@ -81,15 +91,45 @@ pub struct ListenConfig {
     pub endpoint: EndpointConfig,
 }
 
+/// Which model a command needs in its language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// A Vosk recognition model (QA replay, calls).
+    Recogniser,
+    /// A Piper voice (`say`, prompts).
+    Voice,
+}
+
+impl Need {
+    fn noun(self) -> &'static str {
+        match self {
+            Need::Recogniser => "recognition model",
+            Need::Voice => "voice",
+        }
+    }
+}
+
+/// The language picked for a command, and a note for the user when it is not the configured default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LanguageChoice {
+    /// The language code.
+    pub lang: String,
+    /// Why another language than `default_language` was picked, and how to get the missing models.
+    pub note: Option<String>,
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Language used when a command is given none.
     pub default_language: String,
-    /// Folder for the database, recordings and caches.
+    /// Folder for everything softcall writes: the database, recordings, caches, hand-over exports.
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
+    /// Folder of the dialogue flows campaign files name (`<flow>.yaml`).
+    #[serde(default = "default_dialogs_dir")]
+    pub dialogs_dir: PathBuf,
     /// Folder holding `espeak-ng-data` (Piper's phonemiser data).
     #[serde(default = "default_espeak_data")]
     pub espeak_data: PathBuf,
@@ -110,6 +150,10 @@ fn default_data_dir() -> PathBuf {
     PathBuf::from("data")
 }
 
+fn default_dialogs_dir() -> PathBuf {
+    PathBuf::from("dialogs")
+}
+
 fn default_espeak_data() -> PathBuf {
     PathBuf::from("native/share")
 }
@@ -123,7 +167,7 @@ impl Config {
         })?;
         let mut config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: path.display().to_string(),
-            message: e.to_string(),
+            message: crate::wording::plain(&e.to_string()),
         })?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let resolve = |p: &mut PathBuf| {
@@ -132,6 +176,7 @@ impl Config {
             }
         };
         resolve(&mut config.data_dir);
+        resolve(&mut config.dialogs_dir);
         resolve(&mut config.espeak_data);
         for lang in config.languages.values_mut() {
             resolve(&mut lang.asr_model);
@@ -176,8 +221,88 @@ impl Config {
             })
     }
 
+    /// The language a command uses when none is given: `default_language` when the model `need`s is installed,
+    /// otherwise the first configured language that has it, with a note saying so and how to get the others.
+    pub fn usable_language(&self, need: Need) -> Result<LanguageChoice, ConfigError> {
+        let model = |l: &LanguageConfig| match need {
+            Need::Recogniser => Some(l.asr_model.clone()),
+            Need::Voice => l.voice.clone(),
+        };
+        let present = |name: &str| {
+            self.languages
+                .get(name)
+                .and_then(model)
+                .is_some_and(|p| p.exists())
+        };
+        if present(&self.default_language) {
+            return Ok(LanguageChoice {
+                lang: self.default_language.clone(),
+                note: None,
+            });
+        }
+        let what = need.noun();
+        let missing: Vec<String> = self
+            .languages
+            .iter()
+            .filter(|(name, _)| !present(name))
+            .map(|(name, l)| match model(l) {
+                Some(p) => format!("`{name}`: {} is missing", p.display()),
+                None => format!("`{name}`: no {what} configured"),
+            })
+            .collect();
+        let Some(lang) = self.languages.keys().find(|name| present(name)).cloned() else {
+            return Err(ConfigError::NoModels {
+                path: self.source.display().to_string(),
+                need: what,
+                missing: missing.join("; "),
+            });
+        };
+        let default = &self.default_language;
+        let note = format!(
+            "default_language `{default}` has no {what} installed, so `{lang}` is used (pass --lang to choose); \
+             missing: {}. To get the others see models/README.md or run scripts/fetch-models",
+            missing.join("; ")
+        );
+        Ok(LanguageChoice {
+            lang,
+            note: Some(note),
+        })
+    }
+
     /// Folder of the content-addressed prompt cache.
     pub fn prompt_cache_dir(&self) -> PathBuf {
         self.data_dir.join("prompt-cache")
+    }
+}
+
+/// The folders data commands use: where softcall writes and where flows are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Folders {
+    /// Everything softcall writes goes here (database, hand-over exports, caches).
+    pub data_dir: PathBuf,
+    /// Dialogue flows.
+    pub dialogs_dir: PathBuf,
+}
+
+impl Folders {
+    /// The folders of the configuration at `path` (relative to that file), or `data/` and `dialogs/` in the
+    /// current folder when there is no such file.
+    pub fn from_config(path: &Path) -> Result<Self, ConfigError> {
+        if !path.exists() {
+            return Ok(Folders {
+                data_dir: default_data_dir(),
+                dialogs_dir: default_dialogs_dir(),
+            });
+        }
+        let config = Config::load(path)?;
+        Ok(Folders {
+            data_dir: config.data_dir,
+            dialogs_dir: config.dialogs_dir,
+        })
+    }
+
+    /// The default database: `softcall.db` in the data folder.
+    pub fn database_url(&self) -> String {
+        crate::store::default_url(&self.data_dir)
     }
 }

@@ -15,6 +15,7 @@
 //! - [`phone`] — a simulated debtor phone that answers calls and follows a scenario (tests and demos).
 //! - [`config`] — which model and voice each language uses (`softcall.toml`).
 //! - [`cli`] — the `softcall` command line.
+//! - [`wording`] — parser messages reworded for people.
 
 #[cfg(feature = "speech")]
 pub mod asr;
@@ -31,3 +32,4 @@ pub mod sip;
 pub mod store;
 #[cfg(feature = "speech")]
 pub mod tts;
+pub mod wording;

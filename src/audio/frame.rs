@@ -21,3 +21,13 @@ pub fn frames_of(samples: &[i16]) -> Vec<Frame> {
         })
         .collect()
 }
+
+/// Converts a float sample in [-1, 1] to 16-bit, clipping.
+pub fn to_i16(sample: f32) -> i16 {
+    (sample * 32768.0).round().clamp(-32768.0, 32767.0) as i16
+}
+
+/// Converts a 16-bit sample to a float in [-1, 1).
+pub fn to_f32(sample: i16) -> f32 {
+    f32::from(sample) / 32768.0
+}

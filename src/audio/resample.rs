@@ -3,7 +3,7 @@
 //! [`StreamResampler`] accepts any number of samples at a time (e.g. 20 ms frames) and compensates
 //! rubato's filter delay, so output sample `n` lines up with input time `n / to_rate`.
 
-use super::wav::{to_f32, to_i16};
+use super::frame::{to_f32, to_i16};
 use super::AudioError;
 use rubato::{FftFixedIn, Resampler};
 

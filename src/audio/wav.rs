@@ -1,6 +1,8 @@
 //! Reading any WAV that hound understands as mono PCM, and writing 8 kHz telephony WAVs.
 
 use super::frame::SAMPLE_RATE;
+/// The sample conversions live with the frame format; re-exported for callers that read them here.
+pub use super::frame::{to_f32, to_i16};
 use super::resample::resample;
 use super::AudioError;
 use std::path::Path;
@@ -99,14 +101,4 @@ pub fn write_mono(path: &Path, samples: &[i16], sample_rate: u32) -> Result<(), 
         writer.write_sample(s).map_err(failed)?;
     }
     writer.finalize().map_err(failed)
-}
-
-/// Converts a float sample in [-1, 1] to 16-bit, clipping.
-pub fn to_i16(sample: f32) -> i16 {
-    (sample * 32768.0).round().clamp(-32768.0, 32767.0) as i16
-}
-
-/// Converts a 16-bit sample to a float in [-1, 1).
-pub fn to_f32(sample: i16) -> f32 {
-    f32::from(sample) / 32768.0
 }

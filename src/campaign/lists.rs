@@ -16,7 +16,7 @@ use crate::store::Store;
 pub struct DebtorImport {
     /// The campaign to add the debtors to (created if new).
     pub campaign: String,
-    /// The day "days overdue" refers to.
+    /// The list's export date: its amounts and "days overdue" are as of that day.
     pub as_of: NaiveDate,
     /// Unknown columns are an error instead of template fields.
     pub strict_columns: bool,
@@ -36,6 +36,8 @@ pub struct DebtorImportReport {
     /// Stored debtors new and updated.
     pub counts: ImportCounts,
     /// Rows rejected (only with `skip_invalid`).
+    pub rejected_rows: usize,
+    /// Every problem of the rejected rows (a row can have several).
     pub rejected: Vec<RowError>,
     /// Columns kept as template fields.
     pub unknown_columns: Vec<String>,
@@ -72,13 +74,22 @@ pub async fn import_debtors(
     let records: Vec<_> = parsed.records.into_iter().map(|(_, r)| r).collect();
     let total = records.len() as u64;
     let counts = store
-        .import_debtors(&opts.campaign, &records, opts.now.timestamp(), &|done| {
-            progress(done, total)
-        })
+        .import_debtors(
+            &opts.campaign,
+            &records,
+            opts.as_of,
+            opts.now.timestamp(),
+            &|done| progress(done, total),
+        )
         .await?;
     Ok(DebtorImportReport {
         rows,
         counts,
+        rejected_rows: if rejected.is_empty() {
+            0
+        } else {
+            parsed.rejects.len()
+        },
         rejected,
         unknown_columns: parsed.unknown_columns,
         encoding: parsed.encoding,
@@ -94,6 +105,8 @@ pub struct PaymentImportReport {
     /// Stored payments and resolved promises.
     pub counts: PaymentCounts,
     /// Rows rejected (only with `skip_invalid`).
+    pub rejected_rows: usize,
+    /// Every problem of the rejected rows (a row can have several).
     pub rejected: Vec<RowError>,
 }
 
@@ -146,6 +159,11 @@ pub async fn import_payments(
     Ok(PaymentImportReport {
         rows: table.rows.len(),
         counts,
+        rejected_rows: if rejected.is_empty() {
+            0
+        } else {
+            rejects.len()
+        },
         rejected,
     })
 }
@@ -168,6 +186,7 @@ fn settle_rejects(
     if !skip_invalid {
         return Err(ImportError::InvalidRows {
             path: path.display().to_string(),
+            rows: rejects.len(),
             errors,
         });
     }

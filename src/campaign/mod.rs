@@ -10,6 +10,7 @@
 //! - [`scheduler`] — the deterministic core deciding what to dial or send next and why others wait.
 //! - [`planner`] — feeds the scheduler from the store and the strategy and explains its plan.
 //! - [`execute`] — sending the due SMS and e-mails and handing debtors over to hard collection.
+//! - [`standing`] — amount due, status and segment: one derivation for plan, export and analytics.
 //! - [`report`] — results per debtor and analytics per strategy and segment.
 
 pub mod channels;
@@ -25,4 +26,5 @@ pub mod planner;
 pub mod regions;
 pub mod report;
 pub mod scheduler;
+pub mod standing;
 pub mod strategy;

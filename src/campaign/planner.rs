@@ -13,6 +13,7 @@ use super::outcome::is_unanswered;
 use super::scheduler::{
     DueStep, Limits, Load, RetryPolicy, RetryState, Scheduler, StepAction, WaitReason, WorkItem,
 };
+use super::standing::{self, DebtorStatus};
 use super::strategy::{Step, Strategy};
 use crate::store::debtors::StoredDebtor;
 
@@ -163,7 +164,8 @@ fn local_midnight(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
 }
 
 /// Plans one moment for a campaign. `histories` holds every debtor's full history (all campaigns, so legal
-/// limits see every contact); `statuses` the campaign status per debtor.
+/// limits see every contact); `statuses` the campaign status per debtor. Status and segment come from
+/// [`standing`], as in results and analytics.
 pub fn plan(
     strategy: &Strategy,
     policy: Policy,
@@ -202,15 +204,15 @@ pub fn plan(
             detail,
             until,
         };
-        let status = statuses
-            .get(&d.id)
-            .map(String::as_str)
-            .unwrap_or(d.status.as_str());
-        if status != "active" || d.record.amount_due == 0 {
-            let detail = if d.record.amount_due == 0 {
-                "paid in full".to_string()
-            } else {
-                format!("status {status}")
+        let status = DebtorStatus::derive(
+            &d.status,
+            statuses.get(&d.id).map(String::as_str),
+            d.record.amount_due,
+        );
+        if status != DebtorStatus::Active {
+            let detail = match status {
+                DebtorStatus::Paid => "paid in full".to_string(),
+                _ => "handed over to hard collection".to_string(),
             };
             out.waiting.push(wait("closed", detail, None, None));
             continue;
@@ -227,7 +229,11 @@ pub fn plan(
         let history = settle_promises(raw, tz, now);
         let summary = summarize(&history);
         let today = now.with_timezone(&tz).date_naive();
-        let Some(segment) = strategy.segment_for(&d.record, today, &summary) else {
+        let segment_name = standing::segment(strategy, &d.record, today, &summary);
+        let Some(segment) = segment_name
+            .as_deref()
+            .and_then(|n| strategy.segments.iter().find(|s| s.name == n))
+        else {
             out.waiting.push(wait(
                 "no_segment",
                 "no segment's rules match".into(),

@@ -5,7 +5,10 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::history::{Channel, PromiseStatus};
+use super::history::{summarize, Channel, PromiseStatus};
+use super::standing::{self, DebtorStatus};
+use super::strategy::{self, Strategy, StrategyError};
+use crate::store::{Store, StoreError};
 
 /// One stored attempt, as reports need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,9 +59,10 @@ pub struct PromiseFact {
 pub struct ResultRow {
     /// The loan system's id.
     pub external_id: String,
-    /// Campaign status (`active`, `paid`, `hard_collection`).
+    /// Status (`active`, `paid`, `hard_collection`), derived as the planner derives it.
     pub status: String,
-    /// Segment of the last attempt.
+    /// Segment the campaign's strategy puts the debtor in (the segment of the last attempt when no strategy
+    /// was stored yet).
     pub segment: String,
     /// Outcome of the last finished call, or of the last message when there was no call.
     pub last_outcome: String,
@@ -80,6 +84,22 @@ pub struct ResultRow {
     pub amount_due: String,
 }
 
+/// The columns of `softcall export results`, in order.
+pub const RESULT_COLUMNS: [&str; 12] = [
+    "external_id",
+    "status",
+    "segment",
+    "last_outcome",
+    "last_attempt_at",
+    "attempts",
+    "calls",
+    "promise_date",
+    "promise_amount",
+    "promise_status",
+    "contact_status",
+    "amount_due",
+];
+
 /// A debtor's identity for the results export.
 #[derive(Debug, Clone)]
 pub struct DebtorLine {
@@ -89,8 +109,10 @@ pub struct DebtorLine {
     pub external_id: String,
     /// Amount due, minor units.
     pub amount_due: i64,
-    /// Campaign status.
-    pub status: String,
+    /// Status, from [`DebtorStatus::derive`].
+    pub status: DebtorStatus,
+    /// Segment from [`standing::segment`], when a strategy is known and a segment matches.
+    pub segment: Option<String>,
 }
 
 /// Builds one results row per debtor.
@@ -132,8 +154,12 @@ pub fn results(
             let p = last_promise.get(&d.id);
             ResultRow {
                 external_id: d.external_id.clone(),
-                status: d.status.clone(),
-                segment: list.last().map(|a| a.segment.clone()).unwrap_or_default(),
+                status: d.status.as_str().to_string(),
+                segment: d
+                    .segment
+                    .clone()
+                    .or_else(|| list.last().map(|a| a.segment.clone()))
+                    .unwrap_or_default(),
                 last_outcome,
                 last_attempt_at: list.last().map(|a| a.at.to_rfc3339()).unwrap_or_default(),
                 attempts: list.len() as u32,
@@ -157,7 +183,7 @@ pub struct AnalyticsRow {
     pub strategy: String,
     /// Segment name.
     pub segment: String,
-    /// Debtors attempted.
+    /// Debtors in the segment now or attempted in it.
     pub debtors: u32,
     /// Attempts on every channel.
     pub attempts: u32,
@@ -177,42 +203,58 @@ pub struct AnalyticsRow {
     pub kept: u32,
     /// Promises broken.
     pub broken: u32,
-    /// contacts / calls.
-    pub contact_rate: f64,
-    /// right-party contacts / calls.
-    pub right_party_rate: f64,
-    /// promises / right-party contacts.
-    pub promise_rate: f64,
-    /// kept / (kept + broken): only promises whose fate is known.
-    pub kept_rate: f64,
+    /// contacts / calls; `None` when there were no calls.
+    pub contact_rate: Option<f64>,
+    /// right-party contacts / calls; `None` when there were no calls.
+    pub right_party_rate: Option<f64>,
+    /// promises / right-party contacts; `None` without right-party contacts.
+    pub promise_rate: Option<f64>,
+    /// kept / (kept + broken): only promises whose fate is known; `None` when no fate is known yet.
+    pub kept_rate: Option<f64>,
 }
 
-fn ratio(a: u32, b: u32) -> f64 {
-    if b == 0 {
-        0.0
-    } else {
-        f64::from(a) / f64::from(b)
+/// A rate, or `None` when nothing was counted in its denominator.
+fn ratio(a: u32, b: u32) -> Option<f64> {
+    (b > 0).then(|| f64::from(a) / f64::from(b))
+}
+
+/// Aggregates per (strategy, segment), sorted by name: every segment of `strategy` (when known) and every
+/// segment attempts were made in, with the debtors the strategy puts in each.
+pub fn analytics(
+    strategy: Option<&Strategy>,
+    debtors: &[DebtorLine],
+    attempts: &[AttemptFact],
+    promises: &[PromiseFact],
+) -> Vec<AnalyticsRow> {
+    type Row = (AnalyticsRow, std::collections::HashSet<i64>);
+    let mut rows: BTreeMap<(String, String), Row> = BTreeMap::new();
+    let new_row = |key: &(String, String)| -> Row {
+        (
+            AnalyticsRow {
+                strategy: key.0.clone(),
+                segment: key.1.clone(),
+                ..Default::default()
+            },
+            Default::default(),
+        )
+    };
+    if let Some(s) = strategy {
+        for seg in &s.segments {
+            let key = (s.name.clone(), seg.name.clone());
+            let row = rows.entry(key.clone()).or_insert_with(|| new_row(&key));
+            for d in debtors
+                .iter()
+                .filter(|d| d.segment.as_deref() == Some(&seg.name))
+            {
+                row.1.insert(d.id);
+            }
+        }
     }
-}
-
-/// Aggregates attempts and promises per (strategy, segment), sorted by name.
-pub fn analytics(attempts: &[AttemptFact], promises: &[PromiseFact]) -> Vec<AnalyticsRow> {
-    let mut rows: BTreeMap<(String, String), (AnalyticsRow, std::collections::HashSet<i64>)> =
-        BTreeMap::new();
     let mut key_of_attempt: HashMap<i64, (String, String)> = HashMap::new();
     for a in attempts {
         let key = (a.strategy.clone(), a.segment.clone());
         key_of_attempt.insert(a.id, key.clone());
-        let (row, debtors) = rows.entry(key).or_insert_with(|| {
-            (
-                AnalyticsRow {
-                    strategy: a.strategy.clone(),
-                    segment: a.segment.clone(),
-                    ..Default::default()
-                },
-                Default::default(),
-            )
-        });
+        let (row, debtors) = rows.entry(key.clone()).or_insert_with(|| new_row(&key));
         debtors.insert(a.debtor_id);
         row.attempts += 1;
         if a.channel == Channel::Call {
@@ -244,6 +286,103 @@ pub fn analytics(attempts: &[AttemptFact], promises: &[PromiseFact]) -> Vec<Anal
             r
         })
         .collect()
+}
+
+/// Why a campaign report could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The strategy stored with the campaign no longer parses.
+    #[error(transparent)]
+    Strategy(#[from] StrategyError),
+}
+
+/// Everything results and analytics are computed from, for one campaign at one moment.
+#[derive(Debug, Clone)]
+pub struct CampaignFacts {
+    /// The strategy last planned or sent with (stored by `campaign plan`/`send`), if any.
+    pub strategy: Option<Strategy>,
+    /// Every debtor of the campaign with status and segment derived as the planner derives them.
+    pub debtors: Vec<DebtorLine>,
+    /// Every attempt, oldest first.
+    pub attempts: Vec<AttemptFact>,
+    /// Every promise of the campaign's debtors, oldest first.
+    pub promises: Vec<PromiseFact>,
+}
+
+impl CampaignFacts {
+    /// Loads a campaign's facts and derives each debtor's standing at `now`.
+    pub async fn load(
+        store: &Store,
+        campaign: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Self, ReportError> {
+        let c = store.campaign(campaign).await?;
+        let strategy = match store.latest_strategy(c.id).await? {
+            Some((path, text)) => Some(strategy::file::parse_stored(
+                std::path::Path::new(&path),
+                &text,
+            )?),
+            None => None,
+        };
+        let statuses: HashMap<i64, String> =
+            store.campaign_statuses(c.id).await?.into_iter().collect();
+        let histories = store.campaign_histories(c.id).await?;
+        let empty = super::history::DebtorHistory::default();
+        let debtors = store
+            .campaign_debtors(c.id)
+            .await?
+            .into_iter()
+            .map(|d| {
+                let status = DebtorStatus::derive(
+                    &d.status,
+                    statuses.get(&d.id).map(String::as_str),
+                    d.record.amount_due,
+                );
+                let segment = strategy.as_ref().and_then(|s| {
+                    let tz: chrono_tz::Tz = d.record.time_zone.parse().ok()?;
+                    let history = histories.get(&d.id).unwrap_or(&empty);
+                    let settled = super::planner::settle_promises(history, tz, now);
+                    standing::segment(
+                        s,
+                        &d.record,
+                        now.with_timezone(&tz).date_naive(),
+                        &summarize(&settled),
+                    )
+                });
+                DebtorLine {
+                    id: d.id,
+                    external_id: d.record.external_id,
+                    amount_due: d.record.amount_due,
+                    status,
+                    segment,
+                }
+            })
+            .collect();
+        Ok(CampaignFacts {
+            strategy,
+            debtors,
+            attempts: store.attempt_facts(c.id).await?,
+            promises: store.promise_facts(c.id).await?,
+        })
+    }
+
+    /// One results row per debtor.
+    pub fn results(&self) -> Vec<ResultRow> {
+        results(&self.debtors, &self.attempts, &self.promises)
+    }
+
+    /// Analytics per strategy and segment.
+    pub fn analytics(&self) -> Vec<AnalyticsRow> {
+        analytics(
+            self.strategy.as_ref(),
+            &self.debtors,
+            &self.attempts,
+            &self.promises,
+        )
+    }
 }
 
 #[cfg(test)]
@@ -283,7 +422,7 @@ mod tests {
             amount: 5000,
             status,
         };
-        let rows = analytics(&attempts, &[promise(2, PromiseStatus::Kept)]);
+        let rows = analytics(None, &[], &attempts, &[promise(2, PromiseStatus::Kept)]);
         assert_eq!(rows.len(), 2);
         let first = &rows[0];
         assert_eq!(
@@ -299,10 +438,11 @@ mod tests {
             (first.contacts, first.right_party_contacts, first.promises),
             (2, 1, 1)
         );
-        assert!((first.contact_rate - 2.0 / 3.0).abs() < 1e-9);
-        assert!((first.promise_rate - 1.0).abs() < 1e-9);
-        assert!((first.kept_rate - 1.0).abs() < 1e-9);
-        assert_eq!(rows[1].promise_rate, 0.0);
+        assert!((first.contact_rate.unwrap() - 2.0 / 3.0).abs() < 1e-9);
+        assert!((first.promise_rate.unwrap() - 1.0).abs() < 1e-9);
+        assert!((first.kept_rate.unwrap() - 1.0).abs() < 1e-9);
+        assert_eq!(rows[1].promise_rate, Some(0.0));
+        assert_eq!(rows[1].kept_rate, None, "no promise, no kept rate");
     }
 
     #[test]
@@ -317,7 +457,8 @@ mod tests {
                 id,
                 external_id: format!("D{id}"),
                 amount_due: 100_050,
-                status: "active".into(),
+                status: DebtorStatus::Active,
+                segment: None,
             })
             .collect();
         let rows = results(&debtors, &attempts, &[]);

@@ -4,8 +4,10 @@ use anyhow::Context;
 use clap::Args;
 
 use crate::campaign::import::values::format_amount;
-use crate::campaign::report::{analytics, AnalyticsRow};
-use crate::store::Store;
+use chrono::Utc;
+
+use crate::campaign::report::{AnalyticsRow, CampaignFacts};
+use crate::config::Folders;
 
 /// `softcall analytics`
 #[derive(Debug, Args)]
@@ -16,21 +18,19 @@ pub struct AnalyticsArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
-    /// Database URL.
-    #[arg(long, default_value = super::import::DEFAULT_DB)]
-    pub db: String,
+    /// Database URL (default: softcall.db in the configured data folder).
+    #[arg(long)]
+    pub db: Option<String>,
 }
 
 /// Runs `softcall analytics`.
-pub fn run(a: AnalyticsArgs) -> anyhow::Result<std::process::ExitCode> {
+pub fn run(folders: &Folders, a: AnalyticsArgs) -> anyhow::Result<std::process::ExitCode> {
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let rows = rt.block_on(async {
-        let store = Store::open(&a.db).await?;
-        let c = store.campaign(&a.campaign).await?;
-        let rows = analytics(
-            &store.attempt_facts(c.id).await?,
-            &store.promise_facts(c.id).await?,
-        );
+        let store = super::open_store(folders, a.db.as_deref()).await?;
+        let rows = CampaignFacts::load(&store, &a.campaign, Utc::now())
+            .await?
+            .analytics();
         store.close().await;
         anyhow::Ok(rows)
     })?;
@@ -44,7 +44,8 @@ pub fn run(a: AnalyticsArgs) -> anyhow::Result<std::process::ExitCode> {
 
 /// Renders analytics rows as an aligned text table.
 pub fn table(rows: &[AnalyticsRow]) -> String {
-    let pct = |x: f64| format!("{:.1}%", x * 100.0);
+    // A rate with nothing in its denominator is shown as "—", not as 0 %.
+    let pct = |x: Option<f64>| x.map_or_else(|| "—".to_string(), |x| format!("{:.1}%", x * 100.0));
     let header = [
         "strategy", "segment", "debtors", "attempts", "calls", "msgs", "contact", "rpc", "promise",
         "promised", "kept",
@@ -89,7 +90,7 @@ pub fn table(rows: &[AnalyticsRow]) -> String {
         out.push_str(&line(row.iter().map(String::as_str).collect()));
     }
     if body.is_empty() {
-        out.push_str("(no attempts yet)\n");
+        out.push_str("(no segments and no attempts yet: run `softcall campaign plan` with the campaign file)\n");
     }
     out
 }

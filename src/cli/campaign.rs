@@ -12,7 +12,10 @@ use crate::campaign::compliance::{Policy, Profile, Settings};
 use crate::campaign::execute::execute;
 use crate::campaign::planner::{plan, CampaignPlan};
 use crate::campaign::strategy::{self, Strategy};
+use crate::config::Folders;
 use crate::store::Store;
+
+use super::{parse_moment, plural};
 
 /// `softcall campaign …`
 #[derive(Debug, Args)]
@@ -40,9 +43,15 @@ pub enum CampaignWhat {
 pub struct CheckArgs {
     /// The campaign file (YAML).
     pub file: PathBuf,
-    /// Folder with dialogue flows (`<flow>.yaml`).
-    #[arg(long, default_value = "dialogs")]
-    pub dialogs: PathBuf,
+    /// Also accept template placeholders named after this campaign's extra list columns.
+    #[arg(long)]
+    pub campaign: Option<String>,
+    /// Database URL (with --campaign; default: softcall.db in the configured data folder).
+    #[arg(long)]
+    pub db: Option<String>,
+    /// Folder with dialogue flows (`<flow>.yaml`; default: dialogs_dir of the configuration).
+    #[arg(long)]
+    pub dialogs: Option<PathBuf>,
 }
 
 /// What plan and send share.
@@ -54,12 +63,12 @@ pub struct PlanArgs {
     /// The campaign file (YAML).
     #[arg(long)]
     pub strategy: PathBuf,
-    /// The moment to plan for (RFC 3339, e.g. 2026-11-23T09:30:00Z; default now).
-    #[arg(long)]
+    /// The moment to plan for (RFC 3339 with an offset, e.g. 2026-11-23T09:30:00Z; default now).
+    #[arg(long, value_parser = parse_moment)]
     pub at: Option<DateTime<Utc>>,
-    /// Folder with dialogue flows.
-    #[arg(long, default_value = "dialogs")]
-    pub dialogs: PathBuf,
+    /// Folder with dialogue flows (default: dialogs_dir of the configuration).
+    #[arg(long)]
+    pub dialogs: Option<PathBuf>,
     /// Legal profile: ru-230fz or us-regf.
     #[arg(long, default_value = "ru-230fz")]
     pub profile: String,
@@ -69,9 +78,9 @@ pub struct PlanArgs {
     /// Show at most this many lines per section (0 = all).
     #[arg(long, default_value_t = 20)]
     pub limit: usize,
-    /// Database URL.
-    #[arg(long, default_value = super::import::DEFAULT_DB)]
-    pub db: String,
+    /// Database URL (default: softcall.db in the configured data folder).
+    #[arg(long)]
+    pub db: Option<String>,
 }
 
 /// `softcall campaign send`
@@ -80,9 +89,9 @@ pub struct SendArgs {
     /// Planning options.
     #[command(flatten)]
     pub plan: PlanArgs,
-    /// CSV the hand-overs to hard collection are appended to.
-    #[arg(long, default_value = "data/hard_collection.csv")]
-    pub handover: PathBuf,
+    /// CSV the hand-overs to hard collection are appended to (default: hard_collection.csv in the data folder).
+    #[arg(long)]
+    pub handover: Option<PathBuf>,
 }
 
 /// `softcall campaign recover`
@@ -91,16 +100,32 @@ pub struct RecoverArgs {
     /// Attempts started longer ago than this are resolved (no call lasts that long), e.g. 1h, 30m.
     #[arg(long, default_value = "1h")]
     pub older_than: String,
-    /// Database URL.
-    #[arg(long, default_value = super::import::DEFAULT_DB)]
-    pub db: String,
+    /// Database URL (default: softcall.db in the configured data folder).
+    #[arg(long)]
+    pub db: Option<String>,
 }
 
 /// Runs `softcall campaign`.
-pub fn run(args: CampaignArgs) -> anyhow::Result<std::process::ExitCode> {
+pub fn run(folders: &Folders, args: CampaignArgs) -> anyhow::Result<std::process::ExitCode> {
     match args.what {
         CampaignWhat::Check(a) => {
-            let s = strategy::load(&a.file, &a.dialogs)?;
+            let dialogs = a.dialogs.as_ref().unwrap_or(&folders.dialogs_dir);
+            let s = strategy::load(&a.file, dialogs)?;
+            let columns = match &a.campaign {
+                Some(name) => {
+                    let rt =
+                        tokio::runtime::Runtime::new().context("starting the async runtime")?;
+                    rt.block_on(async {
+                        let store = super::open_store(folders, a.db.as_deref()).await?;
+                        let c = store.campaign(name).await?;
+                        let columns = store.extra_columns(c.id).await?;
+                        store.close().await;
+                        anyhow::Ok(columns)
+                    })?
+                }
+                None => Default::default(),
+            };
+            strategy::check_placeholders(&a.file, &s, &columns, a.campaign.is_some())?;
             let steps: usize = s.segments.iter().map(|g| g.ladder.len()).sum();
             println!(
                 "{}: strategy `{}` is valid: {} segments, {} steps, {} templates",
@@ -114,19 +139,23 @@ pub fn run(args: CampaignArgs) -> anyhow::Result<std::process::ExitCode> {
         }
         CampaignWhat::Plan(a) => {
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-            let (p, _, _, _) = rt.block_on(make_plan(&a))?;
+            let (p, _, _, _) = rt.block_on(make_plan(folders, &a))?;
             print_plan(&p, a.json, a.limit)?;
             Ok(std::process::ExitCode::SUCCESS)
         }
         CampaignWhat::Send(a) => {
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             rt.block_on(async {
-                let (p, store, s, campaign_id) = make_plan(&a.plan).await?;
-                if let Some(dir) = a.handover.parent().filter(|d| !d.as_os_str().is_empty()) {
+                let (p, store, s, campaign_id) = make_plan(folders, &a.plan).await?;
+                let handover = a
+                    .handover
+                    .clone()
+                    .unwrap_or_else(|| folders.data_dir.join("hard_collection.csv"));
+                if let Some(dir) = handover.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
                 }
                 let now = a.plan.at.unwrap_or_else(Utc::now);
-                let r = execute(&store, &s, campaign_id, &p, now, &a.handover).await?;
+                let r = execute(&store, &s, campaign_id, &p, now, &handover).await?;
                 println!(
                     "sms: {} sent, {} failed; e-mail: {} sent, {} failed; handed over: {}{}; calls due: {} (for the dialler)",
                     r.sms_sent,
@@ -134,10 +163,17 @@ pub fn run(args: CampaignArgs) -> anyhow::Result<std::process::ExitCode> {
                     r.email_sent,
                     r.email_failed,
                     r.handed_over,
-                    if r.handed_over > 0 { format!(" (appended to {})", a.handover.display()) } else { String::new() },
+                    if r.handed_over > 0 { format!(" (appended to {})", handover.display()) } else { String::new() },
                     p.calls.len()
                 );
                 store.close().await;
+                let failed = r.sms_failed + r.email_failed;
+                if failed > 0 {
+                    anyhow::bail!(
+                        "{} failed to send (the reasons are stored with each message; see `--log warn`)",
+                        plural(u64::from(failed), "message", "messages")
+                    );
+                }
                 anyhow::Ok(std::process::ExitCode::SUCCESS)
             })
         }
@@ -147,7 +183,7 @@ pub fn run(args: CampaignArgs) -> anyhow::Result<std::process::ExitCode> {
             })?;
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             rt.block_on(async {
-                let store = Store::open(&a.db).await?;
+                let store = super::open_store(folders, a.db.as_deref()).await?;
                 let now = Utc::now();
                 let in_flight = store.in_flight().await?.len();
                 let n = store.resolve_in_flight(now - age, now).await?;
@@ -162,8 +198,14 @@ pub fn run(args: CampaignArgs) -> anyhow::Result<std::process::ExitCode> {
     }
 }
 
-async fn make_plan(a: &PlanArgs) -> anyhow::Result<(CampaignPlan, Store, Strategy, i64)> {
-    let s = strategy::load(&a.strategy, &a.dialogs)?;
+async fn make_plan(
+    folders: &Folders,
+    a: &PlanArgs,
+) -> anyhow::Result<(CampaignPlan, Store, Strategy, i64)> {
+    let s = strategy::load(
+        &a.strategy,
+        a.dialogs.as_ref().unwrap_or(&folders.dialogs_dir),
+    )?;
     let profile = Profile::by_name(&a.profile).with_context(|| {
         format!(
             "unknown profile `{}` (use {})",
@@ -171,8 +213,14 @@ async fn make_plan(a: &PlanArgs) -> anyhow::Result<(CampaignPlan, Store, Strateg
             Profile::NAMES.join(" or ")
         )
     })?;
-    let store = Store::open(&a.db).await?;
+    let store = super::open_store(folders, a.db.as_deref()).await?;
     let campaign = store.campaign(&a.campaign).await?;
+    strategy::check_placeholders(
+        &a.strategy,
+        &s,
+        &store.extra_columns(campaign.id).await?,
+        true,
+    )?;
     let text = std::fs::read_to_string(&a.strategy).unwrap_or_default();
     let now = a.at.unwrap_or_else(Utc::now);
     store

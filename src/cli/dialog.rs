@@ -211,10 +211,10 @@ fn chat(
     let lang = flow.lang;
     if ctx.lang != lang {
         eprintln!(
-            "warning: the debtor's language is {:?} but {} is written in {:?}; pick the flow for the debtor's language",
-            ctx.lang,
+            "warning: the debtor's language is `{}` but {} is written in `{}`; pick the flow for the debtor's language",
+            ctx.lang.code(),
             file.display(),
-            lang
+            lang.code()
         );
     }
     let call_date = ctx.today();

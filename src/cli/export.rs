@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 
-use crate::campaign::report::{results, DebtorLine};
+use chrono::Utc;
+
+use crate::campaign::report::{CampaignFacts, RESULT_COLUMNS};
+use crate::config::Folders;
 use crate::store::Store;
 
 /// `softcall export …`
@@ -33,17 +36,17 @@ pub struct ResultsArgs {
     /// Output file (default: standard output).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Database URL.
-    #[arg(long, default_value = super::import::DEFAULT_DB)]
-    pub db: String,
+    /// Database URL (default: softcall.db in the configured data folder).
+    #[arg(long)]
+    pub db: Option<String>,
 }
 
 /// Runs `softcall export`.
-pub fn run(args: ExportArgs) -> anyhow::Result<std::process::ExitCode> {
+pub fn run(folders: &Folders, args: ExportArgs) -> anyhow::Result<std::process::ExitCode> {
     let ExportWhat::Results(a) = args.what;
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let csv = rt.block_on(async {
-        let store = Store::open(&a.db).await?;
+        let store = super::open_store(folders, a.db.as_deref()).await?;
         let text = results_csv(&store, &a.campaign).await;
         store.close().await;
         text
@@ -63,46 +66,15 @@ pub fn run(args: ExportArgs) -> anyhow::Result<std::process::ExitCode> {
 
 /// The results CSV of a campaign.
 pub async fn results_csv(store: &Store, campaign: &str) -> anyhow::Result<String> {
-    let c = store.campaign(campaign).await?;
-    let debtors = store.campaign_debtors(c.id).await?;
-    let statuses: std::collections::HashMap<i64, String> =
-        store.campaign_statuses(c.id).await?.into_iter().collect();
-    let lines: Vec<DebtorLine> = debtors
-        .iter()
-        .map(|d| DebtorLine {
-            id: d.id,
-            external_id: d.record.external_id.clone(),
-            amount_due: d.record.amount_due,
-            status: statuses
-                .get(&d.id)
-                .cloned()
-                .unwrap_or_else(|| d.status.clone()),
-        })
-        .collect();
-    let rows = results(
-        &lines,
-        &store.attempt_facts(c.id).await?,
-        &store.promise_facts(c.id).await?,
-    );
+    let rows = CampaignFacts::load(store, campaign, Utc::now())
+        .await?
+        .results();
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in &rows {
         w.serialize(r)?;
     }
     if rows.is_empty() {
-        w.write_record([
-            "external_id",
-            "status",
-            "segment",
-            "last_outcome",
-            "last_attempt_at",
-            "attempts",
-            "calls",
-            "promise_date",
-            "promise_amount",
-            "promise_status",
-            "contact_status",
-            "amount_due",
-        ])?;
+        w.write_record(RESULT_COLUMNS)?;
     }
     Ok(String::from_utf8(
         w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?,

@@ -7,11 +7,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::plural;
 use crate::campaign::lists::{self, DebtorImport};
-use crate::store::Store;
-
-/// Default database: SQLite under the data folder.
-pub const DEFAULT_DB: &str = "sqlite://data/softcall.db";
+use crate::config::Folders;
 
 /// `softcall import …`
 #[derive(Debug, Args)]
@@ -47,12 +45,12 @@ pub struct DebtorArgs {
     /// Treat unknown columns as an error instead of keeping them as template fields.
     #[arg(long)]
     pub strict_columns: bool,
-    /// The day a "days overdue" column refers to (YYYY-MM-DD; default today).
+    /// The list's export date: its amounts and "days overdue" are as of that day (YYYY-MM-DD; default today).
     #[arg(long)]
     pub as_of: Option<NaiveDate>,
-    /// Database URL (sqlite://PATH or postgres://…).
-    #[arg(long, default_value = DEFAULT_DB)]
-    pub db: String,
+    /// Database URL (sqlite://PATH or postgres://…; default: softcall.db in the configured data folder).
+    #[arg(long)]
+    pub db: Option<String>,
 }
 
 /// `softcall import payments`
@@ -66,21 +64,21 @@ pub struct PaymentArgs {
     /// Write rejected rows with reasons to this CSV (with --skip-invalid).
     #[arg(long, requires = "skip_invalid")]
     pub rejects: Option<PathBuf>,
-    /// The moment promises are judged at (RFC 3339; default now).
-    #[arg(long)]
+    /// The moment promises are judged at (RFC 3339 with an offset, e.g. 2026-11-26T12:00:00Z; default now).
+    #[arg(long, value_parser = super::parse_moment)]
     pub at: Option<DateTime<Utc>>,
-    /// Database URL (sqlite://PATH or postgres://…).
-    #[arg(long, default_value = DEFAULT_DB)]
-    pub db: String,
+    /// Database URL (sqlite://PATH or postgres://…; default: softcall.db in the configured data folder).
+    #[arg(long)]
+    pub db: Option<String>,
 }
 
 /// Runs `softcall import`.
-pub fn run(args: ImportArgs) -> anyhow::Result<std::process::ExitCode> {
+pub fn run(folders: &Folders, args: ImportArgs) -> anyhow::Result<std::process::ExitCode> {
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async move {
         match args.what {
-            ImportWhat::Debtors(a) => debtors(a).await,
-            ImportWhat::Payments(a) => payments(a).await,
+            ImportWhat::Debtors(a) => debtors(folders, a).await,
+            ImportWhat::Payments(a) => payments(folders, a).await,
         }
     })
 }
@@ -98,8 +96,8 @@ pub fn progress_bar() -> ProgressBar {
     bar
 }
 
-async fn debtors(a: DebtorArgs) -> anyhow::Result<std::process::ExitCode> {
-    let store = Store::open(&a.db).await?;
+async fn debtors(folders: &Folders, a: DebtorArgs) -> anyhow::Result<std::process::ExitCode> {
+    let store = super::open_store(folders, a.db.as_deref()).await?;
     let now = Utc::now();
     let opts = DebtorImport {
         campaign: a.campaign.clone(),
@@ -130,14 +128,14 @@ async fn debtors(a: DebtorArgs) -> anyhow::Result<std::process::ExitCode> {
         );
     }
     println!(
-        "{}: {} rows ({}, separator `{}`): {} new, {} updated, {} rejected — campaign `{}`",
+        "{}: {} ({}, separator `{}`): {} new, {} updated, {} rejected — campaign `{}`",
         a.file.display(),
-        report.rows,
+        plural(report.rows as u64, "row", "rows"),
         report.encoding.name(),
         report.delimiter,
         report.counts.inserted,
         report.counts.updated,
-        report.rejected.len(),
+        report.rejected_rows,
         a.campaign
     );
     for e in report.rejected.iter().take(20) {
@@ -152,18 +150,18 @@ async fn debtors(a: DebtorArgs) -> anyhow::Result<std::process::ExitCode> {
     Ok(std::process::ExitCode::SUCCESS)
 }
 
-async fn payments(a: PaymentArgs) -> anyhow::Result<std::process::ExitCode> {
-    let store = Store::open(&a.db).await?;
+async fn payments(folders: &Folders, a: PaymentArgs) -> anyhow::Result<std::process::ExitCode> {
+    let store = super::open_store(folders, a.db.as_deref()).await?;
     let now = a.at.unwrap_or_else(Utc::now);
     let report =
         lists::import_payments(&store, &a.file, now, a.skip_invalid, a.rejects.as_deref()).await?;
     println!(
-        "{}: {} rows: {} payments stored, {} already known, {} rejected; promises: {} kept, {} broken",
+        "{}: {}: {} stored, {} already known, {} rejected; promises: {} kept, {} broken",
         a.file.display(),
-        report.rows,
-        report.counts.inserted,
+        plural(report.rows as u64, "row", "rows"),
+        plural(report.counts.inserted, "payment", "payments"),
         report.counts.duplicates,
-        report.rejected.len(),
+        report.rejected_rows,
         report.counts.kept,
         report.counts.broken
     );

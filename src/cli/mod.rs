@@ -125,10 +125,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Compliance { command } => compliance::run(command),
         Command::Call(args) => call::run(&sip_config(&cli.config)?, *args),
         Command::Phone(args) => phone::run(args),
-        Command::Import(a) => import::run(a),
-        Command::Campaign(a) => campaign::run(a),
-        Command::Export(a) => export::run(a),
-        Command::Analytics(a) => analytics::run(a),
+        Command::Import(a) => import::run(&folders(&cli.config)?, a),
+        Command::Campaign(a) => campaign::run(&folders(&cli.config)?, a),
+        Command::Export(a) => export::run(&folders(&cli.config)?, a),
+        Command::Analytics(a) => analytics::run(&folders(&cli.config)?, a),
         #[cfg(feature = "speech")]
         Command::Say(args) => say::run(&load_config(&cli.config)?, args),
         #[cfg(feature = "speech")]
@@ -145,6 +145,60 @@ fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         #[cfg(feature = "speech")]
         Command::Demo(args) => demo::run(&load_config(&cli.config)?, args),
     }
+}
+
+/// Parses a moment given on the command line: RFC 3339 with a UTC offset; without one, says how to add it.
+pub(crate) fn parse_moment(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.to_utc());
+    }
+    let local = [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok());
+    match local {
+        Some(t) => {
+            let t = t.format("%Y-%m-%dT%H:%M:%S");
+            Err(format!(
+                "`{s}` has no UTC offset: write {t}Z for UTC or add the offset, e.g. {t}+03:00"
+            ))
+        }
+        None => Err(format!(
+            "`{s}` is not a date and time: write it as 2026-11-23T09:30:00Z or 2026-11-23T12:30:00+03:00"
+        )),
+    }
+}
+
+/// `n` with the singular or plural noun ("1 message", "3 messages").
+pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The data and dialogue folders of the configuration (defaults when there is no configuration file).
+fn folders(config: &std::path::Path) -> anyhow::Result<crate::config::Folders> {
+    Ok(crate::config::Folders::from_config(config)?)
+}
+
+/// Opens `--db URL`, or `softcall.db` in the configured data folder.
+pub(crate) async fn open_store(
+    folders: &crate::config::Folders,
+    db: Option<&str>,
+) -> anyhow::Result<crate::store::Store> {
+    let url = db.map_or_else(|| folders.database_url(), str::to_string);
+    Ok(crate::store::Store::open(&url).await?)
+}
+
+/// Prints the note of a language picked instead of the default one and returns the language.
+#[cfg(feature = "speech")]
+pub(crate) fn announce(choice: crate::config::LanguageChoice) -> String {
+    if let Some(note) = &choice.note {
+        eprintln!("note: {note}");
+    }
+    choice.lang
 }
 
 /// Loads the configuration, explaining how to point at it when it is missing.

@@ -74,6 +74,11 @@ pub fn run(config: &Config, command: QaCommand) -> anyhow::Result<std::process::
 
 fn replay(config: &Config, args: ReplayArgs) -> anyhow::Result<std::process::ExitCode> {
     let wavs = find_wavs(&args.path)?;
+    // Clips that name no language use --lang, else the configured language when its model is installed.
+    let default_lang = match args.lang.clone() {
+        Some(lang) => lang,
+        None => super::announce(config.usable_language(crate::config::Need::Recogniser)?),
+    };
     let single = args.path.is_file();
     if wavs.is_empty() {
         anyhow::bail!("{}: no .wav files found", args.path.display());
@@ -90,7 +95,7 @@ fn replay(config: &Config, args: ReplayArgs) -> anyhow::Result<std::process::Exi
     let mut replayed = replay_files(
         config,
         &wavs,
-        args.lang.as_deref(),
+        Some(default_lang.as_str()),
         args.channel.map(ChannelPick::from),
         |wav| {
             // The position counts the file being replayed.

@@ -1,6 +1,6 @@
 //! `softcall say`: renders a prompt the way a caller hears it.
 
-use crate::config::Config;
+use crate::config::{Config, Need};
 use crate::tts::cache::PromptCache;
 use crate::tts::speaker::Speaker;
 use crate::tts::voice::Voice;
@@ -32,8 +32,21 @@ pub(crate) fn speaker_for(config: &Config, lang: Option<&str>) -> anyhow::Result
 
 /// Runs `softcall say`.
 pub fn run(config: &Config, args: SayArgs) -> anyhow::Result<std::process::ExitCode> {
-    let speaker = speaker_for(config, args.lang.as_deref())?;
+    if args.text.trim().is_empty() {
+        anyhow::bail!("nothing to say: give the prompt text, e.g. softcall say \"Добрый день\" --out hello.wav");
+    }
+    let lang = match args.lang {
+        Some(lang) => lang,
+        None => super::announce(config.usable_language(Need::Voice)?),
+    };
+    let speaker = speaker_for(config, Some(&lang))?;
     let samples = speaker.render_prompt(&args.text)?;
+    if samples.is_empty() {
+        anyhow::bail!(
+            "the voice produced no audio for `{}`; nothing was written",
+            args.text
+        );
+    }
     crate::audio::wav::write_mono(&args.out, &samples, crate::audio::frame::SAMPLE_RATE)?;
     println!(
         "{}: {:.2} s of 8 kHz speech ({} sentence(s) synthesised, the rest from the prompt cache)",

@@ -150,12 +150,7 @@ impl DebtorRecord {
             path: path.to_path_buf(),
             line: e.line(),
             column: e.column(),
-            message: e
-                .to_string()
-                .split(" at line ")
-                .next()
-                .unwrap_or("")
-                .to_string(),
+            message: crate::wording::plain(e.to_string().split(" at line ").next().unwrap_or("")),
         })
     }
 }

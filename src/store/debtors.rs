@@ -6,8 +6,10 @@ use chrono::NaiveDate;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
+use super::history::date;
 use super::{flag, QueryContext, Store, StoreError};
 use crate::campaign::debtor::{DebtorFlags, DebtorRecord};
+use crate::campaign::standing::{BalancePayment, DebtorStatus, ListReport};
 
 /// A phone of a stored debtor.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,13 +76,16 @@ impl Store {
     }
 
     /// Imports debtors into a campaign in one transaction: new external ids are inserted, known ones updated.
-    /// Rows go in batches (one upsert, one phone statement and one membership statement per batch), so large
-    /// lists need few round trips. `progress` is called with the number of records done so far. On any error
-    /// nothing is written.
+    /// The list owns contact data and the amount it reports as of `as_of` (its export date); the amount due is
+    /// then derived by [`ListReport`] from that report and the stored payments, and status, promises, refusals
+    /// and hand-overs are never touched. Rows go in batches (one upsert, one phone statement and one membership
+    /// statement per batch), so large lists need few round trips. `progress` is called with the number of
+    /// records done so far. On any error nothing is written.
     pub async fn import_debtors(
         &self,
         campaign: &str,
         records: &[DebtorRecord],
+        as_of: NaiveDate,
         now: i64,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<ImportCounts, StoreError> {
@@ -96,16 +101,39 @@ impl Store {
             .ctx("starting the import transaction")?;
         let campaign_id = ensure_campaign(&mut tx, campaign, now).await?;
         let mut existing: HashMap<String, i64> = HashMap::new();
-        for row in sqlx::query("SELECT id, external_id FROM debtors")
-            .fetch_all(&mut *tx)
-            .await
-            .ctx("reading known debtors")?
+        let mut reports: HashMap<String, ListReport> = HashMap::new();
+        let c = "reading known debtors";
+        for row in
+            sqlx::query("SELECT id, external_id, reported_amount, reported_on, reported_payments_upto FROM debtors")
+                .fetch_all(&mut *tx)
+                .await
+                .ctx(c)?
         {
-            existing.insert(
-                row.try_get("external_id").ctx("reading known debtors")?,
-                row.try_get("id").ctx("reading known debtors")?,
+            let external_id: String = row.try_get("external_id").ctx(c)?;
+            reports.insert(
+                external_id.clone(),
+                ListReport {
+                    amount: row.try_get("reported_amount").ctx(c)?,
+                    as_of: date(&row.try_get::<String, _>("reported_on").ctx(c)?)?,
+                    payments_upto: row.try_get("reported_payments_upto").ctx(c)?,
+                },
             );
+            existing.insert(external_id, row.try_get("id").ctx(c)?);
         }
+        let payments_upto: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM payments")
+            .fetch_one(&mut *tx)
+            .await
+            .ctx(c)?
+            .try_get(0)
+            .ctx(c)?;
+        let report_of = |r: &DebtorRecord| {
+            ListReport::rebase(
+                reports.get(&r.external_id).copied(),
+                r.amount_due,
+                as_of,
+                payments_upto,
+            )
+        };
         let mut counts = ImportCounts::default();
         let mut done = 0u64;
         for batch in records.chunks(batch_size) {
@@ -124,7 +152,7 @@ impl Store {
                 }
                 q.execute(&mut *tx).await.ctx("updating phones")?;
             }
-            let ids = upsert_debtors(&mut tx, batch, now).await?;
+            let ids = upsert_debtors(&mut tx, batch, &report_of, now).await?;
             existing.extend(ids.iter().map(|(k, v)| (k.clone(), *v)));
             let id_of = |r: &DebtorRecord| {
                 ids.get(&r.external_id).copied().ok_or_else(|| {
@@ -171,6 +199,7 @@ impl Store {
             done += batch.len() as u64;
             progress(done);
         }
+        refresh_balances(&mut tx, None, now).await?;
         tx.commit().await.ctx("committing the import")?;
         progress(records.len() as u64);
         Ok(counts)
@@ -321,18 +350,20 @@ fn placeholders(from: usize, n: usize) -> String {
 async fn upsert_debtors(
     tx: &mut Transaction<'_, Any>,
     batch: &[DebtorRecord],
+    report_of: &dyn Fn(&DebtorRecord) -> ListReport,
     now: i64,
 ) -> Result<HashMap<String, i64>, StoreError> {
-    const COLS: usize = 17;
+    const COLS: usize = 20;
     let values: Vec<String> = (0..batch.len())
         .map(|i| format!("({}, 'active', $1, $1)", placeholders(2 + i * COLS, COLS)))
         .collect();
     let sql = format!(
         "INSERT INTO debtors (external_id, full_name, time_zone, region, amount_due, currency, due_date, product, \
          creditor, email, prior_delinquencies, bankruptcy, hospital, minor, disability_group_1, third_party_consent, \
-         extra_json, status, created_at, updated_at) VALUES {} \
+         extra_json, reported_amount, reported_on, reported_payments_upto, status, created_at, updated_at) VALUES {} \
          ON CONFLICT (external_id) DO UPDATE SET full_name = excluded.full_name, time_zone = excluded.time_zone, \
-         region = excluded.region, amount_due = excluded.amount_due, currency = excluded.currency, \
+         region = excluded.region, amount_due = excluded.amount_due, reported_amount = excluded.reported_amount, \
+         reported_on = excluded.reported_on, reported_payments_upto = excluded.reported_payments_upto, currency = excluded.currency, \
          due_date = excluded.due_date, product = excluded.product, creditor = excluded.creditor, \
          email = excluded.email, prior_delinquencies = excluded.prior_delinquencies, \
          bankruptcy = excluded.bankruptcy, hospital = excluded.hospital, minor = excluded.minor, \
@@ -345,6 +376,7 @@ async fn upsert_debtors(
     for rec in batch {
         let extra =
             serde_json::to_string(&rec.extra).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let report = report_of(rec);
         q = q
             .bind(rec.external_id.clone())
             .bind(rec.full_name.clone())
@@ -362,7 +394,10 @@ async fn upsert_debtors(
             .bind(flag(rec.flags.minor))
             .bind(flag(rec.flags.disability_group_1))
             .bind(flag(rec.flags.third_party_consent))
-            .bind(extra);
+            .bind(extra)
+            .bind(report.amount)
+            .bind(report.as_of.to_string())
+            .bind(report.payments_upto);
     }
     let mut ids = HashMap::with_capacity(batch.len());
     for row in q.fetch_all(&mut **tx).await.ctx("storing debtors")? {
@@ -393,6 +428,62 @@ async fn ensure_campaign(
         .ctx("reading the campaign id")?
         .try_get::<i64, _>(0)
         .ctx("reading the campaign id")
+}
+
+/// Applies [`ListReport::amount_due`] to every debtor with a report and payments (or only to `only`): the amount
+/// due and the paid/active status follow; a hand-over status is never changed.
+pub(crate) async fn refresh_balances(
+    tx: &mut Transaction<'_, Any>,
+    only: Option<&std::collections::HashSet<i64>>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let c = "recomputing amounts due";
+    let mut payments: HashMap<i64, Vec<BalancePayment>> = HashMap::new();
+    for r in sqlx::query("SELECT id, debtor_id, paid_on, amount FROM payments")
+        .fetch_all(&mut **tx)
+        .await
+        .ctx(c)?
+    {
+        let debtor_id: i64 = r.try_get("debtor_id").ctx(c)?;
+        if only.is_some_and(|set| !set.contains(&debtor_id)) {
+            continue;
+        }
+        payments.entry(debtor_id).or_default().push(BalancePayment {
+            paid_on: date(&r.try_get::<String, _>("paid_on").ctx(c)?)?,
+            amount: r.try_get("amount").ctx(c)?,
+            id: r.try_get("id").ctx(c)?,
+        });
+    }
+    for (debtor_id, list) in payments {
+        let r = sqlx::query(
+            "SELECT reported_amount, reported_on, reported_payments_upto, amount_due, status FROM debtors WHERE id = $1",
+        )
+        .bind(debtor_id)
+        .fetch_one(&mut **tx)
+        .await
+        .ctx(c)?;
+        let report = ListReport {
+            amount: r.try_get("reported_amount").ctx(c)?,
+            as_of: date(&r.try_get::<String, _>("reported_on").ctx(c)?)?,
+            payments_upto: r.try_get("reported_payments_upto").ctx(c)?,
+        };
+        let due = report.amount_due(&list);
+        let stored_status: String = r.try_get("status").ctx(c)?;
+        let status = DebtorStatus::derive(&stored_status, None, due);
+        if due != r.try_get::<i64, _>("amount_due").ctx(c)? || status.as_str() != stored_status {
+            sqlx::query(
+                "UPDATE debtors SET amount_due = $1, status = $2, updated_at = $3 WHERE id = $4",
+            )
+            .bind(due)
+            .bind(status.as_str())
+            .bind(now)
+            .bind(debtor_id)
+            .execute(&mut **tx)
+            .await
+            .ctx(c)?;
+        }
+    }
+    Ok(())
 }
 
 fn debtor_from_row(r: &AnyRow) -> Result<StoredDebtor, StoreError> {

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, ConnectOptions};
+use sqlx::{AnyPool, ConnectOptions, Connection};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -31,12 +31,12 @@ pub enum StoreError {
         source: std::io::Error,
     },
     /// The database could not be reached or opened.
-    #[error("cannot open the database {url}: {source}")]
+    #[error("cannot open the database {url}: {reason}")]
     Connect {
         /// The URL with any password removed.
         url: String,
-        /// The driver error.
-        source: sqlx::Error,
+        /// What went wrong and what to check (the driver's error, said once).
+        reason: String,
     },
     /// Applying the schema migrations failed.
     #[error("cannot apply the schema migrations: {0}")]
@@ -141,19 +141,29 @@ impl Store {
                 });
             }
         }
-        let connect_err = |source| StoreError::Connect {
+        let connect_err = |source: sqlx::Error| StoreError::Connect {
             url: redact(url),
-            source,
+            reason: connect_reason(backend, &source),
         };
         // Statements are not logged: they are noise at warn level for big imports, and values must never reach
         // the logs (personal data).
         let options = AnyConnectOptions::from_str(&connect_url)
             .map_err(connect_err)?
             .disable_statement_logging();
+        // One connection first: a server that is down or refuses fails here at once, instead of the pool
+        // retrying until its acquire timeout.
+        options
+            .connect()
+            .await
+            .map_err(connect_err)?
+            .close()
+            .await
+            .map_err(connect_err)?;
         // SQLite allows one writer; a single connection keeps transactions from waiting on each other.
         let max = if backend == Backend::Sqlite { 1 } else { 8 };
         let pool = AnyPoolOptions::new()
             .max_connections(max)
+            .acquire_timeout(std::time::Duration::from_secs(10))
             .connect_with(options)
             .await
             .map_err(connect_err)?;
@@ -204,6 +214,21 @@ impl Store {
     /// Closes every connection (waits for running queries).
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// The driver's error said once, with what to check when the server cannot be reached.
+fn connect_reason(backend: Backend, e: &sqlx::Error) -> String {
+    let refused =
+        matches!(e, sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused);
+    match backend {
+        Backend::Postgres if refused => {
+            "nothing is listening at that host and port: is PostgreSQL running there, and is the port right?".into()
+        }
+        Backend::Postgres if matches!(e, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut) => {
+            format!("{e} (is PostgreSQL reachable at that host and port?)")
+        }
+        _ => e.to_string(),
     }
 }
 

@@ -48,7 +48,8 @@ impl Store {
         Ok(map)
     }
 
-    /// Stores payments (debtor row id, payment) in one transaction, reduces each debt, and resolves promises
+    /// Stores payments (debtor row id, payment) in one transaction, derives each debt again (the list's report
+    /// less the payments it cannot include, see [`crate::campaign::standing::ListReport`]), and resolves promises
     /// as of `now`. A payment whose reference is already stored is skipped, so re-importing a file is harmless.
     pub async fn import_payments(
         &self,
@@ -62,6 +63,7 @@ impl Store {
             .ctx("starting the payment import")?;
         let mut counts = PaymentCounts::default();
         let mut seen: HashMap<String, u32> = HashMap::new();
+        let mut touched = std::collections::HashSet::new();
         for (debtor_id, p) in payments {
             let reference = match &p.reference {
                 Some(r) => r.clone(),
@@ -89,19 +91,9 @@ impl Store {
                 continue;
             }
             counts.inserted += 1;
-            sqlx::query(
-                "UPDATE debtors SET \
-                 status = CASE WHEN amount_due <= $1 AND status = 'active' THEN 'paid' ELSE status END, \
-                 amount_due = CASE WHEN amount_due > $1 THEN amount_due - $1 ELSE 0 END, updated_at = $2 \
-                 WHERE id = $3",
-            )
-            .bind(p.amount)
-            .bind(now.timestamp())
-            .bind(*debtor_id)
-            .execute(&mut *tx)
-            .await
-            .ctx("deducting a payment")?;
+            touched.insert(*debtor_id);
         }
+        super::debtors::refresh_balances(&mut tx, Some(&touched), now.timestamp()).await?;
         let changes = resolve_promises_in(&mut tx, now).await?;
         counts.kept = changes.kept;
         counts.broken = changes.broken;

@@ -80,4 +80,45 @@ impl Store {
             .map(|r| Ok((r.try_get("debtor_id").ctx(c)?, r.try_get("status").ctx(c)?)))
             .collect()
     }
+
+    /// The campaign file a campaign was last planned or sent with: (path as given, text).
+    pub async fn latest_strategy(
+        &self,
+        campaign_id: i64,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        let c = "reading the stored strategy";
+        sqlx::query(
+            "SELECT source_path, source_text FROM strategies WHERE campaign_id = $1 ORDER BY loaded_at DESC, id DESC",
+        )
+        .bind(campaign_id)
+        .fetch_optional(self.pool())
+        .await
+        .ctx(c)?
+        .map(|r| Ok((r.try_get("source_path").ctx(c)?, r.try_get("source_text").ctx(c)?)))
+        .transpose()
+    }
+
+    /// The extra (non-standard) list columns any debtor of the campaign has: template placeholders it may use.
+    pub async fn extra_columns(
+        &self,
+        campaign_id: i64,
+    ) -> Result<std::collections::BTreeSet<String>, StoreError> {
+        let c = "reading the list's extra columns";
+        let mut columns = std::collections::BTreeSet::new();
+        for r in sqlx::query(
+            "SELECT DISTINCT d.extra_json FROM debtors d JOIN campaign_debtors cd ON cd.debtor_id = d.id \
+             WHERE cd.campaign_id = $1",
+        )
+        .bind(campaign_id)
+        .fetch_all(self.pool())
+        .await
+        .ctx(c)?
+        {
+            let json: String = r.try_get("extra_json").ctx(c)?;
+            let map: std::collections::BTreeMap<String, String> = serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("extra columns: {e}")))?;
+            columns.extend(map.into_keys());
+        }
+        Ok(columns)
+    }
 }

@@ -27,6 +27,14 @@ fn sqlite_import_and_reimport() {
 }
 
 #[test]
+fn sqlite_reimport_keeps_payments_and_hand_overs() {
+    block_on(async {
+        let (store, _dir) = sqlite_store().await;
+        scenarios::reimport_keeps_payments_and_hand_overs(&store).await;
+    });
+}
+
+#[test]
 fn sqlite_all_or_nothing() {
     block_on(async {
         let (store, _dir) = sqlite_store().await;
@@ -75,12 +83,12 @@ fn file_level_errors_name_file_and_line() {
 
         let e = run("debtors_missing_column.csv", false).await;
         assert!(
-            matches!(&e, ImportError::MissingColumn { field, .. } if field == "Phone"),
+            matches!(&e, ImportError::MissingColumn { field, .. } if field == "phone"),
             "{e}"
         );
         assert!(
             e.to_string().contains(
-                "debtors_missing_column.csv:1: missing column for Phone; accepted headers: phone"
+                "debtors_missing_column.csv:1: no column gives the phone; name one of the columns: phone"
             ),
             "{e}"
         );

@@ -2,6 +2,7 @@
 
 mod cli;
 mod combinations;
+mod impossible_dates;
 mod robustness;
 mod roundtrip;
 mod tables;

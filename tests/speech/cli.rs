@@ -104,3 +104,68 @@ fn replay_of_a_missing_path_or_unknown_language_explains_the_fix() {
         "{stderr}"
     );
 }
+
+/// A configuration whose default language (`ru`) has no voice installed, next to the real English voice.
+fn config_without_default_voice(dir: &std::path::Path) -> std::path::PathBuf {
+    let real = config();
+    let voice = real.voice(Some("en")).unwrap().to_path_buf();
+    let path = dir.join("softcall.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "default_language = \"ru\"\nespeak_data = \"{}\"\n\
+             [languages.ru]\nasr_model = \"missing-ru-model\"\nvoice = \"missing/ru_RU-irina-medium.onnx\"\n\
+             [languages.en]\nasr_model = \"missing-en-model\"\nvoice = \"{}\"\n",
+            real.espeak_data.display(),
+            voice.display()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn say_without_lang_uses_the_language_whose_voice_is_installed() {
+    if !available(config().voice(Some("en")).unwrap()) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config_without_default_voice(dir.path());
+    let wav = dir.path().join("hello.wav");
+    let out = softcall()
+        .arg("--config")
+        .arg(&cfg)
+        .args(["say", "Hello, this is an automated call.", "--out"])
+        .arg(&wav)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("default_language `ru` has no voice installed, so `en` is used")
+            && err.contains("models/README.md")
+            && err.contains("scripts/fetch-models"),
+        "{err}"
+    );
+    assert!(hound::WavReader::open(&wav).unwrap().duration() > 8000);
+}
+
+#[test]
+fn say_of_empty_text_fails_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("empty.wav");
+    for text in ["", "   "] {
+        let out = softcall()
+            .args(["say", text, "--lang", "en", "--out"])
+            .arg(&wav)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("nothing to say"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!wav.exists(), "no empty WAV is written");
+    }
+}

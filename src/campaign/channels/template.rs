@@ -18,6 +18,43 @@ pub enum TemplateError {
     Unclosed(usize),
 }
 
+/// The placeholders every debtor has, whatever columns the list had beyond the standard ones.
+pub const STANDARD_FIELDS: [&str; 8] = [
+    "external_id",
+    "full_name",
+    "amount_due",
+    "currency",
+    "due_date",
+    "days_overdue",
+    "product",
+    "creditor",
+];
+
+/// The placeholder names a template uses, in order (`{{`/`}}` are literal braces).
+pub fn placeholders(template: &str) -> Result<Vec<String>, TemplateError> {
+    let mut names = Vec::new();
+    let mut rest = template;
+    let mut offset = 0;
+    while let Some(i) = rest.find(['{', '}']) {
+        let tail = &rest[i..];
+        if tail.starts_with("{{") || tail.starts_with("}}") {
+            rest = &tail[2..];
+            offset += i + 2;
+            continue;
+        }
+        if let Some(after) = tail.strip_prefix('}') {
+            rest = after;
+            offset += i + 1;
+            continue;
+        }
+        let end = tail.find('}').ok_or(TemplateError::Unclosed(offset + i))?;
+        names.push(tail[1..end].trim().to_string());
+        rest = &tail[end + 1..];
+        offset += i + end + 1;
+    }
+    Ok(names)
+}
+
 /// The values a template can use for one debtor on `today`.
 pub fn values(d: &DebtorRecord, today: NaiveDate) -> BTreeMap<String, String> {
     let mut v = BTreeMap::new();

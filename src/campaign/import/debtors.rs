@@ -60,7 +60,7 @@ pub fn parse(
                 if let Some(first) = seen.get(&field) {
                     return Err(ImportError::DuplicateColumn {
                         path: file,
-                        field: format!("{field:?}"),
+                        field: field.label().to_string(),
                         first: first.clone(),
                         second: header.clone(),
                     });
@@ -90,7 +90,7 @@ pub fn parse(
         if !has(required) {
             return Err(missing(
                 &file,
-                &format!("{required:?}"),
+                required.label(),
                 names_of(DEBTOR_ALIASES, required),
             ));
         }
@@ -98,7 +98,7 @@ pub fn parse(
     if !has(DebtorField::TimeZone) && !has(DebtorField::Region) {
         return Err(missing(
             &file,
-            "TimeZone or Region",
+            "time zone or region",
             format!(
                 "{}; or {}",
                 names_of(DEBTOR_ALIASES, DebtorField::TimeZone),
@@ -109,7 +109,7 @@ pub fn parse(
     if !has(DebtorField::DueDate) && !has(DebtorField::DaysOverdue) {
         return Err(missing(
             &file,
-            "DueDate or DaysOverdue",
+            "due date or days overdue",
             format!(
                 "{}; or {}",
                 names_of(DEBTOR_ALIASES, DebtorField::DueDate),

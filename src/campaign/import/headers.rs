@@ -41,6 +41,32 @@ pub enum DebtorField {
     ThirdPartyConsent,
 }
 
+impl DebtorField {
+    /// What a person calls the field, for messages ("the external id").
+    pub fn label(self) -> &'static str {
+        match self {
+            DebtorField::ExternalId => "external id",
+            DebtorField::FullName => "full name",
+            DebtorField::Phone => "phone",
+            DebtorField::TimeZone => "time zone",
+            DebtorField::Region => "region",
+            DebtorField::AmountDue => "amount due",
+            DebtorField::Currency => "currency",
+            DebtorField::DueDate => "due date",
+            DebtorField::DaysOverdue => "days overdue",
+            DebtorField::Product => "product",
+            DebtorField::Creditor => "creditor",
+            DebtorField::Email => "e-mail",
+            DebtorField::PriorDelinquencies => "earlier delinquencies",
+            DebtorField::Bankruptcy => "bankruptcy flag",
+            DebtorField::Hospital => "hospital flag",
+            DebtorField::Minor => "minor flag",
+            DebtorField::DisabilityGroup1 => "disability group I flag",
+            DebtorField::ThirdPartyConsent => "third-party consent flag",
+        }
+    }
+}
+
 /// Accepted header names per debtor field (compared after lower-casing and folding `ё`, `_`, `-`, `.`).
 pub const DEBTOR_ALIASES: &[(DebtorField, &[&str])] = &[
     (
@@ -230,6 +256,18 @@ pub enum PaymentField {
     PaidOn,
     /// Payment reference (makes re-imports of the same file idempotent).
     Reference,
+}
+
+impl PaymentField {
+    /// What a person calls the field, for messages ("the payment date").
+    pub fn label(self) -> &'static str {
+        match self {
+            PaymentField::ExternalId => "external id",
+            PaymentField::Amount => "amount paid",
+            PaymentField::PaidOn => "payment date",
+            PaymentField::Reference => "payment reference",
+        }
+    }
 }
 
 /// Accepted header names per payment field.

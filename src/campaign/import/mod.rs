@@ -71,7 +71,7 @@ pub enum ImportError {
         message: String,
     },
     /// A required column is missing.
-    #[error("{path}:1: missing column for {field}; accepted headers: {accepted}")]
+    #[error("{path}:1: no column gives the {field}; name one of the columns: {accepted}")]
     MissingColumn {
         /// The file.
         path: String,
@@ -101,10 +101,12 @@ pub enum ImportError {
         columns: String,
     },
     /// Some rows are invalid and nothing was imported.
-    #[error("{path}: {} invalid row(s), nothing imported (use --skip-invalid --rejects FILE to import the valid rows):\n{}", .errors.len(), list_errors(.path, .errors))]
+    #[error("{path}: {}, nothing imported (use --skip-invalid --rejects FILE to import the valid rows):\n{}", rows_with_problems(*.rows, .errors.len()), list_errors(.path, .errors))]
     InvalidRows {
         /// The file.
         path: String,
+        /// Rows with at least one problem.
+        rows: usize,
         /// Every problem found.
         errors: Vec<RowError>,
     },
@@ -119,6 +121,16 @@ pub enum ImportError {
     /// The store refused the import (nothing was written).
     #[error("storing the import failed, nothing was written: {0}")]
     Store(#[from] crate::store::StoreError),
+}
+
+/// "1 invalid row" / "3 invalid rows (5 problems)".
+fn rows_with_problems(rows: usize, problems: usize) -> String {
+    let noun = if rows == 1 { "row" } else { "rows" };
+    if problems == rows {
+        format!("{rows} invalid {noun}")
+    } else {
+        format!("{rows} invalid {noun} ({problems} problems)")
+    }
 }
 
 fn list_errors(path: &str, errors: &[RowError]) -> String {

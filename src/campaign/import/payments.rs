@@ -34,7 +34,7 @@ pub fn parse(path: &Path, table: &Table) -> Result<ParsedPayments, ImportError> 
             if let Some(&first) = index.get(&field) {
                 return Err(ImportError::DuplicateColumn {
                     path: file,
-                    field: format!("{field:?}"),
+                    field: field.label().to_string(),
                     first: table.headers[first].clone(),
                     second: header.clone(),
                 });
@@ -50,7 +50,7 @@ pub fn parse(path: &Path, table: &Table) -> Result<ParsedPayments, ImportError> 
         if !index.contains_key(&required) {
             return Err(ImportError::MissingColumn {
                 path: file,
-                field: format!("{required:?}"),
+                field: required.label().to_string(),
                 accepted: names_of(PAYMENT_ALIASES, required),
             });
         }

@@ -98,7 +98,7 @@ pub fn parse_table(path: &Path, bytes: &[u8]) -> Result<Table, ImportError> {
     let mut records = reader.records();
     let headers = match records.next() {
         None => return Err(ImportError::Empty { path: file }),
-        Some(Err(e)) => return Err(malformed(&file, &e)),
+        Some(Err(e)) => return Err(malformed(&file, &text, &e)),
         Some(Ok(r)) => r.iter().map(|h| h.trim().to_string()).collect::<Vec<_>>(),
     };
     if headers.iter().all(|h| h.is_empty()) {
@@ -106,11 +106,11 @@ pub fn parse_table(path: &Path, bytes: &[u8]) -> Result<Table, ImportError> {
     }
     let mut rows = Vec::new();
     for record in records {
-        let record = record.map_err(|e| malformed(&file, &e))?;
+        let record = record.map_err(|e| malformed(&file, &text, &e))?;
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let line = record.position().map_or(0, |p| line_at(&text, p.byte()));
         if record.len() != headers.len() {
             return Err(ImportError::Malformed {
                 path: file,
@@ -132,8 +132,19 @@ pub fn parse_table(path: &Path, bytes: &[u8]) -> Result<Table, ImportError> {
     })
 }
 
-fn malformed(file: &str, e: &csv::Error) -> ImportError {
-    let line = e.position().map(|p| p.line()).unwrap_or(0);
+/// The file's 1-based line of a record the CSV reader says starts at `byte`. The reader's own line count is
+/// off for CRLF endings and blank lines, and its offset may point at the line endings before the record.
+fn line_at(text: &str, byte: u64) -> u64 {
+    let bytes = text.as_bytes();
+    let mut start = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
+    while bytes.get(start).is_some_and(|b| matches!(b, b'\r' | b'\n')) {
+        start += 1;
+    }
+    bytes[..start].iter().filter(|&&b| b == b'\n').count() as u64 + 1
+}
+
+fn malformed(file: &str, text: &str, e: &csv::Error) -> ImportError {
+    let line = e.position().map_or(0, |p| line_at(text, p.byte()));
     ImportError::Malformed {
         path: file.to_string(),
         line,
@@ -154,6 +165,23 @@ mod tests {
         let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode("ФИО;телефон");
         let (t, e) = decode(&bytes);
         assert_eq!((t.as_str(), e), ("ФИО;телефон", Encoding::Windows1251));
+    }
+
+    #[test]
+    fn crlf_rows_keep_their_line_numbers() {
+        let crlf = b"id,name\r\nA-1,Ann\r\n\r\nA-2,Bob\r\n";
+        let lf = b"id,name\nA-1,Ann\n\nA-2,Bob\n";
+        for bytes in [&crlf[..], &lf[..]] {
+            let t = parse_table(Path::new("x.csv"), bytes).unwrap();
+            let lines: Vec<u64> = t.rows.iter().map(|(l, _)| *l).collect();
+            assert_eq!(lines, vec![2, 4]);
+        }
+        let Err(ImportError::Malformed { line, .. }) =
+            parse_table(Path::new("x.csv"), b"id,name\r\nA-1,Ann\r\nA-2\r\n")
+        else {
+            panic!("a short row is malformed")
+        };
+        assert_eq!(line, 3);
     }
 
     #[test]

@@ -184,6 +184,19 @@ pub fn load(path: &Path, dialogs_dir: &Path) -> Result<Strategy, StrategyError> 
 
 /// Parses and checks campaign file text (`path` names the file in errors).
 pub fn parse(path: &Path, text: &str, dialogs_dir: &Path) -> Result<Strategy, StrategyError> {
+    parse_checking(path, text, Some(dialogs_dir))
+}
+
+/// Parses a campaign file stored with a campaign (checked when it was stored; flows are not looked up again).
+pub fn parse_stored(path: &Path, text: &str) -> Result<Strategy, StrategyError> {
+    parse_checking(path, text, None)
+}
+
+fn parse_checking(
+    path: &Path,
+    text: &str,
+    dialogs_dir: Option<&Path>,
+) -> Result<Strategy, StrategyError> {
     let file = path.display().to_string();
     let raw: RawStrategy = serde_yaml_ng::from_str(text).map_err(|e| {
         let (line, column) = e
@@ -194,7 +207,7 @@ pub fn parse(path: &Path, text: &str, dialogs_dir: &Path) -> Result<Strategy, St
             path: file.clone(),
             line,
             column,
-            message: strip_location(&e.to_string()),
+            message: crate::wording::plain(&strip_location(&e.to_string())),
         }
     })?;
     let locate = Locator { text };
@@ -289,7 +302,7 @@ pub fn parse(path: &Path, text: &str, dialogs_dir: &Path) -> Result<Strategy, St
                     "the step does nothing: give sms, email, call or hand_over".into(),
                 ));
             }
-            if let Some(flow) = &step.call {
+            if let (Some(flow), Some(dialogs_dir)) = (&step.call, dialogs_dir) {
                 let file_path: PathBuf = dialogs_dir.join(format!("{flow}.yaml"));
                 if flow.is_empty() || flow.contains(['/', '\\']) || !file_path.is_file() {
                     return Err(err_at(
@@ -452,6 +465,67 @@ pub fn parse(path: &Path, text: &str, dialogs_dir: &Path) -> Result<Strategy, St
         templates,
         segments,
     })
+}
+
+/// Checks that every template placeholder is a standard field or one of `columns` (the extra columns of the
+/// campaign's list). `columns_known` says whether `columns` came from a campaign, for the hint in the error.
+pub fn check_placeholders(
+    path: &Path,
+    strategy: &Strategy,
+    columns: &std::collections::BTreeSet<String>,
+    columns_known: bool,
+) -> Result<(), StrategyError> {
+    use crate::campaign::channels::template::{placeholders, STANDARD_FIELDS};
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let file = path.display().to_string();
+    let line_of = |needle: &str, fallback: &str| {
+        let lines: Vec<&str> = text.lines().collect();
+        lines
+            .iter()
+            .position(|l| l.contains(needle))
+            .or_else(|| {
+                lines
+                    .iter()
+                    .position(|l| l.trim_start().starts_with(fallback))
+            })
+            .map_or(1, |i| i + 1)
+    };
+    for (name, t) in &strategy.templates {
+        for (part, body) in [("sms", &t.sms), ("subject", &t.subject), ("body", &t.body)] {
+            let Some(body) = body else { continue };
+            let field = format!("templates.{name}.{part}");
+            let used = placeholders(body).map_err(|e| StrategyError::Invalid {
+                path: file.clone(),
+                line: line_of(body.lines().next().unwrap_or(body), &format!("{name}:")),
+                field: field.clone(),
+                message: e.to_string(),
+            })?;
+            for p in used {
+                if STANDARD_FIELDS.contains(&p.as_str()) || columns.contains(&p) {
+                    continue;
+                }
+                let mut known: Vec<String> =
+                    STANDARD_FIELDS.iter().map(|s| format!("{{{s}}}")).collect();
+                known.extend(columns.iter().map(|c| format!("{{{c}}}")));
+                let hint = if columns_known {
+                    String::new()
+                } else {
+                    "; a column of the debtor list is known once the list is imported: check with --campaign NAME"
+                        .to_string()
+                };
+                return Err(StrategyError::Invalid {
+                    path: file.clone(),
+                    line: line_of(&format!("{{{p}"), &format!("{name}:")),
+                    field,
+                    message: format!(
+                        "unknown placeholder `{{{p}}}`; known: {}{hint}",
+                        known.join(", ")
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Drops the parser's own " at line L column C" (the error already starts with `file:line:column`).

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate};
 
-pub use file::{load, parse, StrategyError};
+pub use file::{check_placeholders, load, parse, StrategyError};
 pub use rules::Rules;
 
 use super::debtor::DebtorRecord;

@@ -40,6 +40,13 @@ pub fn find_amount(
         if is_unit_word(next, lang) {
             continue;
         }
+        // A day of a month — even an impossible one ("31 февраля", "february 30") — is never money.
+        if super::dates::ru_month(next).is_some()
+            || super::dates::en_month(next).is_some()
+            || lang == Lang::En && super::dates::en_month(prev).is_some()
+        {
+            continue;
+        }
         let money_after = is_currency(next, lang);
         let money_before = is_currency(prev, lang) || is_amount_cue(prev, lang);
         let after_time = time_end == Some(s.start);

@@ -2,14 +2,16 @@
 //!
 //! The pipeline, one module per step:
 //! [`normalize`] (lower case, ё→е, punctuation, digits) → [`numbers`] (number words of both languages and
-//! digits as value spans) → [`dates`] (date expressions resolved against the call date) → [`intent`] (votes of
-//! the lexicon rules in `lexicon_ru.txt` / `lexicon_en.txt`, written in the [`rules`] language) →
-//! [`amount`] (the number that is money, not a day, a time or a count).
+//! digits as value spans; the types they share are in the leaf [`number_words`]) → [`dates`] (date
+//! expressions resolved against the call date) → [`intent`] (votes of the lexicon rules in `lexicon_ru.txt` /
+//! `lexicon_en.txt`, written in the [`rules`] language) → [`amount`] (the number that is money, not a day, a
+//! time or a count).
 
 pub mod amount;
 pub mod dates;
 pub mod intent;
 pub mod normalize;
+pub mod number_words;
 pub mod numbers;
 pub mod numbers_en;
 pub mod numbers_ru;
@@ -104,6 +106,16 @@ impl Intent {
     /// The intent with this contract name.
     pub fn from_name(name: &str) -> Option<Intent> {
         Intent::ALL.into_iter().find(|i| i.name() == name)
+    }
+}
+
+impl Lang {
+    /// The language code people write (`ru`, `en`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ru => "ru",
+            Lang::En => "en",
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! English number words: cardinals, ordinals, "hundred" as a multiplier, "grand" for thousand.
 
-use super::numbers::{Level, NumWord};
+use super::number_words::{Level, NumWord};
 
 /// Cardinal words 0–9.
 pub(crate) const UNITS: [&str; 10] = [

@@ -1,6 +1,6 @@
 //! Russian number words: cardinals and ordinals in every case and gender, plus colloquial money words.
 
-use super::numbers::{Level, NumWord};
+use super::number_words::{Level, NumWord};
 
 /// Cardinal word forms (all cases) and their values; the nominative masculine form comes first.
 const CARDINALS: &[(&[&str], f64)] = &[

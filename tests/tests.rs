@@ -4,6 +4,7 @@ mod campaign;
 mod compliance;
 mod dialog;
 mod nlu;
+mod phone;
 mod rtp;
 mod sip;
 #[cfg(feature = "speech")]

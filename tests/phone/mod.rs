@@ -141,6 +141,29 @@ async fn sipp_caller_cancelling_a_ringing_phone_gets_487() {
     phone.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sipp_caller_of_a_busy_phone_gets_486_after_ringing() {
+    if !sipp_present() {
+        return;
+    }
+    let mut phone = start_phone(
+        book(&[("busy", "answer: busy\nring_ms: 300\n".into())]),
+        None,
+    )
+    .await;
+    let work = tempfile::tempdir().expect("temp dir");
+    let addr = phone.addr;
+    let dir = work.path().to_path_buf();
+    let sipp =
+        tokio::task::spawn_blocking(move || sipp_call("uac_phone_busy.xml", addr, "busy", &dir));
+    let (ok, log) = sipp.await.expect("sipp thread");
+    assert!(ok, "sipp caller failed\n{log}");
+    let report = next_report(&mut phone).await;
+    assert_eq!(deeds(&report), ["ring", "reject"]);
+    assert_eq!(report.report.deeds[1].what, "reject 486");
+    phone.stop().await;
+}
+
 /// `softcall call` with `args` to `user` at the phone, off the async runtime.
 async fn robot_call(
     phone: std::net::SocketAddr,

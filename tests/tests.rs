@@ -9,6 +9,7 @@ mod compliance;
 mod dialog;
 mod figures;
 mod nlu;
+mod phone;
 mod rtp;
 mod sip;
 mod skip;

@@ -17,7 +17,9 @@ pub struct ScenarioBook {
 #[derive(Debug, thiserror::Error)]
 pub enum BookError {
     /// The path is neither a file nor a folder.
-    #[error("scenario path {0} does not exist (give a scenario file or a folder of USER.yaml files)")]
+    #[error(
+        "scenario path {0} does not exist (give a scenario file or a folder of USER.yaml files)"
+    )]
     Missing(PathBuf),
     /// The folder cannot be listed.
     #[error("cannot list scenario folder {path}: {source}")]
@@ -68,8 +70,9 @@ impl ScenarioBook {
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
                 p.is_file()
-                    && p.extension()
-                        .is_some_and(|x| x.eq_ignore_ascii_case("yaml") || x.eq_ignore_ascii_case("yml"))
+                    && p.extension().is_some_and(|x| {
+                        x.eq_ignore_ascii_case("yaml") || x.eq_ignore_ascii_case("yml")
+                    })
             })
             .collect();
         files.sort();
@@ -112,11 +115,17 @@ mod tests {
         std::fs::write(dir.path().join("debtor-1.yaml"), "answer: busy\n").unwrap();
         std::fs::write(dir.path().join("default.yaml"), "answer: ring_out\n").unwrap();
         let book = ScenarioBook::load(dir.path()).unwrap();
-        assert_eq!(book.pick(Some("debtor-1")).map(|(n, _)| n), Some("debtor-1"));
+        assert_eq!(
+            book.pick(Some("debtor-1")).map(|(n, _)| n),
+            Some("debtor-1")
+        );
         assert_eq!(book.pick(Some("other")).map(|(n, _)| n), Some("default"));
         assert_eq!(book.pick(None).map(|(n, _)| n), Some("default"));
         let empty = tempfile::tempdir().unwrap();
-        assert!(matches!(ScenarioBook::load(empty.path()), Err(BookError::Empty(_))));
+        assert!(matches!(
+            ScenarioBook::load(empty.path()),
+            Err(BookError::Empty(_))
+        ));
         assert!(matches!(
             ScenarioBook::load(&empty.path().join("nope")),
             Err(BookError::Missing(_))

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tokio::sync::mpsc;
 
@@ -72,7 +72,9 @@ pub struct PhoneHandle {
 
 impl std::fmt::Debug for PhoneHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PhoneHandle").field("addr", &self.addr).finish()
+        f.debug_struct("PhoneHandle")
+            .field("addr", &self.addr)
+            .finish()
     }
 }
 
@@ -161,22 +163,29 @@ impl CallTask {
             return;
         };
         let Some((name, scenario)) = self.config.scenarios.pick(call.called_user.as_deref()) else {
-            tracing::info!(call = self.seq, "no scenario for the dialled user; answering 404");
+            tracing::info!(
+                call = self.seq,
+                "no scenario for the dialled user; answering 404"
+            );
             let _ = self.sip.reject(handle, 404);
-            report.problems.push("no scenario for this user and no default".into());
+            report
+                .problems
+                .push("no scenario for this user and no default".into());
             let _ = self.reports.send(report);
             return;
         };
         report.scenario = Some(name.to_string());
         let mut runner = Runner::new(scenario.clone(), Instant::now());
         let mut clips: HashMap<PathBuf, Vec<Frame>> = HashMap::new();
-        let mut session = match MediaSession::bind(self.sip.local_addr.ip(), self.config.rtp_ports.clone()).await {
-            Ok(s) => Some(s),
-            Err(e) => {
-                report.problems.push(format!("cannot bind RTP: {e}"));
-                None
-            }
-        };
+        let mut session =
+            match MediaSession::bind(self.sip.local_addr.ip(), self.config.rtp_ports.clone()).await
+            {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    report.problems.push(format!("cannot bind RTP: {e}"));
+                    None
+                }
+            };
         let recording = self
             .config
             .record_dir
@@ -205,7 +214,12 @@ impl CallTask {
                             recording: recording.clone(),
                             ..MediaOptions::default()
                         };
-                        match s.start(call.offer.addr, call.offer.codec, call.offer.telephone_event, options) {
+                        match s.start(
+                            call.offer.addr,
+                            call.offer.codec,
+                            call.offer.telephone_event,
+                            options,
+                        ) {
                             Ok(m) => {
                                 report.recording = recording.clone();
                                 media = Some(split(m, call.offer.telephone_event.is_some()));
@@ -228,7 +242,9 @@ impl CallTask {
                             }
                         };
                         match media.as_ref() {
-                            Some(m) if !frames.is_empty() => playback = Some(m.control.play(frames)),
+                            Some(m) if !frames.is_empty() => {
+                                playback = Some(m.control.play(frames))
+                            }
                             _ => runner.playback_finished(Instant::now()),
                         }
                     }
@@ -335,6 +351,3 @@ fn clip(cache: &mut HashMap<PathBuf, Vec<Frame>>, path: &Path) -> Result<Vec<Fra
     cache.insert(path.to_path_buf(), frames.clone());
     Ok(frames)
 }
-
-/// How long to wait for a phone report in tests and tools before giving up.
-pub const REPORT_WAIT: Duration = Duration::from_secs(60);

@@ -80,7 +80,11 @@ enum Command {
     DtmfInfo(CallHandle, char, u32),
     AcceptInbound(bool),
     Ring(CallHandle),
-    Answer(CallHandle, String, oneshot::Sender<Result<(), RequestError>>),
+    Answer(
+        CallHandle,
+        String,
+        oneshot::Sender<Result<(), RequestError>>,
+    ),
     Reject(CallHandle, u16),
     TakeCallEvents(CallHandle, oneshot::Sender<Option<CallEvents>>),
     Register(

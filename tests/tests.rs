@@ -1,5 +1,6 @@
 //! One integration test binary; each area of the product is a module.
 
+mod call;
 mod campaign;
 mod compliance;
 mod dialog;

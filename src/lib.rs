@@ -6,6 +6,7 @@
 //! - [`asr`] — offline recognition with Vosk (one shared model, one recogniser per call).
 //! - [`tts`] — Piper synthesis, resampled to 8 kHz, with a content-addressed prompt cache.
 //! - [`dialog`] — YAML dialogue graphs and the event-driven engine: where a decision is made.
+//! - [`call`] — the conductor of one call: engine, listener results, prompts, barge-in, timers, hand-off, report.
 //! - [`rtp`] — call media: G.711 RTP paced on a 20 ms grid, jitter buffer, RFC 4733 DTMF, RTCP, recording.
 //! - [`campaign`] — who is contacted, when and how: debtor lists, contact history, strategies by segment,
 //!   legal contact limits (compliance), the scheduler, SMS/e-mail, results and analytics.
@@ -20,6 +21,7 @@
 #[cfg(feature = "speech")]
 pub mod asr;
 pub mod audio;
+pub mod call;
 pub mod campaign;
 pub mod cli;
 pub mod config;

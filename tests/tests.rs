@@ -4,6 +4,7 @@
 //! it with [`skip`]: missing under CI fails, elsewhere the skip is listed at the end of `scripts/test`.
 
 mod amd;
+mod call;
 mod campaign;
 mod compliance;
 mod dialog;

@@ -45,6 +45,8 @@ pub enum Rule {
     Setting,
     /// A recommended flow-wide handler is missing.
     MissingHandler,
+    /// A phrase grammar on a step whose answers are open (dates, amounts).
+    Grammar,
 }
 
 /// One finding.
@@ -81,6 +83,9 @@ impl fmt::Display for Diagnostic {
         )
     }
 }
+
+/// Intents whose answers carry a date or an amount: a grammar on their step loses answers.
+const OPEN_ANSWER_INTENTS: &[&str] = &["promise_to_pay", "callback"];
 
 /// Flow-wide handlers every production flow should have.
 pub const RECOMMENDED_HANDLERS: &[&str] = &["operator", "abuse", "stop_calls", "wrong_person"];
@@ -380,6 +385,18 @@ impl<'a> Checker<'a> {
                 self.target(&format!("node `{name}`"), t);
             }
             if let Some(listen) = &node.listen {
+                if !listen.grammar.is_empty() {
+                    if let Some(open) = OPEN_ANSWER_INTENTS
+                        .iter()
+                        .find(|i| listen.on.contains_key(**i))
+                    {
+                        self.warning(
+                            pos,
+                            Rule::Grammar,
+                            format!("node `{name}`: a phrase grammar narrows the recogniser, but `{open}` takes a date or an amount; remove `grammar` (keep grammars for closed answers such as yes/no or a menu)"),
+                        );
+                    }
+                }
                 for (intent, t) in &listen.on {
                     self.intent(&format!("node `{name}`"), intent, Pos::of(t));
                     self.target(&format!("node `{name}` on `{intent}`"), t);

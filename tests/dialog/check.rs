@@ -223,3 +223,35 @@ fn a_missing_file_is_an_error_not_a_panic() {
         found[0]
     );
 }
+
+#[test]
+fn a_grammar_on_a_date_question_is_a_warning_and_the_shipped_flows_have_none() {
+    for (flow, _) in SHIPPED {
+        let found: Vec<_> = check_file(&repo(flow))
+            .into_iter()
+            .filter(|d| d.rule == Rule::Grammar)
+            .collect();
+        assert!(found.is_empty(), "{flow}: {found:?}");
+    }
+    let text = std::fs::read_to_string(repo("dialogs/soft_collection_en.yaml")).unwrap();
+    let narrowed = text.replacen(
+        "      no_match: handoff_no_match\n\n  ask_exact_date:",
+        "      grammar: [\"on Friday\", \"next week\"]\n      no_match: handoff_no_match\n\n  ask_exact_date:",
+        1,
+    );
+    assert_ne!(narrowed, text, "the date question was found");
+    let path = std::env::temp_dir().join(format!("softcall-grammar-{}.yaml", std::process::id()));
+    std::fs::write(&path, narrowed).unwrap();
+    let found: Vec<_> = check_file(&path)
+        .into_iter()
+        .filter(|d| d.rule == Rule::Grammar)
+        .collect();
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].severity, Severity::Warning);
+    assert!(
+        found[0].message.contains("ask_date"),
+        "{}",
+        found[0].message
+    );
+}

@@ -168,6 +168,10 @@ pub fn explain(text: &str, lang: Lang, today: NaiveDate) -> Explanation {
     if class.intent == Intent::AlreadyPaid && date.is_some() {
         date = dates::find_date(&tokens, &spans, lang, today, dates::Direction::Past);
     }
+    // A promise is for a day to come: a date already past is not taken as the promised date.
+    if class.intent == Intent::PromiseToPay && date.as_ref().is_some_and(|d| d.date < today) {
+        date = None;
+    }
     Explanation {
         understanding: Understanding {
             text: text.to_string(),

@@ -1,0 +1,759 @@
+//! The call core: one call's conductor, free of I/O. The driver feeds [`Input`]s with the moment they
+//! happened, calls [`CallCore::handle_timeout`] when [`CallCore::poll_timeout`] says, and performs the
+//! [`Output`]s drained with [`CallCore::poll_output`]. No clock reads, no threads, no I/O: a whole call runs
+//! in simulated time in a test.
+
+use super::barge_in::BargeInDetector;
+use super::clock::{CallClock, StreamClock, FRAME};
+use super::config::{transfer_failed_message, CallConfig};
+use super::io::{Input, Output, PromptId, Record};
+use super::report::{
+    CallReport, CallbackTask, ContextCard, EndReason, Speaker, TimelineEntry, TranscriptLine,
+    Transfer, TransferStatus, TurnLatency,
+};
+use crate::dialog::context::{CallContext, DebtorRecord};
+use crate::dialog::engine::{Action, Engine, Event, Phase};
+use crate::dialog::flow::{Flow, Outcome};
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A prompt waiting to be played.
+#[derive(Debug, Clone)]
+struct Prompt {
+    text: String,
+    interruptible: bool,
+}
+
+/// The prompt the driver is playing.
+#[derive(Debug, Clone)]
+struct Playing {
+    id: PromptId,
+    interruptible: bool,
+    started: bool,
+    /// Its line in the transcript.
+    line: usize,
+}
+
+/// What the listening step accepts.
+#[derive(Debug, Clone)]
+struct Listening {
+    timeout: Duration,
+}
+
+/// Debtor input kept while a non-interruptible prompt plays, delivered when it ends.
+#[derive(Debug, Clone)]
+enum Held {
+    Speech {
+        text: String,
+        confidence: f64,
+        end: Instant,
+    },
+    Key(char, Instant),
+}
+
+/// What happens once the prompts queued so far have played.
+#[derive(Debug, Clone)]
+enum AfterPrompts {
+    /// The flow hung up with this disposition.
+    Hangup,
+    /// The flow hands the call to an agent.
+    Handoff(String),
+    /// The failed-transfer message has played: hang up.
+    TransferFailedBye,
+}
+
+/// One call's conductor.
+pub struct CallCore {
+    config: CallConfig,
+    clock: CallClock,
+    flow: Arc<Flow>,
+    debtor: DebtorRecord,
+    ctx: Option<CallContext>,
+    engine: Option<Engine>,
+    stream: Option<StreamClock>,
+    max_deadline: Option<Instant>,
+    transfer_deadline: Option<Instant>,
+    queue: VecDeque<Prompt>,
+    playing: Option<Playing>,
+    next_id: PromptId,
+    after_prompts: Option<AfterPrompts>,
+    listening: Option<Listening>,
+    listening_since: Option<Instant>,
+    last_voice_end: Option<Instant>,
+    last_activity: Instant,
+    held: Vec<Held>,
+    barge: BargeInDetector,
+    awaiting_reply: Option<(usize, Instant)>,
+    outputs: VecDeque<Output>,
+    timeline: Vec<TimelineEntry>,
+    transcript: Vec<TranscriptLine>,
+    latency: Vec<TurnLatency>,
+    flags: Vec<String>,
+    callback_at: Option<chrono::DateTime<chrono::Utc>>,
+    transfer: Option<Transfer>,
+    ended: Option<CallReport>,
+}
+
+impl CallCore {
+    /// Prepares a call of `flow` with `ctx` (whose `now` is the wall-clock time of `now`); the conversation
+    /// starts on [`Input::Answered`].
+    pub fn start(flow: Arc<Flow>, ctx: CallContext, config: CallConfig, now: Instant) -> Self {
+        let mut debtor = ctx.debtor.clone();
+        debtor.history = ctx.history.clone();
+        let barge = BargeInDetector::new(config.barge_in.clone());
+        Self {
+            clock: CallClock::new(now, ctx.now),
+            config,
+            flow,
+            debtor,
+            ctx: Some(ctx),
+            engine: None,
+            stream: None,
+            max_deadline: None,
+            transfer_deadline: None,
+            queue: VecDeque::new(),
+            playing: None,
+            next_id: 1,
+            after_prompts: None,
+            listening: None,
+            listening_since: None,
+            last_voice_end: None,
+            last_activity: now,
+            held: Vec::new(),
+            barge,
+            awaiting_reply: None,
+            outputs: VecDeque::new(),
+            timeline: Vec::new(),
+            transcript: Vec::new(),
+            latency: Vec::new(),
+            flags: Vec::new(),
+            callback_at: None,
+            transfer: None,
+            ended: None,
+        }
+    }
+
+    /// The call's clock (monotonic time ↔ wall-clock time).
+    pub fn clock(&self) -> CallClock {
+        self.clock
+    }
+
+    /// Whether the call is over.
+    pub fn is_ended(&self) -> bool {
+        self.ended.is_some()
+    }
+
+    /// The next thing the driver must do.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    /// When [`CallCore::handle_timeout`] must be called next (`None`: only on input).
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.ended.is_some() || self.engine.is_none() {
+            return None;
+        }
+        [
+            self.max_deadline,
+            self.transfer_deadline,
+            self.silence_deadline(),
+            self.no_input_deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// The report so far (final once the call has ended).
+    pub fn report(&self) -> CallReport {
+        match &self.ended {
+            Some(report) => report.clone(),
+            None => self.build_report(self.last_activity, Outcome::Failed, EndReason::Flow),
+        }
+    }
+
+    /// Feeds one input observed at `now`.
+    pub fn handle_input(&mut self, now: Instant, input: Input) {
+        if self.ended.is_some() {
+            return;
+        }
+        match input {
+            Input::Answered => self.answer(now),
+            Input::RemoteHangup => {
+                self.note(now, "remote_hangup", "");
+                if let Some(engine) = &mut self.engine {
+                    let wall = self.clock.wall(now);
+                    engine.handle(Event::HungUp, wall);
+                }
+                self.end(now, EndReason::RemoteHangup, false);
+            }
+            Input::MediaTimeout => {
+                self.note(now, "media_timeout", "");
+                self.end(now, EndReason::MediaTimeout, true);
+            }
+            _ if self.engine.is_none() => {}
+            Input::Voice { voiced } => self.on_voice(now, voiced),
+            Input::Partial(text) => {
+                if self.playing_interruptible() && self.barge.partial(&text) {
+                    self.barge_in(now);
+                }
+            }
+            Input::Utterance {
+                text,
+                confidence,
+                start,
+                end,
+            } => self.on_utterance(now, text, confidence, start, end),
+            Input::Dtmf(key) => self.on_key(now, key),
+            Input::PromptStarted { id } => self.on_prompt_started(now, id),
+            Input::PromptFinished { id } => self.on_prompt_done(now, id, false),
+            Input::PromptStopped { id } => self.on_prompt_done(now, id, true),
+            Input::PromptFailed { id, reason } => {
+                if self.playing.as_ref().is_some_and(|p| p.id == id) {
+                    self.note(now, "prompt_failed", &reason);
+                    self.playing = None;
+                    self.end(now, EndReason::PromptFailed, true);
+                }
+            }
+            Input::TransferAccepted => {
+                if let Some(t) = self.pending_transfer() {
+                    t.status = TransferStatus::Accepted;
+                    self.note(now, "transfer_accepted", "");
+                    self.end(now, EndReason::Transferred, true);
+                }
+            }
+            Input::TransferFailed { reason } => {
+                if self.pending_transfer().is_some() {
+                    self.transfer_failed(now, reason);
+                }
+            }
+        }
+    }
+
+    /// Runs the timers due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.ended.is_some() || self.engine.is_none() {
+            return;
+        }
+        if self.max_deadline.is_some_and(|d| now >= d) {
+            self.note(now, "max_length", "");
+            self.end(now, EndReason::MaxLength, true);
+            return;
+        }
+        if self.transfer_deadline.is_some_and(|d| now >= d) {
+            self.transfer_failed(now, "the agent queue did not answer the transfer".into());
+            return;
+        }
+        if self.silence_deadline().is_some_and(|d| now >= d) {
+            self.note(now, "silence_limit", "");
+            self.end(now, EndReason::Silence, true);
+            return;
+        }
+        if self.no_input_deadline().is_some_and(|d| now >= d) {
+            self.note(now, "no_input", "");
+            self.listening_since = Some(now);
+            self.last_voice_end = None;
+            let actions = self.engine_event(now, Event::SilenceTimeout);
+            self.apply(now, actions);
+        }
+    }
+
+    fn answer(&mut self, now: Instant) {
+        let Some(mut ctx) = self.ctx.take() else {
+            return;
+        };
+        ctx.now = self.clock.wall(now);
+        self.stream = Some(StreamClock { answered_at: now });
+        self.max_deadline = Some(now + self.config.max_length);
+        self.last_activity = now;
+        self.note(now, "answered", "");
+        let (engine, actions) = Engine::start(Arc::clone(&self.flow), ctx);
+        self.engine = Some(engine);
+        self.apply(now, actions);
+    }
+
+    fn on_voice(&mut self, now: Instant, voiced: bool) {
+        if voiced {
+            self.last_voice_end = Some(now + FRAME);
+            self.last_activity = self.last_activity.max(now + FRAME);
+        }
+        if self.playing_interruptible() && self.barge.voice(now, voiced) {
+            self.barge_in(now);
+        }
+    }
+
+    fn on_utterance(&mut self, now: Instant, text: String, confidence: f64, start: f64, end: f64) {
+        let stream = self.stream.unwrap_or(StreamClock { answered_at: now });
+        let (start, end) = (stream.at(start), stream.at(end).max(stream.at(start)));
+        self.last_activity = self.last_activity.max(end);
+        self.last_voice_end = Some(self.last_voice_end.map_or(end, |v| v.max(end)));
+        let text = text.trim().to_string();
+        if text.is_empty() {
+            self.note(now, "heard_nothing", "");
+            return;
+        }
+        self.transcript.push(TranscriptLine {
+            speaker: Speaker::Debtor,
+            text: text.clone(),
+            start_ms: self.clock.millis(start),
+            end_ms: Some(self.clock.millis(end)),
+            confidence: Some(confidence),
+            interrupted: false,
+        });
+        let takes_turn = self
+            .config
+            .barge_in
+            .interrupts(end.saturating_duration_since(start), &text);
+        if self.after_prompts.is_some() || self.transfer.is_some() {
+            self.note(now, "heard_after_ending", "");
+        } else if self.playing_interruptible() {
+            if takes_turn {
+                self.barge_in(now);
+                self.deliver(
+                    now,
+                    Held::Speech {
+                        text,
+                        confidence,
+                        end,
+                    },
+                );
+            } else {
+                self.note(now, "backchannel_ignored", &text);
+                self.barge.reset();
+            }
+        } else if self.playing.is_some() || !self.queue.is_empty() {
+            if takes_turn {
+                self.note(now, "held_during_prompt", "");
+                self.held.push(Held::Speech {
+                    text,
+                    confidence,
+                    end,
+                });
+            } else {
+                self.note(now, "backchannel_ignored", &text);
+            }
+        } else {
+            self.deliver(
+                now,
+                Held::Speech {
+                    text,
+                    confidence,
+                    end,
+                },
+            );
+        }
+    }
+
+    fn on_key(&mut self, now: Instant, key: char) {
+        self.last_activity = self.last_activity.max(now);
+        self.transcript.push(TranscriptLine {
+            speaker: Speaker::Debtor,
+            text: format!("#{key}"),
+            start_ms: self.clock.millis(now),
+            end_ms: Some(self.clock.millis(now)),
+            confidence: None,
+            interrupted: false,
+        });
+        if self.after_prompts.is_some() || self.transfer.is_some() {
+            self.note(now, "heard_after_ending", "");
+        } else if self.playing_interruptible() {
+            self.barge_in(now);
+            self.deliver(now, Held::Key(key, now));
+        } else if self.playing.is_some() || !self.queue.is_empty() {
+            self.note(now, "held_during_prompt", "");
+            self.held.push(Held::Key(key, now));
+        } else {
+            self.deliver(now, Held::Key(key, now));
+        }
+    }
+
+    fn on_prompt_started(&mut self, now: Instant, id: PromptId) {
+        let Some(playing) = self.playing.as_mut().filter(|p| p.id == id && !p.started) else {
+            return;
+        };
+        playing.started = true;
+        let line = playing.line;
+        if let Some(l) = self.transcript.get_mut(line) {
+            l.start_ms = self.clock.millis(now);
+        }
+        self.barge.reset();
+        if let Some((turn, since)) = self.awaiting_reply.take() {
+            let ms =
+                u64::try_from(now.saturating_duration_since(since).as_millis()).unwrap_or(u64::MAX);
+            self.latency.push(TurnLatency { turn, ms });
+        }
+        self.note(now, "prompt_started", &id.to_string());
+    }
+
+    fn on_prompt_done(&mut self, now: Instant, id: PromptId, stopped: bool) {
+        let Some(playing) = self.playing.take_if(|p| p.id == id) else {
+            return;
+        };
+        if let Some(l) = self.transcript.get_mut(playing.line) {
+            l.end_ms = Some(self.clock.millis(now));
+            l.interrupted = stopped;
+        }
+        self.last_activity = self.last_activity.max(now);
+        self.note(
+            now,
+            if stopped {
+                "prompt_stopped"
+            } else {
+                "prompt_finished"
+            },
+            &id.to_string(),
+        );
+        self.advance(now);
+    }
+
+    fn barge_in(&mut self, now: Instant) {
+        let Some(playing) = self.playing.take() else {
+            return;
+        };
+        self.outputs.push_back(Output::StopPlayback);
+        if let Some(l) = self.transcript.get_mut(playing.line) {
+            l.end_ms = Some(self.clock.millis(now));
+            l.interrupted = true;
+        }
+        self.note(now, "barge_in", &playing.id.to_string());
+        self.queue.clear();
+        self.barge.reset();
+        self.playback_over(now);
+    }
+
+    /// Tells the engine the prompts are over (played or cut) and delivers what was held meanwhile.
+    fn playback_over(&mut self, now: Instant) {
+        if let Some(engine) = &self.engine {
+            if matches!(
+                engine.phase(),
+                Phase::Speaking {
+                    interruptible: true
+                }
+            ) {
+                let actions = self.engine_event(now, Event::BargeIn);
+                self.apply_quiet(now, actions);
+            }
+        }
+        if self
+            .engine
+            .as_ref()
+            .is_some_and(|e| matches!(e.phase(), Phase::Speaking { .. }))
+        {
+            let actions = self.engine_event(now, Event::PlaybackFinished);
+            self.apply(now, actions);
+        }
+        self.listening_since = Some(now);
+        self.last_voice_end = None;
+        for held in std::mem::take(&mut self.held) {
+            if self.engine.as_ref().is_some_and(|e| e.is_finished()) {
+                break;
+            }
+            self.deliver(now, held);
+        }
+    }
+
+    fn deliver(&mut self, now: Instant, input: Held) {
+        let (event, end) = match input {
+            Held::Speech {
+                text,
+                confidence,
+                end,
+            } => (Event::Utterance { text, confidence }, end),
+            Held::Key(key, at) => (Event::Dtmf(key), at),
+        };
+        let turns_before = self.engine.as_ref().map_or(0, |e| e.turns().len());
+        let actions = self.engine_event(now, event);
+        let turns = self.engine.as_ref().map_or(0, |e| e.turns().len());
+        if turns > turns_before {
+            self.awaiting_reply = Some((turns, end));
+        }
+        self.listening_since = Some(now);
+        self.last_voice_end = None;
+        self.apply(now, actions);
+    }
+
+    fn engine_event(&mut self, now: Instant, event: Event) -> Vec<Action> {
+        let wall = self.clock.wall(now);
+        self.engine
+            .as_mut()
+            .map_or_else(Vec::new, |e| e.handle(event, wall))
+    }
+
+    /// Applies actions whose prompts are not new (the engine's reply to a barge-in).
+    fn apply_quiet(&mut self, now: Instant, actions: Vec<Action>) {
+        let rest: Vec<Action> = actions
+            .into_iter()
+            .filter(|a| !matches!(a, Action::StopPlayback))
+            .collect();
+        if !rest.is_empty() {
+            self.apply(now, rest);
+        }
+    }
+
+    fn apply(&mut self, now: Instant, actions: Vec<Action>) {
+        for action in actions {
+            match action {
+                Action::Say {
+                    text,
+                    interruptible,
+                } => self.queue.push_back(Prompt {
+                    text,
+                    interruptible,
+                }),
+                Action::Listen {
+                    timeout, grammar, ..
+                } => {
+                    self.listening = Some(Listening { timeout });
+                    let grammar = (!grammar.is_empty()).then_some(grammar);
+                    self.outputs.push_back(Output::SetGrammar(grammar));
+                }
+                Action::StopPlayback => {}
+                Action::Handoff { reason } => {
+                    self.after_prompts = Some(AfterPrompts::Handoff(reason))
+                }
+                Action::Hangup { .. } => self.after_prompts = Some(AfterPrompts::Hangup),
+                Action::RecordPromise { date, amount } => {
+                    self.note(now, "promise", &date.to_string());
+                    self.outputs.push_back(Output::Store(Record::Promise(
+                        crate::dialog::engine::PromiseMade { date, amount },
+                    )));
+                }
+                Action::Flag(flag) => {
+                    self.note(now, "flag", &flag);
+                    self.flags.push(flag);
+                }
+                Action::ScheduleCallback { at } => {
+                    self.note(now, "callback", &at.to_rfc3339());
+                    self.callback_at = Some(at);
+                    self.outputs
+                        .push_back(Output::Store(Record::Callback { at }));
+                }
+            }
+        }
+        self.advance(now);
+    }
+
+    /// Starts the next prompt, or — when none is left — listens or carries out the ending.
+    fn advance(&mut self, now: Instant) {
+        if self.playing.is_some() || self.ended.is_some() {
+            return;
+        }
+        if !self.held.is_empty() && self.queue.iter().all(|p| p.interruptible) {
+            // The debtor already answered during the disclosure; the question that follows is skipped.
+            if !self.queue.is_empty() {
+                self.note(now, "prompts_skipped", &self.queue.len().to_string());
+                self.queue.clear();
+            }
+        }
+        if let Some(prompt) = self.queue.pop_front() {
+            let id = self.next_id;
+            self.next_id += 1;
+            self.transcript.push(TranscriptLine {
+                speaker: Speaker::Robot,
+                text: prompt.text.clone(),
+                start_ms: self.clock.millis(now),
+                end_ms: None,
+                confidence: None,
+                interrupted: false,
+            });
+            self.playing = Some(Playing {
+                id,
+                interruptible: prompt.interruptible,
+                started: false,
+                line: self.transcript.len() - 1,
+            });
+            self.barge.reset();
+            self.outputs.push_back(Output::Play {
+                id,
+                text: prompt.text,
+                interruptible: prompt.interruptible,
+            });
+            return;
+        }
+        match self.after_prompts.take() {
+            Some(AfterPrompts::Hangup) => self.end(now, EndReason::Flow, true),
+            Some(AfterPrompts::TransferFailedBye) => self.end(now, EndReason::TransferFailed, true),
+            Some(AfterPrompts::Handoff(reason)) => self.hand_off(now, reason),
+            None => {
+                let speaking = self
+                    .engine
+                    .as_ref()
+                    .is_some_and(|e| matches!(e.phase(), Phase::Speaking { .. }));
+                if speaking || !self.held.is_empty() {
+                    self.playback_over(now);
+                }
+            }
+        }
+    }
+
+    fn hand_off(&mut self, now: Instant, reason: String) {
+        let card = ContextCard {
+            debtor: self.debtor.clone(),
+            reason: reason.clone(),
+            flags: self.flags.clone(),
+            path: self
+                .engine
+                .as_ref()
+                .map_or_else(Vec::new, |e| e.path().to_vec()),
+            transcript: self.transcript.clone(),
+            at: self.clock.wall(now),
+        };
+        self.outputs
+            .push_back(Output::Store(Record::ContextCard(Box::new(card))));
+        self.note(now, "handoff", &reason);
+        let target = self.config.transfer_target.clone();
+        self.transfer = Some(Transfer {
+            reason,
+            target: target.clone(),
+            status: TransferStatus::Pending,
+            failure: None,
+        });
+        match target {
+            Some(target) => {
+                self.transfer_deadline = Some(now + self.config.transfer_timeout);
+                self.outputs.push_back(Output::Transfer { target });
+            }
+            None => self.transfer_failed(now, "no agent queue is configured".into()),
+        }
+    }
+
+    fn pending_transfer(&mut self) -> Option<&mut Transfer> {
+        self.transfer
+            .as_mut()
+            .filter(|t| t.status == TransferStatus::Pending)
+    }
+
+    fn transfer_failed(&mut self, now: Instant, failure: String) {
+        self.transfer_deadline = None;
+        let Some(t) = self.pending_transfer() else {
+            return;
+        };
+        t.status = TransferStatus::Failed;
+        t.failure = Some(failure.clone());
+        let reason = t.reason.clone();
+        self.note(now, "transfer_failed", &failure);
+        self.outputs
+            .push_back(Output::Store(Record::CallbackTask(CallbackTask {
+                reason,
+                failure,
+                at: self.clock.wall(now),
+            })));
+        let text = self
+            .config
+            .transfer_failed_message
+            .clone()
+            .unwrap_or_else(|| transfer_failed_message(self.flow.lang).to_string());
+        self.queue.push_back(Prompt {
+            text,
+            interruptible: false,
+        });
+        self.after_prompts = Some(AfterPrompts::TransferFailedBye);
+        self.advance(now);
+    }
+
+    fn end(&mut self, now: Instant, reason: EndReason, hang_up: bool) {
+        if self.ended.is_some() {
+            return;
+        }
+        if self.playing.take().is_some() && hang_up {
+            self.outputs.push_back(Output::StopPlayback);
+        }
+        if hang_up {
+            self.outputs.push_back(Output::Hangup);
+        }
+        let outcome = self.outcome(reason);
+        self.note(now, "ended", outcome.name());
+        let report = self.build_report(now, outcome, reason);
+        self.ended = Some(report.clone());
+        self.outputs.push_back(Output::Ended(Box::new(report)));
+    }
+
+    /// The disposition: the flow's own ending when it has one, else what ended the call.
+    fn outcome(&self, reason: EndReason) -> Outcome {
+        if let Some(ending) = self.engine.as_ref().and_then(|e| e.ending()) {
+            return ending.outcome;
+        }
+        if self
+            .engine
+            .as_ref()
+            .is_some_and(|e| e.summary().promise.is_some())
+        {
+            return Outcome::PromiseToPay;
+        }
+        match reason {
+            EndReason::Transferred | EndReason::TransferFailed => Outcome::Handoff,
+            EndReason::RemoteHangup | EndReason::Silence | EndReason::Flow => Outcome::HungUp,
+            EndReason::MaxLength | EndReason::MediaTimeout | EndReason::PromptFailed => {
+                Outcome::Failed
+            }
+        }
+    }
+
+    fn build_report(&self, now: Instant, outcome: Outcome, end_reason: EndReason) -> CallReport {
+        let summary = self.engine.as_ref().map(|e| e.summary());
+        let (path, turns, promise, handoff_reason) = match summary {
+            Some(s) => (s.path, s.turns, s.promise, s.ending.and_then(|e| e.reason)),
+            None => (Vec::new(), Vec::new(), None, None),
+        };
+        CallReport {
+            flow: self.flow.flow.clone(),
+            started_at: self.clock.wall_at_origin,
+            duration_ms: self.clock.millis(now),
+            outcome,
+            end_reason,
+            handoff_reason,
+            promise,
+            flags: self.flags.clone(),
+            callback_at: self.callback_at,
+            transfer: self.transfer.clone(),
+            path,
+            turns,
+            transcript: self.transcript.clone(),
+            timeline: self.timeline.clone(),
+            latency: self.latency.clone(),
+            recording: None,
+            recognition: None,
+        }
+    }
+
+    fn note(&mut self, now: Instant, event: &str, detail: &str) {
+        self.timeline.push(TimelineEntry {
+            at_ms: self.clock.millis(now),
+            event: event.to_string(),
+            detail: detail.to_string(),
+        });
+    }
+
+    fn playing_interruptible(&self) -> bool {
+        self.playing
+            .as_ref()
+            .is_some_and(|p| p.interruptible && p.started)
+    }
+
+    fn is_listening(&self) -> bool {
+        self.playing.is_none()
+            && self.queue.is_empty()
+            && self.after_prompts.is_none()
+            && self.transfer.is_none()
+            && self
+                .engine
+                .as_ref()
+                .is_some_and(|e| e.phase() == Phase::Listening)
+    }
+
+    fn silence_deadline(&self) -> Option<Instant> {
+        (self.playing.is_none() && self.transfer.is_none())
+            .then(|| self.last_activity + self.config.silence_limit)
+    }
+
+    fn no_input_deadline(&self) -> Option<Instant> {
+        if !self.is_listening() {
+            return None;
+        }
+        let listening = self.listening.as_ref()?;
+        let since = self.listening_since?;
+        let from = self.last_voice_end.map_or(since, |v| v.max(since));
+        Some(from + listening.timeout)
+    }
+}

@@ -1,0 +1,149 @@
+//! Whole conversations through the call core: promises, barge-in and what does not barge in.
+
+use super::{Did, Sim};
+use softcall::call::config::CallConfig;
+use softcall::call::io::{Input, Record};
+use softcall::call::report::Speaker;
+use softcall::dialog::flow::Outcome;
+use std::time::Duration;
+
+const SPEECH: Duration = Duration::from_millis(900);
+
+#[test]
+fn a_spoken_promise_is_recorded_and_reported() {
+    let mut sim = Sim::english(CallConfig::default());
+    sim.wait_prompts();
+    sim.speak("yes speaking", SPEECH);
+    sim.wait_prompts();
+    sim.speak("I can pay on friday", SPEECH);
+    sim.wait_prompts();
+    sim.speak("yes that's right", SPEECH);
+    sim.wait_prompts();
+    let report = sim.report().clone();
+    assert_eq!(report.outcome, Outcome::PromiseToPay);
+    let promise = report.promise.clone().expect("a promise");
+    assert_eq!(promise.date.to_string(), "2026-11-27");
+    assert!(sim
+        .stored
+        .iter()
+        .any(|r| matches!(r, Record::Promise(p) if p.date == promise.date)));
+    assert_eq!(report.turns.len(), 3);
+    assert_eq!(
+        report.latency.len(),
+        3,
+        "one latency figure per answered turn"
+    );
+    assert!(report.path.iter().any(|n| n == "record_promise"));
+    assert_eq!(sim.stops(), 0);
+    assert!(
+        sim.did.ends_with(&[Did::Hangup, Did::Ended]),
+        "{:?}",
+        sim.did
+    );
+    let debtor_lines: Vec<_> = report
+        .transcript
+        .iter()
+        .filter(|l| l.speaker == Speaker::Debtor)
+        .map(|l| l.text.as_str())
+        .collect();
+    assert_eq!(
+        debtor_lines,
+        ["yes speaking", "I can pay on friday", "yes that's right"]
+    );
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["outcome"], "promise_to_pay");
+}
+
+#[test]
+fn keys_confirm_identity_and_the_promise() {
+    let mut sim = Sim::english(CallConfig::default());
+    sim.wait_prompts();
+    sim.key('1');
+    sim.wait_prompts();
+    sim.speak("on the twenty fifth", SPEECH);
+    sim.wait_prompts();
+    sim.key('1');
+    sim.wait_prompts();
+    let report = sim.report();
+    assert_eq!(report.outcome, Outcome::PromiseToPay);
+    assert_eq!(report.turns[0].input, "#1");
+    assert_eq!(report.turns[2].input, "#1");
+}
+
+#[test]
+fn half_a_second_of_speech_stops_an_interruptible_prompt() {
+    let mut sim = Sim::english(CallConfig::default());
+    sim.until_prompt("Am I speaking with");
+    sim.wait(Duration::from_millis(500));
+    sim.speak("yes speaking", Duration::from_millis(600));
+    assert_eq!(sim.stops(), 1, "{:?}", sim.did);
+    let stop_at = sim.did.iter().position(|d| *d == Did::Stop).unwrap();
+    let identity_at = sim
+        .did
+        .iter()
+        .position(|d| matches!(d, Did::Play(t, _) if t.contains("Am I speaking")))
+        .unwrap();
+    assert!(stop_at > identity_at);
+    sim.wait(Duration::from_millis(100));
+    let report = sim.core.report();
+    assert_eq!(report.turns.len(), 1);
+    assert_eq!(report.turns[0].input, "yes speaking");
+    assert!(report.transcript.iter().any(|l| l.interrupted));
+    assert!(report.timeline.iter().any(|e| e.event == "barge_in"));
+}
+
+#[test]
+fn a_click_a_cough_and_a_backchannel_do_not_stop_the_prompt() {
+    let cases: &[(&str, &str, u64)] = &[
+        ("a 140 ms click", "", 140),
+        ("a 300 ms cough", "", 300),
+        ("a short uh-huh", "uh huh", 300),
+        ("a long uh-huh", "uh-huh", 800),
+        ("a long угу", "угу", 800),
+    ];
+    for (name, text, ms) in cases {
+        let mut sim = Sim::english(CallConfig::default());
+        sim.until_prompt("Am I speaking with");
+        sim.wait(Duration::from_millis(300));
+        sim.speak(text, Duration::from_millis(*ms));
+        assert_eq!(sim.stops(), 0, "{name}: {:?}", sim.did);
+        sim.wait_prompts();
+        let report = sim.core.report();
+        assert!(report.turns.is_empty(), "{name}: {:?}", report.turns);
+        assert!(!report.transcript.iter().any(|l| l.interrupted), "{name}");
+    }
+}
+
+#[test]
+fn speech_during_the_disclosure_is_heard_when_it_ends() {
+    let mut sim = Sim::english(CallConfig::default());
+    sim.until_prompt("automated call");
+    sim.wait(Duration::from_secs(1));
+    sim.speak("yes speaking", SPEECH);
+    assert_eq!(sim.stops(), 0);
+    assert!(
+        sim.core.report().turns.is_empty(),
+        "nothing delivered mid-disclosure"
+    );
+    sim.until_prompt("attempt to collect a debt");
+    let report = sim.core.report();
+    assert_eq!(report.turns.len(), 1);
+    assert_eq!(report.turns[0].input, "yes speaking");
+    assert!(report.path.iter().any(|n| n == "identity_confirmed"));
+    assert!(
+        !sim.prompts().iter().any(|p| p.contains("Am I speaking")),
+        "the question the debtor already answered is skipped: {:?}",
+        sim.prompts()
+    );
+}
+
+#[test]
+fn keys_interrupt_an_interruptible_prompt() {
+    let mut sim = Sim::english(CallConfig::default());
+    sim.until_prompt("Am I speaking with");
+    sim.wait(Duration::from_millis(200));
+    sim.input(Input::Dtmf('2'));
+    assert_eq!(sim.stops(), 1);
+    sim.wait_prompts();
+    assert_eq!(sim.report().outcome, Outcome::WrongPerson);
+}

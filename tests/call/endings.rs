@@ -1,0 +1,179 @@
+//! Every way a call ends: remote hang-up mid-prompt, silence, maximum length, media timeout, transfers.
+
+use super::{Did, Sim};
+use softcall::call::config::CallConfig;
+use softcall::call::io::{Input, Record};
+use softcall::call::report::{EndReason, TransferStatus};
+use softcall::dialog::flow::Outcome;
+use std::time::Duration;
+
+const SPEECH: Duration = Duration::from_millis(900);
+
+fn with_queue() -> CallConfig {
+    CallConfig {
+        transfer_target: Some("sip:agents@127.0.0.1".into()),
+        ..CallConfig::default()
+    }
+}
+
+#[test]
+fn remote_hangup_mid_prompt_ends_once_without_a_bye() {
+    let mut sim = Sim::english(CallConfig::default());
+    sim.wait(Duration::from_secs(2));
+    assert!(sim.playing.is_some());
+    sim.input(Input::RemoteHangup);
+    sim.input(Input::RemoteHangup);
+    sim.input(Input::Dtmf('1'));
+    sim.wait(Duration::from_secs(60));
+    let report = sim.report();
+    assert_eq!(report.outcome, Outcome::HungUp);
+    assert_eq!(report.end_reason, EndReason::RemoteHangup);
+    assert!(!sim.did.contains(&Did::Hangup));
+    assert!(sim.core.poll_timeout().is_none());
+}
+
+#[test]
+fn a_silent_debtor_is_reprompted_then_handed_off() {
+    let mut sim = Sim::english(CallConfig::default());
+    sim.wait(Duration::from_secs(120));
+    let report = sim.report();
+    assert_eq!(report.outcome, Outcome::Handoff);
+    assert_eq!(report.handoff_reason.as_deref(), Some("no_match"));
+    assert!(report.turns.iter().all(|t| t.input == "(silence)"));
+    assert!(
+        report
+            .timeline
+            .iter()
+            .filter(|e| e.event == "no_input")
+            .count()
+            >= 2
+    );
+    assert!(sim.prompts().iter().any(|p| p.contains("didn't catch")));
+    // No agent queue configured: the hand-off becomes a callback task.
+    assert_eq!(
+        report.transfer.as_ref().map(|t| t.status),
+        Some(TransferStatus::Failed)
+    );
+    assert!(sim.did.contains(&Did::Store("callback_task")));
+}
+
+#[test]
+fn the_silence_limit_ends_a_dead_line() {
+    let config = CallConfig {
+        silence_limit: Duration::from_secs(4),
+        ..CallConfig::default()
+    };
+    let mut sim = Sim::english(config);
+    sim.wait(Duration::from_secs(60));
+    let report = sim.report();
+    assert_eq!(report.end_reason, EndReason::Silence);
+    assert_eq!(report.outcome, Outcome::HungUp);
+    assert!(sim.did.ends_with(&[Did::Hangup, Did::Ended]));
+}
+
+#[test]
+fn the_maximum_length_ends_the_call_mid_prompt() {
+    let config = CallConfig {
+        max_length: Duration::from_secs(5),
+        ..CallConfig::default()
+    };
+    let mut sim = Sim::english(config);
+    sim.wait(Duration::from_secs(30));
+    let report = sim.report();
+    assert_eq!(report.end_reason, EndReason::MaxLength);
+    assert_eq!(report.outcome, Outcome::Failed);
+    assert_eq!(report.duration_ms, 5000);
+    assert!(
+        sim.did.ends_with(&[Did::Stop, Did::Hangup, Did::Ended]),
+        "{:?}",
+        sim.did
+    );
+}
+
+#[test]
+fn a_media_timeout_hangs_up() {
+    let mut sim = Sim::english(CallConfig::default());
+    sim.wait_prompts();
+    sim.input(Input::MediaTimeout);
+    let report = sim.report();
+    assert_eq!(report.end_reason, EndReason::MediaTimeout);
+    assert_eq!(report.outcome, Outcome::Failed);
+    assert!(sim.did.ends_with(&[Did::Hangup, Did::Ended]));
+}
+
+fn ask_for_an_agent(sim: &mut Sim) {
+    sim.wait_prompts();
+    sim.speak("can I talk to a real person", SPEECH);
+    sim.wait_prompts();
+}
+
+#[test]
+fn the_context_card_is_stored_before_an_accepted_transfer() {
+    let mut sim = Sim::english(with_queue());
+    ask_for_an_agent(&mut sim);
+    let card_at = sim
+        .did
+        .iter()
+        .position(|d| *d == Did::Store("context_card"));
+    let transfer_at = sim.did.iter().position(|d| matches!(d, Did::Transfer(_)));
+    assert!(card_at.is_some() && card_at < transfer_at, "{:?}", sim.did);
+    let Some(Record::ContextCard(card)) = sim
+        .stored
+        .iter()
+        .find(|r| matches!(r, Record::ContextCard(_)))
+    else {
+        unreachable!()
+    };
+    assert_eq!(card.reason, "operator_request");
+    assert_eq!(card.debtor.name, "John Smith");
+    assert!(card
+        .transcript
+        .iter()
+        .any(|l| l.text == "can I talk to a real person"));
+    assert!(sim.reports.is_empty(), "the call waits for the transfer");
+    sim.input(Input::TransferAccepted);
+    let report = sim.report();
+    assert_eq!(report.outcome, Outcome::Handoff);
+    assert_eq!(report.end_reason, EndReason::Transferred);
+    assert_eq!(
+        report.transfer.as_ref().map(|t| t.status),
+        Some(TransferStatus::Accepted)
+    );
+}
+
+#[test]
+fn a_failed_transfer_plays_a_message_and_stores_a_callback_task() {
+    let mut sim = Sim::english(with_queue());
+    ask_for_an_agent(&mut sim);
+    sim.input(Input::TransferFailed {
+        reason: "486 Busy Here".into(),
+    });
+    assert!(sim.reports.is_empty(), "the message plays first");
+    sim.wait_prompts();
+    let report = sim.report();
+    assert_eq!(report.outcome, Outcome::Handoff);
+    assert_eq!(report.end_reason, EndReason::TransferFailed);
+    let transfer = report.transfer.as_ref().unwrap();
+    assert_eq!(transfer.status, TransferStatus::Failed);
+    assert_eq!(transfer.failure.as_deref(), Some("486 Busy Here"));
+    assert!(sim
+        .prompts()
+        .last()
+        .unwrap()
+        .contains("no specialist is available"));
+    assert!(sim
+        .stored
+        .iter()
+        .any(|r| matches!(r, Record::CallbackTask(t) if t.reason == "operator_request")));
+    assert!(sim.did.ends_with(&[Did::Hangup, Did::Ended]));
+}
+
+#[test]
+fn an_unanswered_transfer_times_out_as_failed() {
+    let mut sim = Sim::english(with_queue());
+    ask_for_an_agent(&mut sim);
+    sim.wait(Duration::from_secs(60));
+    let report = sim.report();
+    assert_eq!(report.end_reason, EndReason::TransferFailed);
+    assert!(sim.did.contains(&Did::Store("callback_task")));
+}

@@ -60,6 +60,9 @@ fn overlap(a: &[f64; 4], b: &[f64; 4]) -> bool {
 
 #[test]
 fn svg_edges_of_one_row_do_not_loop_over_each_other_and_labels_do_not_smear() {
+    let curve = regex::Regex::new(r#"d="M[\d.]+,([\d.]+) C[^"]* [\d.]+,([\d.]+)""#).unwrap();
+    let ortho = regex::Regex::new(r#"d="(M\d+\.\d,\d+\.\d(?: L\d+\.\d,\d+\.\d)+)""#).unwrap();
+    let point = regex::Regex::new(r"(\d+\.\d),(\d+\.\d)").unwrap();
     for (path, _) in SHIPPED {
         let flow = load_flow(path);
         let s = svg(&flow);
@@ -79,7 +82,6 @@ fn svg_edges_of_one_row_do_not_loop_over_each_other_and_labels_do_not_smear() {
         }
         // Forward edges are curves that go down; edges within a row or back up are orthogonal paths on
         // horizontal tracks and vertical lanes of their own.
-        let curve = regex::Regex::new(r#"d="M[\d.]+,([\d.]+) C[^"]* [\d.]+,([\d.]+)""#).unwrap();
         let curves: Vec<(f64, f64)> = curve
             .captures_iter(&s)
             .map(|c| (c[1].parse().unwrap(), c[2].parse().unwrap()))
@@ -91,8 +93,6 @@ fn svg_edges_of_one_row_do_not_loop_over_each_other_and_labels_do_not_smear() {
                 "{path}: a forward edge from y {y1} to y {y2} does not go down"
             );
         }
-        let ortho = regex::Regex::new(r#"d="(M\d+\.\d,\d+\.\d(?: L\d+\.\d,\d+\.\d)+)""#).unwrap();
-        let point = regex::Regex::new(r"(\d+\.\d),(\d+\.\d)").unwrap();
         let (mut track_ys, mut lane_xs) = (Vec::new(), Vec::new());
         let mut routed = 0;
         for c in ortho.captures_iter(&s) {

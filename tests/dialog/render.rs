@@ -60,6 +60,9 @@ fn overlap(a: &[f64; 4], b: &[f64; 4]) -> bool {
 
 #[test]
 fn svg_edges_of_one_row_do_not_loop_over_each_other_and_labels_do_not_smear() {
+    let curve = regex::Regex::new(r#"d="M[\d.]+,([\d.]+) C[^"]* [\d.]+,([\d.]+)""#).unwrap();
+    let ortho = regex::Regex::new(r#"d="(M\d+\.\d,\d+\.\d(?: L\d+\.\d,\d+\.\d)+)""#).unwrap();
+    let point = regex::Regex::new(r"(\d+\.\d),(\d+\.\d)").unwrap();
     for (path, _) in SHIPPED {
         let flow = load_flow(path);
         let s = svg(&flow);
@@ -79,39 +82,50 @@ fn svg_edges_of_one_row_do_not_loop_over_each_other_and_labels_do_not_smear() {
         }
         // Forward edges are curves that go down; edges within a row or back up are orthogonal paths on
         // horizontal tracks and vertical lanes of their own.
-        let curve = regex::Regex::new(r#"d="M[\d.]+,([\d.]+) C[^"]* [\d.]+,([\d.]+)""#).unwrap();
         let curves: Vec<(f64, f64)> = curve
             .captures_iter(&s)
             .map(|c| (c[1].parse().unwrap(), c[2].parse().unwrap()))
             .collect();
         assert!(!curves.is_empty());
         for (y1, y2) in &curves {
-            assert!(y2 > y1, "{path}: a forward edge from y {y1} to y {y2} does not go down");
+            assert!(
+                y2 > y1,
+                "{path}: a forward edge from y {y1} to y {y2} does not go down"
+            );
         }
-        let ortho = regex::Regex::new(r#"d="(M\d+\.\d,\d+\.\d(?: L\d+\.\d,\d+\.\d)+)""#).unwrap();
-        let point = regex::Regex::new(r"(\d+\.\d),(\d+\.\d)").unwrap();
         let (mut track_ys, mut lane_xs) = (Vec::new(), Vec::new());
         let mut routed = 0;
         for c in ortho.captures_iter(&s) {
-            let pts: Vec<(&str, &str)> = point
+            let pts: Vec<(String, String)> = point
                 .captures_iter(&c[1])
-                .map(|p| (p.get(1).unwrap().as_str(), p.get(2).unwrap().as_str()))
+                .map(|p| (p[1].to_string(), p[2].to_string()))
                 .collect();
             routed += 1;
             match pts.len() {
-                4 => track_ys.push(pts[1].1),
+                4 => track_ys.push(pts[1].1.clone()),
                 6 => {
-                    track_ys.push(pts[1].1);
-                    lane_xs.push(pts[2].0);
-                    track_ys.push(pts[3].1);
+                    track_ys.push(pts[1].1.clone());
+                    lane_xs.push(pts[2].0.clone());
+                    track_ys.push(pts[3].1.clone());
                 }
                 n => panic!("{path}: an edge drawn with {n} points: {}", &c[1]),
             }
         }
-        let distinct = |v: &[&str]| v.iter().collect::<std::collections::BTreeSet<_>>().len();
-        assert!(!track_ys.is_empty(), "{path}: some edges run within a row or back up");
-        assert_eq!(distinct(&track_ys), track_ys.len(), "{path}: two edges share a track");
-        assert_eq!(distinct(&lane_xs), lane_xs.len(), "{path}: two back edges share a lane");
+        let distinct = |v: &[String]| v.iter().collect::<std::collections::BTreeSet<_>>().len();
+        assert!(
+            !track_ys.is_empty(),
+            "{path}: some edges run within a row or back up"
+        );
+        assert_eq!(
+            distinct(&track_ys),
+            track_ys.len(),
+            "{path}: two edges share a track"
+        );
+        assert_eq!(
+            distinct(&lane_xs),
+            lane_xs.len(),
+            "{path}: two back edges share a lane"
+        );
         let edges = s.matches("marker-end=").count();
         assert_eq!(
             curves.len() + routed,

@@ -519,7 +519,7 @@ impl CallCore {
                         crate::dialog::engine::PromiseMade { date, amount },
                     )));
                 }
-                Action::Flag(flag) => {
+                Action::Flag { flag } => {
                     self.note(now, "flag", &flag);
                     self.flags.push(flag);
                 }

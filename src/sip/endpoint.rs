@@ -24,8 +24,8 @@ mod registration;
 mod unreachable;
 
 pub use inbound::{parse_dtmf_info, sipfrag_status};
-pub use unreachable::Unreachable;
 pub use incoming::{uri_user, Caller, IncomingCall};
+pub use unreachable::Unreachable;
 
 use super::transaction::{
     cancel_for, ClientEvent, ClientState, ClientTx, ServerEvent, ServerTx, Timers, Transmit, TxKey,

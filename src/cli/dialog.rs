@@ -4,7 +4,7 @@ use crate::dialog::check::{check_file, has_errors, Severity};
 use crate::dialog::context::{CallContext, DebtorRecord};
 use crate::dialog::engine::{Action, Engine, Event, PromiseMade, Turn};
 use crate::dialog::flow::Flow;
-use crate::dialog::nlu::understand;
+use crate::dialog::nlu::understand_for;
 use crate::dialog::render;
 use anyhow::{bail, Context};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -218,6 +218,7 @@ fn chat(
         );
     }
     let call_date = ctx.today();
+    let debtor_name = ctx.debtor.name.clone();
     let (mut engine, actions) = Engine::start(flow, ctx);
     let mut all_actions = actions.clone();
     let interactive = script.is_none();
@@ -253,7 +254,7 @@ fn chat(
         let event = match parse_input(&line)? {
             Input::Text(text, confidence) => {
                 if interactive {
-                    let u = understand(&text, lang, call_date);
+                    let u = understand_for(&text, lang, call_date, &debtor_name);
                     println!(
                         "  [node: {node} | intent: {} | date: {} | amount: {}{}]",
                         u.intent.name(),

@@ -4,7 +4,7 @@
 use crate::dialog::context::CallContext;
 use crate::dialog::flow::{Flow, Listen, Node, Outcome, SetValue, Target};
 use crate::dialog::guard::Guard;
-use crate::dialog::nlu::{understand, Intent, Understanding};
+use crate::dialog::nlu::{understand_for, Intent, Understanding};
 use crate::dialog::template::render;
 use crate::dialog::vars::{Value, Vars};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -238,7 +238,12 @@ impl Engine {
             }
             Event::Utterance { text, confidence } => {
                 if self.accepts_input() {
-                    let understanding = understand(&text, self.flow.lang, self.ctx.today());
+                    let understanding = understand_for(
+                        &text,
+                        self.flow.lang,
+                        self.ctx.today(),
+                        &self.ctx.debtor.name,
+                    );
                     self.on_understanding(understanding, confidence, &mut out);
                 }
             }

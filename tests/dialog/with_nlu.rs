@@ -72,3 +72,23 @@ fn english_dispute_from_text() {
     say(&mut call, "that's not my debt");
     assert_eq!(call.ending().reason.as_deref(), Some("dispute"));
 }
+
+#[test]
+fn debtor_saying_they_are_not_the_named_person_is_wrong_person() {
+    // The example debtors are Петров Сергей Иванович and John Smith.
+    for text in ["я не петров", "это не сергей", "нет я не сергей иванович"]
+    {
+        let mut call = Call::shipped(0, fresh);
+        say(&mut call, text);
+        assert_eq!(call.ending().outcome, Outcome::WrongPerson, "{text}");
+    }
+    for text in [
+        "i am not john smith",
+        "this is not john",
+        "john does not live here",
+    ] {
+        let mut call = Call::shipped(1, fresh);
+        say(&mut call, text);
+        assert_eq!(call.ending().outcome, Outcome::WrongPerson, "{text}");
+    }
+}

@@ -3,6 +3,7 @@
 mod cli;
 mod combinations;
 mod impossible_dates;
+mod names;
 mod robustness;
 mod roundtrip;
 mod tables;

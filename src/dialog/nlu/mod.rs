@@ -160,7 +160,64 @@ pub struct Explanation {
 
 /// Understands `text` and reports which lexicon rules voted, for designers tuning the lexicons.
 pub fn explain(text: &str, lang: Lang, today: NaiveDate) -> Explanation {
-    let tokens = normalize::tokenize(text, lang);
+    explain_for(text, lang, today, "")
+}
+
+/// Understands an utterance on a call to the debtor named `debtor_name`: the words of that name stand for
+/// [`DEBTOR_NAME`] in the lexicons, so "i am not john smith" / "я не иван петров" is `wrong_person`.
+pub fn understand_for(
+    text: &str,
+    lang: Lang,
+    today: NaiveDate,
+    debtor_name: &str,
+) -> Understanding {
+    explain_for(text, lang, today, debtor_name).understanding
+}
+
+/// The word that the debtor's name becomes before the lexicons are applied.
+pub const DEBTOR_NAME: &str = "debtorname";
+
+/// Case endings a Russian name takes (and English's possessive `s`): "ивана", "петрову", "марией", "johns".
+const NAME_ENDINGS: [&str; 16] = [
+    "", "а", "у", "е", "ом", "ым", "ой", "ы", "и", "ем", "ю", "я", "ей", "ого", "ому", "s",
+];
+
+/// Whether a recognised word is one of the debtor's name words in some grammatical case: the name's stem (the
+/// name less a final а/я/й/ь) followed by a case ending, so "ивана" is Иван but "верну" is not Вера.
+fn is_name_word(word: &str, name_words: &[String]) -> bool {
+    name_words.iter().any(|name| {
+        let stem = name.trim_end_matches(['а', 'я', 'й', 'ь']);
+        // A stem shorter than three letters would match ordinary words ("и" of Ия).
+        word == name
+            || (stem.chars().count() >= 3
+                && word
+                    .strip_prefix(stem)
+                    .is_some_and(|ending| NAME_ENDINGS.contains(&ending)))
+    })
+}
+
+/// Replaces the debtor's name words among `tokens` by [`DEBTOR_NAME`].
+fn mark_debtor_name(tokens: &mut [normalize::Token], debtor_name: &str) {
+    let name_words: Vec<String> = normalize::fold(debtor_name)
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.chars().count() >= 2)
+        .map(str::to_string)
+        .collect();
+    if name_words.is_empty() {
+        return;
+    }
+    for token in tokens {
+        if let normalize::Token::Word(w) = token {
+            if is_name_word(w, &name_words) {
+                *w = DEBTOR_NAME.to_string();
+            }
+        }
+    }
+}
+
+fn explain_for(text: &str, lang: Lang, today: NaiveDate, debtor_name: &str) -> Explanation {
+    let mut tokens = normalize::tokenize(text, lang);
+    mark_debtor_name(&mut tokens, debtor_name);
     let spans = numbers::find_numbers(&tokens, lang);
     let mut date = dates::find_date(&tokens, &spans, lang, today, dates::Direction::Future);
     let amount = amount::find_amount(&tokens, &spans, date.as_ref(), lang);

@@ -66,20 +66,24 @@ impl Endpoint {
         self.start_client_tx(now, r, dest, Owner::Register);
     }
 
+    /// A REGISTER that got no answer (timeout, or the registrar is unreachable): reported, retried in a minute.
+    pub(super) fn registration_unanswered(&mut self, now: Instant, reason: String) {
+        if let Some(reg) = self.registration.as_mut() {
+            reg.in_flight = false;
+            reg.refresh_at = Some(now + Duration::from_secs(60));
+        }
+        self.events
+            .push_back(Event::Registration(RegistrationEvent::Failed {
+                status: None,
+                reason,
+            }));
+    }
+
     pub(super) fn on_register_event(&mut self, now: Instant, ev: ClientEvent) {
         let msg = match ev {
             ClientEvent::Provisional(_) => return,
             ClientEvent::Timeout => {
-                if let Some(reg) = self.registration.as_mut() {
-                    reg.in_flight = false;
-                    // Try again in a minute.
-                    reg.refresh_at = Some(now + Duration::from_secs(60));
-                }
-                self.events
-                    .push_back(Event::Registration(RegistrationEvent::Failed {
-                        status: None,
-                        reason: "registrar did not respond".into(),
-                    }));
+                self.registration_unanswered(now, "registrar did not respond".into());
                 return;
             }
             ClientEvent::Final(msg) => msg,

@@ -2,9 +2,9 @@
 //! that got no answer yet fail at once instead of retransmitting until timer B or F.
 
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use super::{CallEnd, EndedBy, Endpoint, Event, Owner, RegistrationEvent};
+use super::{CallEnd, EndedBy, Endpoint, Owner};
 use crate::sip::outcome::Outcome;
 use crate::sip::transaction::{ClientEvent, ClientState};
 
@@ -56,17 +56,7 @@ impl Endpoint {
                 Owner::InDialog(h, method) => {
                     self.on_in_dialog_response(now, h, method, ClientEvent::Timeout)
                 }
-                Owner::Register => {
-                    if let Some(reg) = self.registration.as_mut() {
-                        reg.in_flight = false;
-                        reg.refresh_at = Some(now + Duration::from_secs(60));
-                    }
-                    self.events
-                        .push_back(Event::Registration(RegistrationEvent::Failed {
-                            status: None,
-                            reason: reason.clone(),
-                        }));
-                }
+                Owner::Register => self.registration_unanswered(now, reason.clone()),
             }
         }
         self.flush();
@@ -77,9 +67,11 @@ impl Endpoint {
 mod tests {
     use super::*;
     use crate::sip::endpoint::{
-        CallEvent, CallHandle, CallRequest, EndpointConfig, RegisterRequest,
+        CallEvent, CallHandle, CallRequest, EndpointConfig, Event, RegisterRequest,
+        RegistrationEvent,
     };
     use crate::sip::transaction::Timers;
+    use std::time::Duration;
 
     fn endpoint() -> Endpoint {
         Endpoint::new(

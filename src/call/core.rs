@@ -305,19 +305,17 @@ impl CallCore {
             .config
             .barge_in
             .interrupts(end.saturating_duration_since(start), &text);
+        let heard = Held::Speech {
+            text: text.clone(),
+            confidence,
+            end,
+        };
         if self.after_prompts.is_some() || self.transfer.is_some() {
             self.note(now, "heard_after_ending", "");
         } else if self.playing_interruptible() {
             if takes_turn {
                 self.barge_in(now);
-                self.deliver(
-                    now,
-                    Held::Speech {
-                        text,
-                        confidence,
-                        end,
-                    },
-                );
+                self.deliver(now, heard);
             } else {
                 self.note(now, "backchannel_ignored", &text);
                 self.barge.reset();
@@ -325,23 +323,12 @@ impl CallCore {
         } else if self.playing.is_some() || !self.queue.is_empty() {
             if takes_turn {
                 self.note(now, "held_during_prompt", "");
-                self.held.push(Held::Speech {
-                    text,
-                    confidence,
-                    end,
-                });
+                self.held.push(heard);
             } else {
                 self.note(now, "backchannel_ignored", &text);
             }
         } else {
-            self.deliver(
-                now,
-                Held::Speech {
-                    text,
-                    confidence,
-                    end,
-                },
-            );
+            self.deliver(now, heard);
         }
     }
 

@@ -101,11 +101,16 @@ impl Listener {
 
     /// Pushes one 20 ms frame.
     pub fn push(&mut self, frame: &Frame) -> Vec<ListenEvent> {
+        self.push_frame(frame).1
+    }
+
+    /// Pushes one 20 ms frame and also says whether the VAD found speech in it (for barge-in and timers).
+    pub fn push_frame(&mut self, frame: &Frame) -> (bool, Vec<ListenEvent>) {
         self.stats.frames_in += 1;
         let voiced = self.vad.is_voiced(frame);
         let frame_start = self.endpointer.now_ms();
         let events = self.endpointer.push(frame, voiced);
-        self.handle(events, frame_start)
+        (voiced, self.handle(events, frame_start))
     }
 
     /// Ends the stream, finishing an utterance in progress.

@@ -97,7 +97,8 @@ pub enum Output {
 }
 
 /// A record the driver stores as soon as the core hands it over.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(tag = "record", rename_all = "snake_case")]
 pub enum Record {
     /// The debtor promised to pay.
     Promise(PromiseMade),

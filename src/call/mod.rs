@@ -19,4 +19,12 @@ pub mod clock;
 pub mod config;
 pub mod core;
 pub mod io;
+#[cfg(feature = "speech")]
+pub mod listening;
+#[cfg(feature = "speech")]
+pub mod live;
+#[cfg(feature = "speech")]
+pub mod playout;
 pub mod report;
+#[cfg(feature = "speech")]
+pub mod speech;

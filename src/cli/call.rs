@@ -12,7 +12,8 @@ use serde::Serialize;
 
 use crate::audio::frame::{frames_of, Frame, SAMPLE_RATE};
 use crate::config::sip::{parse_port_range, SipConfig};
-use crate::rtp::{MediaEvent, MediaHandle, MediaOptions, MediaSession, MediaStats};
+use crate::rtp::summary::RtpReport;
+use crate::rtp::{MediaEvent, MediaHandle, MediaOptions, MediaSession};
 use crate::sip::auth::Credentials;
 use crate::sip::driver::{self, DriverConfig, DriverEvent};
 use crate::sip::endpoint::{
@@ -86,6 +87,17 @@ pub struct CallArgs {
     /// Upper bound on the whole call in seconds.
     #[arg(long, default_value_t = 3600.0)]
     pub max_duration: f64,
+    /// Hold a conversation with this dialogue flow (YAML) and print its outcome: transcript, path,
+    /// promise and latency per turn. Needs `--debtor`.
+    #[arg(long, requires = "debtor")]
+    pub flow: Option<PathBuf>,
+    /// The debtor called (JSON, like dialogs/examples/debtor_en.json); used with `--flow`.
+    #[arg(long, requires = "flow")]
+    pub debtor: Option<PathBuf>,
+    /// The agent queue hand-offs go to (default: `[sip] queue_uri`); without one a hand-off becomes a
+    /// callback task for agents.
+    #[arg(long)]
+    pub queue: Option<String>,
 }
 
 /// `user:password@host[:port]` split into credentials and the registrar URI.
@@ -174,33 +186,6 @@ pub struct TransferReport {
     pub status: Option<u16>,
 }
 
-/// A summary of the media session figures.
-#[derive(Debug, Serialize)]
-pub struct RtpReport {
-    /// RTP packets sent.
-    pub packets_sent: u64,
-    /// RTP packets received.
-    pub packets_received: u64,
-    /// Lost packets reported by RFC 3550 accounting.
-    pub packets_lost: i64,
-    /// Interarrival jitter (ms).
-    pub jitter_ms: f64,
-    /// Received 20 ms frames dropped because the call did not read them (0 when nothing was lost).
-    pub audio_frames_dropped: u64,
-}
-
-impl From<&MediaStats> for RtpReport {
-    fn from(s: &MediaStats) -> Self {
-        RtpReport {
-            packets_sent: s.packets_sent,
-            packets_received: s.packets_received,
-            packets_lost: s.packets_lost,
-            jitter_ms: s.jitter_ms,
-            audio_frames_dropped: s.audio_events_dropped,
-        }
-    }
-}
-
 /// Reads a WAV file as 8 kHz mono frames.
 pub fn load_wav_frames(path: &Path) -> anyhow::Result<Vec<Frame>> {
     let mut reader = hound::WavReader::open(path)
@@ -261,17 +246,58 @@ struct CallRun {
     media_session: Option<MediaSession>,
 }
 
-/// Runs `softcall call` with the `[sip]` settings `cfg`, which flags override.
-pub fn run(cfg: &SipConfig, args: CallArgs) -> anyhow::Result<std::process::ExitCode> {
+/// Runs `softcall call` with the configuration at `config` (its `[sip]` settings, which flags override).
+pub fn run(config: &Path, args: CallArgs) -> anyhow::Result<std::process::ExitCode> {
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let report = rt.block_on(place(cfg, args))?;
+    #[cfg(feature = "speech")]
+    if args.flow.is_some() {
+        let config = super::load_config(config)?;
+        let outcome = rt.block_on(super::call_flow::converse(&config, args))?;
+        println!("{}", serde_json::to_string_pretty(&outcome)?);
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
+    let cfg = super::sip_config(config)?;
+    let report = rt.block_on(place(&cfg, args))?;
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(std::process::ExitCode::SUCCESS)
 }
 
-/// Places the call described by `args` (over the `[sip]` settings `cfg`) and returns its report.
-pub async fn place(cfg: &SipConfig, args: CallArgs) -> anyhow::Result<CallReport> {
-    let registration = registration(&args, cfg)?;
+/// The SIP side of `softcall call`, ready to dial: the driver started, registered when asked.
+pub struct Connected {
+    /// The SIP driver.
+    pub sip: driver::SipHandle,
+    /// Its events outside calls (registrations, inbound calls).
+    pub events: tokio::sync::mpsc::UnboundedReceiver<DriverEvent>,
+    /// Whether a registration was made (and must be undone at the end).
+    pub registered: bool,
+    /// Our address-of-record for From.
+    pub from: String,
+    /// First hop of the INVITE.
+    pub dest: SocketAddr,
+    /// Credentials for INVITE challenges.
+    pub credentials: Option<Credentials>,
+    /// RTP ports.
+    pub rtp_ports: RangeInclusive<u16>,
+    /// How long to ring.
+    pub ring_timeout: Duration,
+}
+
+/// Why `connect` did not get as far as dialling: the registration was refused.
+pub struct RegistrationRefused {
+    /// Final status, if any.
+    pub status: Option<u16>,
+    /// What went wrong.
+    pub reason: String,
+    /// Signalling counters.
+    pub sip: Option<Stats>,
+}
+
+/// Starts the SIP driver for `args` over the `[sip]` settings `cfg` and registers when asked.
+pub async fn connect(
+    cfg: &SipConfig,
+    args: &CallArgs,
+) -> anyhow::Result<Result<Connected, RegistrationRefused>> {
+    let registration = registration(args, cfg)?;
     let credentials = match (&registration, &args.auth) {
         (_, Some(a)) => Some(parse_credentials(a)?),
         (Some((c, _)), None) => Some(c.clone()),
@@ -303,25 +329,6 @@ pub async fn place(cfg: &SipConfig, args: CallArgs) -> anyhow::Result<CallReport
     })
     .await?;
     let public_ip = sip.public_addr.ip();
-    let mut report = CallReport {
-        outcome: Outcome::Failed,
-        status: None,
-        reason: String::new(),
-        ended_by: None,
-        registered: None,
-        registrations: 0,
-        setup_ms: 0,
-        talk_ms: 0,
-        ringing: None,
-        early_media: false,
-        dtmf_received: String::new(),
-        dtmf_sent: String::new(),
-        transfer: None,
-        media: None,
-        rtp: None,
-        recording: args.record.clone(),
-        sip: None,
-    };
 
     // Register first when asked.
     let mut from = args.from.clone();
@@ -349,29 +356,92 @@ pub async fn place(cfg: &SipConfig, args: CallArgs) -> anyhow::Result<CallReport
         .await
         .ok()
         .flatten();
-        match result {
-            Some(RegistrationEvent::Registered { .. }) => {
-                report.registered = Some(true);
-                report.registrations = 1;
-            }
-            other => {
-                report.registered = Some(false);
-                report.reason = match other {
-                    Some(RegistrationEvent::Failed { ref reason, .. }) => {
-                        format!("registration failed: {reason}")
-                    }
-                    _ => "registration failed: no answer from the registrar".into(),
-                };
-                if let Some(RegistrationEvent::Failed { status, .. }) = other {
-                    report.status = status;
+        if !matches!(result, Some(RegistrationEvent::Registered { .. })) {
+            let (status, reason) = match result {
+                Some(RegistrationEvent::Failed { status, reason }) => {
+                    (status, format!("registration failed: {reason}"))
                 }
-                report.sip = sip.shutdown().await.ok();
-                return Ok(report);
-            }
+                _ => (
+                    None,
+                    "registration failed: no answer from the registrar".into(),
+                ),
+            };
+            let stats = sip.shutdown().await.ok();
+            return Ok(Err(RegistrationRefused {
+                status,
+                reason,
+                sip: stats,
+            }));
         }
     }
     let from = from.unwrap_or_else(|| format!("sip:softcall@{public_ip}"));
+    Ok(Ok(Connected {
+        sip,
+        events,
+        registered: registration.is_some(),
+        from,
+        dest,
+        credentials,
+        rtp_ports,
+        ring_timeout,
+    }))
+}
 
+impl Connected {
+    /// Unregisters when registered, then stops the driver; returns its signalling counters.
+    pub async fn close(mut self) -> Option<Stats> {
+        if self.registered && self.sip.unregister().is_ok() {
+            let _ = tokio::time::timeout(Duration::from_secs(3), async {
+                while let Some(ev) = self.events.recv().await {
+                    if matches!(ev, DriverEvent::Registration(_)) {
+                        break;
+                    }
+                }
+            })
+            .await;
+        }
+        self.sip.shutdown().await.ok()
+    }
+}
+
+/// Places the call described by `args` (over the `[sip]` settings `cfg`) and returns its report.
+pub async fn place(cfg: &SipConfig, args: CallArgs) -> anyhow::Result<CallReport> {
+    let mut report = CallReport {
+        outcome: Outcome::Failed,
+        status: None,
+        reason: String::new(),
+        ended_by: None,
+        registered: None,
+        registrations: 0,
+        setup_ms: 0,
+        talk_ms: 0,
+        ringing: None,
+        early_media: false,
+        dtmf_received: String::new(),
+        dtmf_sent: String::new(),
+        transfer: None,
+        media: None,
+        rtp: None,
+        recording: args.record.clone(),
+        sip: None,
+    };
+    let mut connected = match connect(cfg, &args).await? {
+        Ok(c) => c,
+        Err(refused) => {
+            report.registered = Some(false);
+            report.status = refused.status;
+            report.reason = refused.reason;
+            report.sip = refused.sip;
+            return Ok(report);
+        }
+    };
+    if connected.registered {
+        report.registered = Some(true);
+        report.registrations = 1;
+    }
+    let sip = connected.sip.clone();
+    let public_ip = sip.public_addr.ip();
+    let rtp_ports = connected.rtp_ports.clone();
     let play = match &args.play {
         Some(p) => Some(load_wav_frames(p)?),
         None => None,
@@ -390,12 +460,12 @@ pub async fn place(cfg: &SipConfig, args: CallArgs) -> anyhow::Result<CallReport
     let (call, mut call_events) = sip
         .place_call(CallRequest {
             target: args.target.clone(),
-            from,
+            from: connected.from.clone(),
             display_name: args.display_name.clone(),
-            dest,
+            dest: connected.dest,
             sdp_offer: offer,
-            credentials,
-            ring_timeout,
+            credentials: connected.credentials.clone(),
+            ring_timeout: connected.ring_timeout,
         })
         .await?;
 
@@ -432,7 +502,7 @@ pub async fn place(cfg: &SipConfig, args: CallArgs) -> anyhow::Result<CallReport
             }
         };
         tokio::select! {
-            ev = events.recv() => match ev {
+            ev = connected.events.recv() => match ev {
                 None => bail!("the SIP driver stopped unexpectedly"),
                 Some(DriverEvent::Registration(RegistrationEvent::Registered { .. })) => {
                     run.report.registrations += 1;
@@ -559,18 +629,7 @@ pub async fn place(cfg: &SipConfig, args: CallArgs) -> anyhow::Result<CallReport
         // Media never started, so nothing was recorded.
         run.report.recording = None;
     }
-    if registration.is_some() {
-        sip.unregister()?;
-        let _ = tokio::time::timeout(Duration::from_secs(3), async {
-            while let Some(ev) = events.recv().await {
-                if matches!(ev, DriverEvent::Registration(_)) {
-                    break;
-                }
-            }
-        })
-        .await;
-    }
-    run.report.sip = sip.shutdown().await.ok();
+    run.report.sip = connected.close().await;
     Ok(run.report)
 }
 

@@ -9,6 +9,8 @@ pub mod bench_sip;
 #[cfg(feature = "speech")]
 mod bench_speech;
 pub mod call;
+#[cfg(feature = "speech")]
+mod call_flow;
 pub mod campaign;
 pub mod compliance;
 #[cfg(feature = "speech")]
@@ -123,7 +125,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Dialog(args) => dialog::run(args),
         Command::Nlu(args) => nlu::run(args),
         Command::Compliance { command } => compliance::run(command),
-        Command::Call(args) => call::run(&sip_config(&cli.config)?, *args),
+        Command::Call(args) => call::run(&cli.config, *args),
         Command::Phone(args) => phone::run(args),
         Command::Import(a) => import::run(&folders(&cli.config)?, a),
         Command::Campaign(a) => campaign::run(&folders(&cli.config)?, a),

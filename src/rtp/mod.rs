@@ -16,6 +16,7 @@ pub mod recording;
 pub mod rtcp;
 pub mod session;
 pub mod stats;
+pub mod summary;
 
 pub use g711::Codec;
 pub use session::{

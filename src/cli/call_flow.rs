@@ -1,0 +1,80 @@
+//! `softcall call <uri> --flow F --debtor D.json`: one real conversation over SIP and RTP, printed as JSON
+//! (transcript, path, promise, latency per turn, and the records the call produced).
+
+use super::call::{connect, CallArgs};
+use crate::call::config::CallConfig;
+use crate::call::io::Record;
+use crate::call::live::{self, CollectRecords, Conversation, DialTarget, LiveOutcome, MediaSettings};
+use crate::call::speech::CallSpeech;
+use crate::config::Config;
+use crate::dialog::context::{CallContext, DebtorRecord};
+use crate::dialog::flow::Flow;
+use anyhow::Context;
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What `softcall call --flow` prints.
+#[derive(Debug, Serialize)]
+pub struct FlowCall {
+    /// The call and its conversation.
+    #[serde(flatten)]
+    pub outcome: LiveOutcome,
+    /// Records in the order the call produced them (promise, callback, context card, callback task).
+    pub records: Vec<Record>,
+}
+
+/// Dials `args.target` and holds the conversation of `args.flow` with `args.debtor`.
+pub async fn converse(config: &Config, args: CallArgs) -> anyhow::Result<FlowCall> {
+    let (Some(flow_path), Some(debtor_path)) = (&args.flow, &args.debtor) else {
+        anyhow::bail!("a conversation needs both --flow FLOW.yaml and --debtor DEBTOR.json");
+    };
+    let flow = Flow::load(flow_path)?;
+    let debtor = DebtorRecord::load(debtor_path)?;
+    let ctx = CallContext::new(debtor, chrono::Utc::now())
+        .with_context(|| format!("{}: unusable debtor record", debtor_path.display()))?;
+    let speech = CallSpeech::for_language(config, flow.lang)?;
+    eprintln!("recognition: {}", speech.recognition);
+    let call_config = CallConfig {
+        transfer_target: args.queue.clone().or_else(|| config.sip.queue_uri.clone()),
+        max_length: Duration::from_secs_f64(args.max_duration.max(1.0)),
+        ..CallConfig::default()
+    };
+    let connected = match connect(&config.sip, &args).await? {
+        Ok(c) => c,
+        Err(refused) => anyhow::bail!("{}", refused.reason),
+    };
+    let target = DialTarget {
+        target: args.target.clone(),
+        from: connected.from.clone(),
+        display_name: args.display_name.clone(),
+        dest: connected.dest,
+        credentials: connected.credentials.clone(),
+        ring_timeout: connected.ring_timeout,
+    };
+    let media = MediaSettings {
+        rtp_ports: connected.rtp_ports.clone(),
+        media_timeout: Duration::from_secs_f64(args.media_timeout.max(0.1)),
+        recording: args.record.clone(),
+    };
+    let conversation = Conversation {
+        flow: Arc::new(flow),
+        ctx,
+        config: call_config,
+    };
+    let mut records = CollectRecords::default();
+    let outcome = live::dial(
+        &connected.sip,
+        target,
+        conversation,
+        &speech,
+        &media,
+        &mut records,
+    )
+    .await;
+    connected.close().await;
+    Ok(FlowCall {
+        outcome: outcome?,
+        records: records.0,
+    })
+}

@@ -4,7 +4,9 @@
 use super::call::{connect, CallArgs};
 use crate::call::config::CallConfig;
 use crate::call::io::Record;
-use crate::call::live::{self, CollectRecords, Conversation, DialTarget, LiveOutcome, MediaSettings};
+use crate::call::live::{
+    self, CollectRecords, Conversation, DialTarget, LiveOutcome, MediaSettings,
+};
 use crate::call::speech::CallSpeech;
 use crate::config::Config;
 use crate::dialog::context::{CallContext, DebtorRecord};

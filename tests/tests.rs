@@ -9,6 +9,8 @@ mod campaign;
 mod compliance;
 mod dialog;
 mod figures;
+#[cfg(feature = "speech")]
+mod live;
 mod nlu;
 mod phone;
 mod rtp;

@@ -23,6 +23,8 @@ use std::time::{Duration, Instant};
 struct Prompt {
     text: String,
     interruptible: bool,
+    /// Whether the driver was asked to render it ahead of its turn.
+    prepared: bool,
 }
 
 /// The prompt the driver is playing.
@@ -84,7 +86,8 @@ pub struct CallCore {
     last_activity: Instant,
     held: Vec<Held>,
     barge: BargeInDetector,
-    awaiting_reply: Option<(usize, Instant)>,
+    /// The debtor turn waiting for the robot's reply: its number, when the debtor stopped, when it was taken.
+    awaiting_reply: Option<(usize, Instant, Instant)>,
     outputs: VecDeque<Output>,
     timeline: Vec<TimelineEntry>,
     transcript: Vec<TranscriptLine>,
@@ -365,10 +368,15 @@ impl CallCore {
             l.start_ms = self.clock.millis(now);
         }
         self.barge.reset();
-        if let Some((turn, since)) = self.awaiting_reply.take() {
-            let ms =
-                u64::try_from(now.saturating_duration_since(since).as_millis()).unwrap_or(u64::MAX);
-            self.latency.push(TurnLatency { turn, ms });
+        if let Some((turn, spoke, taken)) = self.awaiting_reply.take() {
+            let millis = |since: Instant| {
+                u64::try_from(now.saturating_duration_since(since).as_millis()).unwrap_or(u64::MAX)
+            };
+            self.latency.push(TurnLatency {
+                turn,
+                ms: millis(spoke),
+                from_endpoint_ms: millis(taken),
+            });
         }
         self.note(now, "prompt_started", &id.to_string());
     }
@@ -453,7 +461,7 @@ impl CallCore {
         let actions = self.engine_event(now, event);
         let turns = self.engine.as_ref().map_or(0, |e| e.turns().len());
         if turns > turns_before {
-            self.awaiting_reply = Some((turns, end));
+            self.awaiting_reply = Some((turns, end, now));
         }
         self.listening_since = Some(now);
         self.last_voice_end = None;
@@ -487,6 +495,7 @@ impl CallCore {
                 } => self.queue.push_back(Prompt {
                     text,
                     interruptible,
+                    prepared: false,
                 }),
                 Action::Listen {
                     timeout, grammar, ..
@@ -521,11 +530,26 @@ impl CallCore {
         self.advance(now);
     }
 
-    /// Starts the next prompt, or — when none is left — listens or carries out the ending.
+    /// Starts the next prompt, or — when none is left — listens or carries out the ending; prompts still
+    /// queued behind the one playing are handed to the driver to render ahead.
     fn advance(&mut self, now: Instant) {
-        if self.playing.is_some() || self.ended.is_some() {
+        if self.ended.is_some() {
             return;
         }
+        if self.playing.is_none() {
+            self.start_next(now);
+        }
+        if self.ended.is_none() {
+            for prompt in self.queue.iter_mut().filter(|p| !p.prepared) {
+                prompt.prepared = true;
+                self.outputs.push_back(Output::Prepare {
+                    text: prompt.text.clone(),
+                });
+            }
+        }
+    }
+
+    fn start_next(&mut self, now: Instant) {
         if !self.held.is_empty() && self.queue.iter().all(|p| p.interruptible) {
             // The debtor already answered during the disclosure; the question that follows is skipped.
             if !self.queue.is_empty() {
@@ -634,6 +658,7 @@ impl CallCore {
         self.queue.push_back(Prompt {
             text,
             interruptible: false,
+            prepared: false,
         });
         self.after_prompts = Some(AfterPrompts::TransferFailedBye);
         self.advance(now);
@@ -683,6 +708,9 @@ impl CallCore {
             Some(s) => (s.path, s.turns, s.promise, s.ending.and_then(|e| e.reason)),
             None => (Vec::new(), Vec::new(), None, None),
         };
+        // Lines are written when a prompt is queued or input arrives; the report lists them as they happened.
+        let mut transcript = self.transcript.clone();
+        transcript.sort_by_key(|l| l.start_ms);
         CallReport {
             flow: self.flow.flow.clone(),
             started_at: self.clock.wall_at_origin,
@@ -696,7 +724,7 @@ impl CallCore {
             transfer: self.transfer.clone(),
             path,
             turns,
-            transcript: self.transcript.clone(),
+            transcript,
             timeline: self.timeline.clone(),
             latency: self.latency.clone(),
             recording: None,

@@ -79,6 +79,11 @@ pub enum Output {
         /// Whether the debtor may talk over it.
         interruptible: bool,
     },
+    /// Render a prompt that will be played soon (no progress is reported; `Play` follows with the same text).
+    Prepare {
+        /// Speech-ready text.
+        text: String,
+    },
     /// Stop the prompt being played at once (flush within 100 ms); no progress is expected for it any more.
     StopPlayback,
     /// Switch the recogniser's phrase grammar (`None`: free speech).

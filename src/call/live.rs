@@ -31,6 +31,8 @@ use crate::sip::driver::{DriverError, SipHandle};
 use crate::sip::endpoint::{CallEnd, CallEvent, CallHandle, CallRequest, EndedBy, IncomingCall};
 use crate::sip::routing::CallEvents;
 use crate::sip::sdp::{LocalMedia, RemoteMedia};
+use crate::tts::sentences::split_sentences;
+use crate::tts::speaker::Speaker;
 use serde::Serialize;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -336,6 +338,19 @@ async fn sleep_until(at: Option<Instant>) {
     }
 }
 
+/// Renders a prompt that plays soon into the prompt cache, in the background, so it starts without a gap.
+fn prepare(speaker: &Speaker, text: String) {
+    let speaker = speaker.clone();
+    tokio::task::spawn_blocking(move || {
+        for sentence in split_sentences(&text) {
+            if let Err(e) = speaker.render(&sentence) {
+                tracing::debug!(error = %e, "a prompt could not be rendered ahead; it is rendered when played");
+                break;
+            }
+        }
+    });
+}
+
 /// Turns what the listener heard into the core's input, at its moment on the call's clock.
 fn heard_input(stream: StreamClock, heard: Heard) -> Option<(Instant, Input)> {
     match heard {
@@ -426,6 +441,7 @@ async fn converse<S: RecordSink>(
                     rendering = Some(Rendering::start(&speech.speaker, &text));
                     playback = None;
                 }
+                Output::Prepare { text } => prepare(&speech.speaker, text),
                 Output::StopPlayback => {
                     speaking = None;
                     rendering = None;

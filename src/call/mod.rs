@@ -28,3 +28,5 @@ pub mod playout;
 pub mod report;
 #[cfg(feature = "speech")]
 pub mod speech;
+#[cfg(feature = "speech")]
+pub mod stored;

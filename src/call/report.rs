@@ -93,13 +93,17 @@ pub struct Transfer {
     pub failure: Option<String>,
 }
 
-/// Time from the end of the debtor's turn to the first packet of the robot's reply.
+/// How long the debtor waited for the robot's reply to one turn.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TurnLatency {
     /// The debtor turn (1-based, as in `turns`).
     pub turn: usize,
-    /// Milliseconds.
+    /// From the end of the debtor's last voiced frame (or the key) to the first packet of the reply: what
+    /// the debtor feels, including the endpointer's trailing silence.
     pub ms: u64,
+    /// From the moment the turn was taken (the endpointer closed the utterance, or the key arrived) to the
+    /// first packet of the reply: understanding, the engine and rendering.
+    pub from_endpoint_ms: u64,
 }
 
 /// Everything about one call.

@@ -83,7 +83,8 @@ pub fn run(config: &Config, args: BenchSpeechArgs) -> anyhow::Result<std::proces
     Ok(std::process::ExitCode::SUCCESS)
 }
 
-fn machine() -> String {
+/// The machine a figure was measured on: CPU model and cores.
+pub(super) fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|c| {

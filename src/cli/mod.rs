@@ -8,6 +8,8 @@ pub mod bench_scheduler;
 pub mod bench_sip;
 #[cfg(feature = "speech")]
 mod bench_speech;
+#[cfg(feature = "speech")]
+mod bench_turn;
 pub mod call;
 #[cfg(feature = "speech")]
 mod call_flow;
@@ -95,6 +97,9 @@ pub enum BenchCommand {
     /// Recognition and synthesis real-time factors, VAD cost per frame, CPU saved by VAD gating.
     #[cfg(feature = "speech")]
     Speech(bench_speech::BenchSpeechArgs),
+    /// Reply latency of a live call over loopback (cached and uncached prompts) and CPU per call-minute.
+    #[cfg(feature = "speech")]
+    Turn(bench_turn::BenchTurnArgs),
     /// Scheduler planning throughput (decisions per second).
     Scheduler(bench_scheduler::BenchSchedulerArgs),
     /// RTP send-time jitter and CPU per call with many concurrent calls on loopback.
@@ -138,6 +143,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Bench { command } => match command {
             #[cfg(feature = "speech")]
             BenchCommand::Speech(args) => bench_speech::run(&load_config(&cli.config)?, args),
+            #[cfg(feature = "speech")]
+            BenchCommand::Turn(args) => bench_turn::run(&load_config(&cli.config)?, args),
             BenchCommand::Scheduler(args) => bench_scheduler::run(args),
             BenchCommand::Rtp(args) => bench_rtp::run(args),
             BenchCommand::Sip(args) => bench_sip::run(args),

@@ -5,6 +5,7 @@
 //! `YYYY-MM-DD` text and money is integer minor units, so every value maps the same way on both back ends.
 
 pub mod attempts;
+pub mod calls;
 pub mod debtors;
 pub mod history;
 pub mod payments;

@@ -10,12 +10,24 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone)]
 pub struct PromptCache {
     dir: PathBuf,
+    enabled: bool,
 }
 
 impl PromptCache {
     /// A cache in `dir` (created on first store).
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
+        Self {
+            dir: dir.into(),
+            enabled: true,
+        }
+    }
+
+    /// A cache that keeps nothing, so every prompt is synthesised (to measure synthesis on a live call).
+    pub fn off() -> Self {
+        Self {
+            dir: PathBuf::new(),
+            enabled: false,
+        }
     }
 
     /// The cache's folder.
@@ -35,12 +47,18 @@ impl PromptCache {
 
     /// The cached audio, if present and readable.
     pub fn get(&self, voice_id: &str, text: &str) -> Option<Vec<i16>> {
+        if !self.enabled {
+            return None;
+        }
         let audio = read_mono(&self.path_for(voice_id, text)).ok()?;
         (audio.sample_rate == SAMPLE_RATE).then_some(audio.samples)
     }
 
     /// Stores audio atomically (write to a temporary file, then rename).
     pub fn put(&self, voice_id: &str, text: &str, samples: &[i16]) -> Result<(), TtsError> {
+        if !self.enabled {
+            return Ok(());
+        }
         let path = self.path_for(voice_id, text);
         let io = |source| TtsError::Cache {
             path: path.display().to_string(),

@@ -25,6 +25,11 @@ impl Speaker {
         }
     }
 
+    /// The same voice over another prompt cache (its synthesis count starts afresh).
+    pub fn with_cache(&self, cache: PromptCache) -> Self {
+        Self::new(Arc::clone(&self.voice), cache)
+    }
+
     /// How many times the synthesiser actually ran (cache misses).
     pub fn synthesis_count(&self) -> u64 {
         self.syntheses.load(Ordering::Relaxed)

@@ -147,3 +147,19 @@ fn keys_interrupt_an_interruptible_prompt() {
     sim.wait_prompts();
     assert_eq!(sim.report().outcome, Outcome::WrongPerson);
 }
+
+#[test]
+fn prompts_queued_behind_the_one_playing_are_prepared_once_in_order() {
+    let mut sim = Sim::english(CallConfig::default());
+    // The greeting plays; the identity question waits behind it and is handed over to render ahead.
+    assert_eq!(sim.prepared.len(), 1, "{:?}", sim.prepared);
+    assert!(sim.prepared[0].starts_with("Am I speaking with John Smith"));
+    sim.wait_prompts();
+    sim.key('1');
+    // The disclosure plays; the consequences and the date question are prepared behind it, once each.
+    assert_eq!(sim.prepared.len(), 3, "{:?}", sim.prepared);
+    assert!(sim.prepared[1].starts_with("Please note that late fees"));
+    assert!(sim.prepared[2].starts_with("When can you make the payment?"));
+    sim.wait_prompts();
+    assert_eq!(sim.prepared.len(), 3, "nothing is prepared twice");
+}

@@ -59,6 +59,8 @@ pub struct Sim {
     pub stored: Vec<Record>,
     /// Every report handed over with `Ended`.
     pub reports: Vec<CallReport>,
+    /// Prompts the core asked to render ahead of their turn.
+    pub prepared: Vec<String>,
 }
 
 impl Sim {
@@ -86,6 +88,7 @@ impl Sim {
             did: Vec::new(),
             stored: Vec::new(),
             reports: Vec::new(),
+            prepared: Vec::new(),
         };
         sim.input(Input::Answered);
         sim
@@ -110,6 +113,7 @@ impl Sim {
                     self.core
                         .handle_input(self.now, Input::PromptStarted { id });
                 }
+                Output::Prepare { text } => self.prepared.push(text),
                 Output::StopPlayback => {
                     self.playing = None;
                     self.did.push(Did::Stop);

@@ -1,0 +1,254 @@
+//! Whole conversations over SIP between `softcall call --flow` and `softcall phone`.
+
+use super::{
+    debtor_lines, frame_levels, models_present, phone_report, repo, robot_call, robot_lines,
+    start_phone, timeline,
+};
+use chrono::{Duration as Days, Utc};
+
+/// The robot's prompt that asks for the debtor's identity, as the English flow says it to the example debtor.
+const IDENTITY_QUESTION: &str = "Am I speaking with John Smith?";
+/// The greeting is about 9.2 s of speech; this lands inside the identity question that follows it.
+const INSIDE_IDENTITY_QUESTION_MS: u64 = 11_000;
+
+fn clip(name: &str) -> String {
+    repo("audio-fixtures/barge-in")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_debtor_promises_by_keys_over_a_real_call() {
+    if !models_present() {
+        return;
+    }
+    let work = tempfile::tempdir().expect("temp dir");
+    let scenario =
+        "ring_ms: 200\nsteps:\n  - keys: \"1\"\n  - keys: \"1\"\n  - keys: \"1\"\nend: wait_bye\n";
+    let mut phone = start_phone(scenario, None).await;
+    let recording = work.path().join("robot.wav");
+    let before = Utc::now()
+        .with_timezone(&chrono_tz::America::Chicago)
+        .date_naive();
+    let out = robot_call(phone.addr, &recording, &[]).await;
+    let after = Utc::now()
+        .with_timezone(&chrono_tz::America::Chicago)
+        .date_naive();
+    let phone_side = phone_report(&mut phone).await;
+    phone.stop().await;
+
+    let report = &out["report"];
+    assert_eq!(out["telephony"]["outcome"], "answered", "{out:#}");
+    assert_eq!(report["outcome"], "promise_to_pay", "{out:#}");
+    // Key 1 at the date question takes the full amount by the flow's horizon (7 days ahead in the debtor's zone).
+    let date = report["promise"]["date"].as_str().expect("a promise date");
+    let horizons = [before + Days::days(7), after + Days::days(7)].map(|d| d.to_string());
+    assert!(
+        horizons.iter().any(|h| h == date),
+        "promise date {date}, expected one of {horizons:?}"
+    );
+    assert_eq!(report["promise"]["amount"], 1250.5);
+    assert_eq!(debtor_lines(&out), ["#1", "#1", "#1"], "{out:#}");
+    let path: Vec<&str> = report["path"]
+        .as_array()
+        .expect("path")
+        .iter()
+        .filter_map(|n| n.as_str())
+        .collect();
+    for node in [
+        "ask_identity",
+        "ask_date",
+        "take_horizon_promise",
+        "read_back",
+        "record_promise",
+    ] {
+        assert!(
+            path.contains(&node),
+            "{node} missing from the path {path:?}"
+        );
+    }
+    assert_eq!(
+        report["latency"].as_array().map(Vec::len),
+        Some(3),
+        "{out:#}"
+    );
+    assert!(
+        report["recognition"]
+            .as_str()
+            .is_some_and(|r| r.contains("vosk")),
+        "the report names the recogniser: {out:#}"
+    );
+    let promise_records = out["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter(|r| r["record"] == "promise")
+        .count();
+    assert_eq!(promise_records, 1, "{out:#}");
+    assert_eq!(out["rtp"]["audio_frames_dropped"], 0, "{out:#}");
+    assert_eq!(phone_side.report.keys_sent, "111");
+
+    // The two-sided recording: the robot spoke on the right for most of the call; the left holds the
+    // debtor's line (keys are RFC 4733 events, so it is quiet).
+    let robot = frame_levels(&recording, 1);
+    let voiced = robot.iter().filter(|l| **l > 300.0).count();
+    assert!(
+        voiced * 20 > 30_000,
+        "at least 30 s of robot speech recorded, got {} ms",
+        voiced * 20
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn talking_over_a_prompt_stops_it_quickly() {
+    if !models_present() {
+        return;
+    }
+    let work = tempfile::tempdir().expect("temp dir");
+    let scenario = format!(
+        "ring_ms: 200\nsteps:\n  - at_prompt_ms: {INSIDE_IDENTITY_QUESTION_MS}\n    play: {}\n  - keys: \"2\"\nend: wait_bye\n",
+        clip("talk-over-en.wav")
+    );
+    let mut phone = start_phone(&scenario, None).await;
+    let recording = work.path().join("robot.wav");
+    let out = robot_call(phone.addr, &recording, &[]).await;
+    let _ = phone_report(&mut phone).await;
+    phone.stop().await;
+
+    let events = timeline(&out);
+    assert!(events.iter().any(|e| e == "barge_in"), "{events:?}");
+    let transcript = out["report"]["transcript"].as_array().expect("transcript");
+    let identity = transcript
+        .iter()
+        .find(|l| {
+            l["text"]
+                .as_str()
+                .is_some_and(|t| t.starts_with(IDENTITY_QUESTION))
+        })
+        .expect("the identity question was said");
+    assert_eq!(identity["interrupted"], true, "{identity:#}");
+    assert_eq!(out["report"]["outcome"], "wrong_person", "{out:#}");
+
+    // From the recording: the debtor starts talking on the left; the robot's voice on the right must stop
+    // once 400 ms of speech were heard, within 100 ms of that (plus a frame or two of VAD onset).
+    let debtor = frame_levels(&recording, 0);
+    let robot = frame_levels(&recording, 1);
+    let onset = debtor
+        .iter()
+        .position(|l| *l > 300.0)
+        .expect("the debtor's speech is on the left channel");
+    let stop = (onset..robot.len())
+        .find(|&i| robot[i..].iter().take(15).all(|l| *l < 100.0))
+        .expect("the robot fell silent after the debtor spoke");
+    let stop_ms = (stop - onset) * 20;
+    eprintln!("barge-in: robot silent {stop_ms} ms after the debtor started speaking");
+    assert!(
+        (300..=800).contains(&stop_ms),
+        "the robot stopped {stop_ms} ms after speech began (400 ms of speech, then within 100 ms)"
+    );
+    assert!(debtor_lines(&out).iter().any(|l| l == "#2"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cough_a_click_line_noise_and_a_backchannel_do_not_stop_a_prompt() {
+    if !models_present() {
+        return;
+    }
+    let work = tempfile::tempdir().expect("temp dir");
+    let scenario = format!(
+        "ring_ms: 200\nsteps:\n  - at_prompt_ms: 9700\n    play: {}\n  - after: now\n    wait_ms: 400\n  - after: now\n    play: {}\n  - after: now\n    wait_ms: 400\n  - after: now\n    play: {}\n  - after: now\n    wait_ms: 400\n  - after: now\n    play: {}\n  - keys: \"2\"\nend: wait_bye\n",
+        clip("line-noise.wav"),
+        clip("cough.wav"),
+        clip("click.wav"),
+        clip("uh-huh-en.wav"),
+    );
+    let mut phone = start_phone(&scenario, None).await;
+    let recording = work.path().join("robot.wav");
+    let out = robot_call(phone.addr, &recording, &[]).await;
+    let _ = phone_report(&mut phone).await;
+    phone.stop().await;
+
+    // Each sound on its own, 400 ms apart, all inside the interruptible identity question. (Hiss that starts
+    // right after a backchannel can still be taken for speech by the VAD: see docs/live-calls.md.)
+    let events = timeline(&out);
+    assert!(!events.iter().any(|e| e == "barge_in"), "{events:?}");
+    let transcript = out["report"]["transcript"].as_array().expect("transcript");
+    assert!(
+        transcript.iter().all(|l| l["interrupted"] == false),
+        "no prompt was cut: {transcript:#?}"
+    );
+    assert_eq!(out["report"]["outcome"], "wrong_person", "{out:#}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_debtor_hanging_up_mid_prompt_ends_the_call_at_once() {
+    if !models_present() {
+        return;
+    }
+    let work = tempfile::tempdir().expect("temp dir");
+    let scenario = "ring_ms: 200\nsteps:\n  - at_prompt_ms: 3000\n    hangup: true\n";
+    let mut phone = start_phone(scenario, None).await;
+    let recording = work.path().join("robot.wav");
+    let out = robot_call(phone.addr, &recording, &[]).await;
+    let _ = phone_report(&mut phone).await;
+    phone.stop().await;
+
+    let report = &out["report"];
+    assert_eq!(report["end_reason"], "remote_hangup", "{out:#}");
+    assert_eq!(report["outcome"], "hung_up", "{out:#}");
+    assert_eq!(out["telephony"]["ended_by"], "remote", "{out:#}");
+    let duration = report["duration_ms"].as_u64().expect("duration");
+    assert!(
+        (2_500..6_000).contains(&duration),
+        "the call lasted {duration} ms"
+    );
+    let greeting = &robot_lines(&out)[0];
+    assert!(
+        greeting.starts_with("Hello, this is an automated call"),
+        "{greeting}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_transfer_leaves_a_callback_task_and_a_polite_goodbye() {
+    if !models_present() {
+        return;
+    }
+    let work = tempfile::tempdir().expect("temp dir");
+    // Two unknown keys at the identity question: no match twice, so the flow hands over. The phone does not
+    // take transfers, so the REFER is refused.
+    let scenario = "ring_ms: 200\nsteps:\n  - keys: \"9\"\n  - keys: \"9\"\nend: wait_bye\n";
+    let mut phone = start_phone(scenario, None).await;
+    let recording = work.path().join("robot.wav");
+    let out = robot_call(
+        phone.addr,
+        &recording,
+        &["--queue", "sip:agents@127.0.0.1:9"],
+    )
+    .await;
+    let _ = phone_report(&mut phone).await;
+    phone.stop().await;
+
+    let report = &out["report"];
+    assert_eq!(report["outcome"], "handoff", "{out:#}");
+    assert_eq!(report["end_reason"], "transfer_failed", "{out:#}");
+    assert_eq!(report["transfer"]["status"], "failed", "{out:#}");
+    assert_eq!(report["transfer"]["reason"], "no_match", "{out:#}");
+    let kinds: Vec<&str> = out["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter_map(|r| r["record"].as_str())
+        .collect();
+    assert_eq!(kinds, ["context_card", "callback_task"], "{out:#}");
+    let card = &out["records"][0];
+    assert_eq!(card["reason"], "no_match");
+    assert_eq!(card["debtor"]["name"], "John Smith");
+    assert!(
+        card["transcript"].as_array().is_some_and(|t| t.len() >= 3),
+        "the card carries the transcript so far: {card:#}"
+    );
+    let last = robot_lines(&out).pop().expect("robot lines");
+    assert!(last.contains("no specialist is available"), "{last}");
+}

@@ -1,0 +1,114 @@
+//! A hundred live calls in one process leave nothing behind: no call driver, listener thread (with its Vosk
+//! recogniser) or prompt renderer is still running afterwards.
+
+use super::{models_present, repo, start_phone_for};
+use softcall::call::config::CallConfig;
+use softcall::call::listening::running_listeners;
+use softcall::call::live::{
+    self, running_calls, CollectRecords, Conversation, DialTarget, MediaSettings,
+};
+use softcall::call::playout::running_renderers;
+use softcall::call::speech::CallSpeech;
+use softcall::config::Config;
+use softcall::dialog::context::{CallContext, DebtorRecord};
+use softcall::dialog::flow::Flow;
+use softcall::sip::driver::{self, DriverConfig};
+use softcall::sip::transaction::Timers;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const CALLS: usize = 100;
+const AT_ONCE: usize = 4;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_calls_leave_no_task_thread_or_recogniser_behind() {
+    if !models_present() {
+        return;
+    }
+    let config = Config::load(&repo("softcall.toml")).expect("softcall.toml loads");
+    let flow = Arc::new(Flow::load(&repo("dialogs/soft_collection_en.yaml")).expect("flow loads"));
+    let debtor =
+        DebtorRecord::load(&repo("dialogs/examples/debtor_en.json")).expect("debtor loads");
+    let speech = Arc::new(CallSpeech::for_language(&config, flow.lang).expect("models load"));
+    // The phone hangs up every call 400 ms into the robot's greeting.
+    let scenario = "ring_ms: 50\nsteps:\n  - at_prompt_ms: 400\n    hangup: true\n";
+    let mut phone = start_phone_for(scenario, None, AT_ONCE as u16).await;
+    let (sip, _events) = driver::start(DriverConfig {
+        bind: "127.0.0.1:0".parse().expect("loopback"),
+        public_addr: None,
+        contact_user: "softcall".into(),
+        user_agent: "softcall-test".into(),
+        timers: Timers::default(),
+    })
+    .await
+    .expect("SIP driver starts");
+    let sip = Arc::new(sip);
+    let base_port = crate::sip::free_port();
+    let started = Instant::now();
+    let mut outcomes = Vec::new();
+    for batch in 0..CALLS / AT_ONCE {
+        let mut calls = Vec::new();
+        for slot in 0..AT_ONCE {
+            let sip = Arc::clone(&sip);
+            let speech = Arc::clone(&speech);
+            let ctx = CallContext::new(debtor.clone(), chrono::Utc::now()).expect("context");
+            let conversation = Conversation {
+                flow: Arc::clone(&flow),
+                ctx,
+                config: CallConfig::default(),
+            };
+            let port = base_port.wrapping_add(u16::try_from(slot * 2).unwrap_or(0));
+            let target = DialTarget {
+                target: format!("sip:debtor@{}", phone.addr),
+                from: "sip:softcall@127.0.0.1".into(),
+                display_name: None,
+                dest: phone.addr,
+                credentials: None,
+                ring_timeout: Duration::from_secs(10),
+            };
+            calls.push(tokio::spawn(async move {
+                let media = MediaSettings {
+                    rtp_ports: port..=port.saturating_add(1),
+                    ..MediaSettings::default()
+                };
+                let mut records = CollectRecords::default();
+                live::dial(&sip, target, conversation, &speech, &media, &mut records).await
+            }));
+        }
+        for call in calls {
+            let outcome = call.await.expect("call task").expect("call runs");
+            outcomes.push(outcome);
+        }
+        let _ = batch;
+    }
+    for _ in 0..CALLS {
+        let _ = super::phone_report(&mut phone).await;
+    }
+    let elapsed = started.elapsed();
+    phone.stop().await;
+    assert_eq!(outcomes.len(), CALLS);
+    let unanswered: Vec<&str> = outcomes
+        .iter()
+        .filter(|o| o.report.is_none())
+        .map(|o| o.telephony.reason.as_str())
+        .collect();
+    assert!(unanswered.is_empty(), "calls not conducted: {unanswered:?}");
+    // Rendering ahead runs on the blocking pool and finishes by itself; give it a moment.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while (running_calls(), running_listeners(), running_renderers()) != (0, 0, 0)
+        && Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(running_calls(), 0, "call drivers still running");
+    assert_eq!(
+        running_listeners(),
+        0,
+        "listener threads (recognisers) still running"
+    );
+    assert_eq!(running_renderers(), 0, "prompt renderers still running");
+    eprintln!(
+        "{CALLS} calls, {AT_ONCE} at a time, in {:.1} s",
+        elapsed.as_secs_f64()
+    );
+}

@@ -13,6 +13,7 @@ use crate::dialog::context::{CallContext, DebtorRecord};
 use crate::dialog::flow::Flow;
 use anyhow::Context;
 use serde::Serialize;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,6 +25,8 @@ pub struct FlowCall {
     pub outcome: LiveOutcome,
     /// Records in the order the call produced them (promise, callback, context card, callback task).
     pub records: Vec<Record>,
+    /// The folder where this call's report and recording were saved.
+    pub saved_in: String,
 }
 
 /// Dials `args.target` and holds the conversation of `args.flow` with `args.debtor`.
@@ -54,10 +57,15 @@ pub async fn converse(config: &Config, args: CallArgs) -> anyhow::Result<FlowCal
         credentials: connected.credentials.clone(),
         ring_timeout: connected.ring_timeout,
     };
+    let folder = call_folder(config)?;
     let media = MediaSettings {
         rtp_ports: connected.rtp_ports.clone(),
         media_timeout: Duration::from_secs_f64(args.media_timeout.max(0.1)),
-        recording: args.record.clone(),
+        recording: Some(
+            args.record
+                .clone()
+                .unwrap_or_else(|| folder.join("recording.wav")),
+        ),
     };
     let conversation = Conversation {
         flow: Arc::new(flow),
@@ -75,8 +83,28 @@ pub async fn converse(config: &Config, args: CallArgs) -> anyhow::Result<FlowCal
     )
     .await;
     connected.close().await;
-    Ok(FlowCall {
+    let call = FlowCall {
         outcome: outcome?,
         records: records.0,
-    })
+        saved_in: folder.display().to_string(),
+    };
+    let report = folder.join("report.json");
+    std::fs::write(&report, serde_json::to_string_pretty(&call)?)
+        .with_context(|| format!("{}: cannot save the call report", report.display()))?;
+    eprintln!("saved: {}", folder.display());
+    Ok(call)
+}
+
+/// A new folder for one call under `data_dir/calls/`, named by its UTC start time.
+fn call_folder(config: &Config) -> anyhow::Result<PathBuf> {
+    let calls = config.data_dir.join("calls");
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+    let folder = calls.join(format!("{stamp}-{:04x}", fastrand::u16(..)));
+    std::fs::create_dir_all(&folder).with_context(|| {
+        format!(
+            "{}: cannot create the call's folder (check data_dir in softcall.toml)",
+            folder.display()
+        )
+    })?;
+    Ok(folder)
 }

@@ -88,6 +88,12 @@ async fn a_debtor_promises_by_keys_over_a_real_call() {
     assert_eq!(promise_records, 1, "{out:#}");
     assert_eq!(out["rtp"]["audio_frames_dropped"], 0, "{out:#}");
     assert_eq!(phone_side.report.keys_sent, "111");
+    let saved = std::path::Path::new(out["saved_in"].as_str().expect("saved_in"));
+    let kept: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(saved.join("report.json")).expect("the call's report is saved"),
+    )
+    .expect("the saved report is JSON");
+    assert_eq!(kept["report"]["outcome"], "promise_to_pay");
 
     // The two-sided recording: the robot spoke on the right for most of the call; the left holds the
     // debtor's line (keys are RFC 4733 events, so it is quiet).

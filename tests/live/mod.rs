@@ -8,6 +8,7 @@
 
 mod calls;
 mod leaks;
+mod transfer;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -71,8 +72,13 @@ pub async fn robot_call(
     recording: &Path,
     extra: &[&str],
 ) -> serde_json::Value {
+    robot_call_to(format!("sip:debtor@{phone}"), recording, extra).await
+}
+
+/// [`robot_call`] to any SIP URI.
+pub async fn robot_call_to(target: String, recording: &Path, extra: &[&str]) -> serde_json::Value {
     let mut args: Vec<String> = vec![
-        format!("sip:debtor@{phone}"),
+        target,
         "--bind".into(),
         "127.0.0.1:0".into(),
         "--flow".into(),

@@ -14,7 +14,7 @@ use super::{free_port, require, softcall_call, wait_for_udp, Peer};
 /// Writes a baresip config folder that auto-answers on `port`, plays a 10 s tone of `tone_hz`, takes
 /// console keys on `cons_port` and dumps audio to `dir`; `account` is the accounts line (registration,
 /// auth, answer mode).
-fn baresip_config(dir: &Path, port: u16, cons_port: u16, tone_hz: f64, account: &str) {
+pub(crate) fn baresip_config(dir: &Path, port: u16, cons_port: u16, tone_hz: f64, account: &str) {
     let wav = dir.join("callee.wav");
     super::write_tone(&wav, tone_hz, 10.0);
     let rtp = free_port();
@@ -44,7 +44,7 @@ cons_listen 127.0.0.1:{cons_port}\n",
 }
 
 /// The accounts line of a softphone reached directly: no registration, auto-answer.
-const DIRECT_ACCOUNT: &str =
+pub(crate) const DIRECT_ACCOUNT: &str =
     "<sip:callee@127.0.0.1>;regint=0;answermode=auto;audio_codecs=PCMU,PCMA";
 
 /// Starts baresip on the config folder `dir` for at most `seconds`; returns it with its log file.
@@ -68,7 +68,7 @@ fn spawn_baresip(dir: &Path, seconds: u32) -> (Peer, PathBuf) {
 }
 
 /// [`spawn_baresip`], then waits until it listens on `port` and says it is ready.
-fn spawn_ready_baresip(dir: &Path, port: u16, seconds: u32) -> (Peer, PathBuf) {
+pub(crate) fn spawn_ready_baresip(dir: &Path, port: u16, seconds: u32) -> (Peer, PathBuf) {
     let (peer, log_path) = spawn_baresip(dir, seconds);
     wait_for_udp(port);
     assert!(wait_for_text(

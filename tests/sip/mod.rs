@@ -3,7 +3,7 @@
 //! Each interop test starts its peer on 127.0.0.1 with its own ports and a bounded run time, then runs
 //! `softcall call` and checks the printed JSON and the peer's own verdict.
 
-mod baresip;
+pub(crate) mod baresip;
 mod fuzz;
 mod kamailio;
 mod sipp;

@@ -258,3 +258,45 @@ async fn a_refused_transfer_leaves_a_callback_task_and_a_polite_goodbye() {
     let last = robot_lines(&out).pop().expect("robot lines");
     assert!(last.contains("no specialist is available"), "{last}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spoken_answers_are_transcribed_by_the_installed_recogniser_and_keys_finish_the_promise() {
+    if !models_present() {
+        return;
+    }
+    let work = tempfile::tempdir().expect("temp dir");
+    // "yes, speaking" in English, then the keys the flow offers: the Korean model installed here cannot
+    // understand English, so the robot asks again and the debtor presses 1.
+    let scenario = format!(
+        "ring_ms: 200\nsteps:\n  - play: {}\n  - keys: \"1\"\n  - keys: \"1\"\n  - keys: \"1\"\nend: wait_bye\n",
+        repo("audio-fixtures/amd/hu-en-yes-speaking.wav").display()
+    );
+    let mut phone = start_phone(&scenario, None).await;
+    let recording = work.path().join("robot.wav");
+    let out = robot_call(phone.addr, &recording, &[]).await;
+    let _ = phone_report(&mut phone).await;
+    phone.stop().await;
+
+    let report = &out["report"];
+    let recognition = report["recognition"]
+        .as_str()
+        .expect("recognition is reported");
+    assert!(
+        recognition.contains("ko model") && recognition.contains("not expected to be understood"),
+        "the report says plainly which model heard the debtor: {recognition}"
+    );
+    // What the recogniser made of the English answer is in the transcript as it was heard (or, when it
+    // heard no words, the timeline says so); it is never replaced by what the clip says.
+    let events = timeline(&out);
+    let heard: Vec<String> = debtor_lines(&out)
+        .into_iter()
+        .filter(|l| !l.starts_with('#'))
+        .collect();
+    assert!(
+        !heard.is_empty() || events.iter().any(|e| e == "heard_nothing"),
+        "the spoken answer left a trace: {out:#}"
+    );
+    assert!(heard.iter().all(|l| l != "yes speaking"), "{heard:?}");
+    eprintln!("the recogniser heard {heard:?} for \"yes, speaking\"");
+    assert_eq!(report["outcome"], "promise_to_pay", "{out:#}");
+}

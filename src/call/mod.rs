@@ -19,4 +19,6 @@ pub mod clock;
 pub mod config;
 pub mod core;
 pub mod io;
+#[cfg(feature = "speech")]
+pub mod replay;
 pub mod report;

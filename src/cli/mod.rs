@@ -21,6 +21,8 @@ pub mod phone;
 #[cfg(feature = "speech")]
 mod qa;
 #[cfg(feature = "speech")]
+mod qa_conversations;
+#[cfg(feature = "speech")]
 mod say;
 
 use clap::{Parser, Subcommand};

@@ -11,6 +11,8 @@ mod dialog;
 mod figures;
 mod nlu;
 mod phone;
+#[cfg(feature = "speech")]
+mod qa;
 mod rtp;
 mod sip;
 mod skip;

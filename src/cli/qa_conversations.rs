@@ -45,11 +45,12 @@ pub fn replay(
         println!("debtor speech: {}\n", source_line(asr));
     }
     let mut runs = Vec::new();
+    let mut spaced = true;
     for dir in fixtures {
         progress.set_message(dir.display().to_string());
         let run = runner.run(dir);
         if !args.json {
-            progress.suspend(|| print_run(&run, asr));
+            spaced = progress.suspend(|| print_run(&run, asr));
         }
         progress.inc(1);
         runs.push(run);
@@ -72,6 +73,9 @@ pub fn replay(
             serde_json::to_string_pretty(&report).context("cannot write the results as JSON")?
         );
     } else {
+        if !spaced {
+            println!();
+        }
         println!("{}", summary_line(&summary, asr));
     }
     Ok(if summary.failed == 0 {
@@ -90,7 +94,8 @@ fn source_line(asr: Asr) -> &'static str {
     }
 }
 
-fn print_run(run: &FixtureRun, asr: Asr) {
+/// Prints one fixture's result; returns whether it ended with a blank line.
+fn print_run(run: &FixtureRun, asr: Asr) -> bool {
     let verdict = if run.passed { "PASS" } else { "FAIL" };
     match &run.call {
         Some(call) => println!(
@@ -112,7 +117,7 @@ fn print_run(run: &FixtureRun, asr: Asr) {
     }
     let Some(call) = &run.call else {
         println!();
-        return;
+        return true;
     };
     if !run.passed || asr == Asr::Recognizer {
         println!("      heard ({}):", call.recognition);
@@ -129,18 +134,18 @@ fn print_run(run: &FixtureRun, asr: Asr) {
                 .reference
                 .as_ref()
                 .map_or(String::new(), |r| format!("reference {r:?}"));
-            println!(
-                "        turn {turn}  {:>6.2}-{:<6.2} s  {recognised}{reference}",
-                heard.start, heard.end
-            );
+            let span = format!("{:.2}-{:.2} s", heard.start, heard.end);
+            println!("        turn {turn}  {span:<15} {recognised}{reference}");
         }
     }
     for note in &call.notes {
         println!("      note: {note}");
     }
-    if !run.passed || asr == Asr::Recognizer || !call.notes.is_empty() {
+    let spaced = !run.passed || asr == Asr::Recognizer || !call.notes.is_empty();
+    if spaced {
         println!();
     }
+    spaced
 }
 
 fn summary_line(summary: &Summary, asr: Asr) -> String {
@@ -152,7 +157,7 @@ fn summary_line(summary: &Summary, asr: Asr) -> String {
         Asr::Recognizer => "debtor text from the Vosk recogniser",
     };
     format!(
-        "\nconversations: {} passed, {} failed; {:.1} s of calls replayed in {:.2} s{speed}; {source}",
+        "conversations: {} passed, {} failed; {:.1} s of calls replayed in {:.2} s{speed}; {source}",
         summary.passed, summary.failed, summary.virtual_secs, summary.wall_secs
     )
 }

@@ -454,6 +454,7 @@ enum Active {
     },
     Keys {
         turn: usize,
+        /// The keys still to press, last first.
         keys: Vec<char>,
         next_at: Instant,
     },
@@ -553,18 +554,15 @@ impl<'t> Script<'t> {
                 keys: left,
                 next_at,
                 ..
-            }) => {
-                if now >= *next_at {
-                    if !left.is_empty() {
-                        keys.push(left.remove(0));
-                    }
-                    *next_at = now + KEY_SPACING;
-                    if left.is_empty() {
-                        ended = true;
-                        self.since = now;
-                    }
+            }) if now >= *next_at => {
+                keys.extend(left.pop());
+                *next_at = now + KEY_SPACING;
+                if left.is_empty() {
+                    ended = true;
+                    self.since = now;
                 }
             }
+            Some(Active::Keys { .. }) => {}
             Some(Active::Silence { started, .. }) => {
                 let started_ms = at_ms(*started);
                 if let Some(p) = prompts.iter().find(|p| p.start_ms > started_ms) {
@@ -591,7 +589,8 @@ impl<'t> Script<'t> {
             }
             Act::Keys(keys) => Active::Keys {
                 turn,
-                keys: keys.chars().collect(),
+                // Reversed, so the next key is popped from the end.
+                keys: keys.chars().rev().collect(),
                 next_at: now,
             },
             Act::Silence => Active::Silence { turn, started: now },
@@ -653,4 +652,156 @@ impl<'t> Script<'t> {
 
 fn duration_ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prompt(text: &str, start_ms: u64, end_ms: Option<u64>) -> PromptPlayed {
+        PromptPlayed {
+            text: text.into(),
+            interruptible: true,
+            start_ms,
+            end_ms,
+            length_ms: end_ms.map_or(5000, |e| e - start_ms),
+            stopped: false,
+        }
+    }
+
+    /// Steps the script frame by frame from `from_ms` to `to_ms`; returns the frames (ms) where a turn was under
+    /// way and the keys pressed with their times.
+    fn run(
+        script: &mut Script<'_>,
+        origin: Instant,
+        from_ms: u64,
+        to_ms: u64,
+        prompts: &[PromptPlayed],
+    ) -> (Vec<u64>, Vec<(u64, char)>) {
+        let mut active = Vec::new();
+        let mut keys = Vec::new();
+        for ms in (from_ms..to_ms).step_by(20) {
+            let now = origin + Duration::from_millis(ms);
+            let playing = prompts
+                .iter()
+                .any(|p| p.start_ms <= ms && p.end_ms.is_none_or(|e| ms < e));
+            let quiet = prompts
+                .iter()
+                .filter_map(|p| p.end_ms)
+                .filter(|e| *e <= ms)
+                .max()
+                .map(|e| origin + Duration::from_millis(e));
+            // The driver knows only the prompts started so far.
+            let started: Vec<PromptPlayed> = prompts
+                .iter()
+                .filter(|p| p.start_ms <= ms)
+                .cloned()
+                .collect();
+            let (frame, pressed) = script.frame(now, playing, quiet, &started);
+            if script.active.is_some() || frame.iter().any(|s| *s != 0) || !pressed.is_empty() {
+                active.push(ms);
+            }
+            keys.extend(pressed.into_iter().map(|k| (ms, k)));
+        }
+        (active, keys)
+    }
+
+    #[test]
+    fn a_turn_waits_for_the_reply_and_a_quiet_gap() {
+        let turns = [DebtorTurn {
+            cue: Cue::AfterPrompt {
+                gap: Duration::from_millis(400),
+            },
+            act: Act::Speech {
+                samples: vec![1000; 1600],
+                reference: None,
+            },
+        }];
+        let origin = Instant::now();
+        let mut script = Script::new(&turns, origin);
+        let prompts = [
+            prompt("Hello.", 0, Some(3000)),
+            prompt("Is it you?", 3000, Some(5000)),
+        ];
+        let (active, _) = run(&mut script, origin, 0, 8000, &prompts);
+        assert_eq!(
+            active.first(),
+            Some(&5400),
+            "starts 400 ms after the robot falls quiet"
+        );
+        assert_eq!(active.len(), 10, "200 ms of audio is ten frames");
+        let (turn, start, end) = script.spans[0];
+        assert_eq!(turn, 0);
+        assert!(
+            (start - 5.4).abs() < 1e-9 && (end - 5.6).abs() < 1e-9,
+            "{start}..{end}"
+        );
+        assert_eq!(script.turn_of(5.45, 5.58), Some(0));
+        assert_eq!(script.turn_of(6.0, 6.5), None);
+    }
+
+    #[test]
+    fn a_barge_in_turn_counts_from_the_prompt_it_names() {
+        let turns = [DebtorTurn {
+            cue: Cue::DuringPrompt {
+                after: Duration::from_millis(1500),
+                prompt: Some("is it YOU".into()),
+            },
+            act: Act::Keys("12".into()),
+        }];
+        let origin = Instant::now();
+        let mut script = Script::new(&turns, origin);
+        let prompts = [
+            prompt("Hello.", 0, Some(3000)),
+            prompt("Is it you?", 3000, None),
+        ];
+        let (_, keys) = run(&mut script, origin, 0, 6000, &prompts);
+        assert_eq!(
+            keys,
+            vec![(4500, '1'), (4700, '2')],
+            "keys 200 ms apart from 1.5 s into the prompt"
+        );
+        assert!(script.active.is_none());
+        assert!(script.unplayed().is_empty());
+    }
+
+    #[test]
+    fn a_silence_lasts_until_the_robot_speaks_again() {
+        let turns = [
+            DebtorTurn {
+                cue: Cue::AfterPrompt {
+                    gap: Duration::ZERO,
+                },
+                act: Act::Silence,
+            },
+            DebtorTurn {
+                cue: Cue::AfterPrompt {
+                    gap: Duration::ZERO,
+                },
+                act: Act::Keys("1".into()),
+            },
+            DebtorTurn {
+                cue: Cue::AfterPrompt {
+                    gap: Duration::ZERO,
+                },
+                act: Act::Keys("2".into()),
+            },
+        ];
+        let origin = Instant::now();
+        let mut script = Script::new(&turns, origin);
+        let prompts = [
+            prompt("Pay when?", 0, Some(2000)),
+            prompt("Sorry?", 8000, Some(9000)),
+        ];
+        let (_, keys) = run(&mut script, origin, 0, 12000, &prompts);
+        assert_eq!(
+            keys,
+            vec![(9000, '1')],
+            "the key follows the re-prompt; no reply came for the next turn"
+        );
+        assert_eq!(
+            script.unplayed(),
+            vec!["turn(s) 3..3 were not played: the call ended first"]
+        );
+    }
 }

@@ -333,8 +333,9 @@ impl Summary {
         summary
     }
 
-    /// Virtual seconds replayed per wall-clock second (`None` when no time passed).
+    /// Virtual seconds replayed per wall-clock second (`None` when nothing was replayed).
     pub fn speed(&self) -> Option<f64> {
-        (self.wall_secs > 0.0).then(|| self.virtual_secs / self.wall_secs)
+        (self.wall_secs > 0.0 && self.virtual_secs > 0.0)
+            .then(|| self.virtual_secs / self.wall_secs)
     }
 }

@@ -194,7 +194,7 @@ pub fn run(setup: Setup<'_>, turns: &[DebtorTurn]) -> Result<ReplayedCall, Repla
         ),
         Hearing::Reference => (
             Listener::without_recognizer(listen.vad, listen.endpoint),
-            "reference transcripts (the clips' NAME.txt), not a recogniser".to_string(),
+            "reference transcripts (each clip's NAME.txt); the recogniser was not run".to_string(),
         ),
     };
     let limit = config.max_length + OVERRUN;

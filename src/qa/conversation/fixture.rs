@@ -45,7 +45,6 @@ pub enum QueueSetting {
 #[serde(deny_unknown_fields)]
 struct ConversationFile {
     #[serde(default)]
-    #[allow(dead_code)]
     description: Option<String>,
     flow: Spanned<String>,
     today: Spanned<String>,
@@ -120,6 +119,8 @@ pub struct Conversation {
     pub name: String,
     /// The folder.
     pub dir: PathBuf,
+    /// What the fixture is about, for people.
+    pub description: Option<String>,
     /// The flow file used.
     pub flow_path: PathBuf,
     /// The flow.
@@ -208,6 +209,7 @@ pub fn load(dir: &Path, repo: &Path) -> Result<Conversation, ConversationError> 
             |n| n.to_string_lossy().into_owned(),
         ),
         dir: dir.to_path_buf(),
+        description: file.description,
         flow_path,
         flow,
         ctx,

@@ -109,7 +109,7 @@ pub enum Asr {
 pub struct CallResult {
     /// The flow file run.
     pub flow: PathBuf,
-    /// Where the debtor's text came from.
+    /// Where the debtor's text came from (the report's `recognition`).
     pub recognition: String,
     /// The fixture's turns (`clip yes.wav`, `keys 1`, `silence`).
     pub turns: Vec<String>,
@@ -210,7 +210,7 @@ impl<'c> Runner<'c> {
             .unwrap_or_default();
         let conversation = fixture::load(dir, &repo)?;
         let lang = conversation.flow.lang;
-        let (hearing, recognition, note) = self.hearing(lang)?;
+        let (hearing, note) = self.hearing(lang)?;
         let listen = self.config.listen.clone();
         let speaker = self.speaker(lang)?;
         let mut config = CallConfig::default();
@@ -234,11 +234,10 @@ impl<'c> Runner<'c> {
         let call = replay::run(setup, &conversation.turns)?;
         let mut notes: Vec<String> = note.into_iter().collect();
         notes.extend(call.notes);
-        let mut report = call.report;
-        report.recognition = Some(recognition.clone());
+        let report = call.report;
         let result = CallResult {
             flow: conversation.flow_path.clone(),
-            recognition,
+            recognition: report.recognition.clone().unwrap_or_default(),
             turns: conversation.turn_labels.clone(),
             turns_played: call.turns_played,
             virtual_secs: call.virtual_time.as_secs_f64(),
@@ -250,15 +249,10 @@ impl<'c> Runner<'c> {
         Ok((conversation, result))
     }
 
-    /// How the debtor is heard in a flow of `lang`: what to tell the replay, how to say it in the report, and a
-    /// note when the recogniser is not of the flow's language.
-    fn hearing(&self, lang: Lang) -> Result<(Hearing, String, Option<String>), ConversationError> {
+    /// How the debtor is heard in a flow of `lang`, and a note when the recogniser is not of the flow's language.
+    fn hearing(&self, lang: Lang) -> Result<(Hearing, Option<String>), ConversationError> {
         if self.asr == Asr::Reference {
-            return Ok((
-                Hearing::Reference,
-                "reference transcripts (each clip's NAME.txt); the recogniser was not run".into(),
-                None,
-            ));
+            return Ok((Hearing::Reference, None));
         }
         let own = self
             .config
@@ -281,9 +275,7 @@ impl<'c> Runner<'c> {
                 (path, Some(note))
             }
         };
-        let model = AsrModel::load(&model_path)?;
-        let recognition = format!("vosk recogniser, model {}", model.path().display());
-        Ok((Hearing::Recognizer(model), recognition, note))
+        Ok((Hearing::Recognizer(AsrModel::load(&model_path)?), note))
     }
 
     /// The speaker of `lang`, loaded on first use.

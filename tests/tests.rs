@@ -13,6 +13,8 @@ mod figures;
 mod live;
 mod nlu;
 mod phone;
+#[cfg(feature = "speech")]
+mod qa;
 mod rtp;
 mod sip;
 mod skip;

@@ -53,8 +53,8 @@ pub struct ListenStats {
 pub struct Listener {
     vad: VoiceDetector,
     endpointer: Endpointer,
-    recognizer: Recognizer,
-    model: AsrModel,
+    /// The recogniser and its model; `None` for a listener that only finds utterances.
+    recognizer: Option<(Recognizer, AsrModel)>,
     /// A grammar change requested mid-utterance, applied when the utterance ends.
     pending_grammar: Option<Option<Vec<String>>>,
     /// Stream time (s) of the first frame fed in this utterance, and the recogniser's clock then.
@@ -71,26 +71,41 @@ impl Listener {
         vad: Aggressiveness,
         endpoint: EndpointConfig,
     ) -> Result<Self, AsrError> {
-        Ok(Self {
+        let mut listener = Self::without_recognizer(vad, endpoint);
+        listener.recognizer = Some((Recognizer::new(model, grammar)?, model.clone()));
+        Ok(listener)
+    }
+
+    /// The same VAD and endpointer with no recogniser: utterances carry their times and empty text (QA replay
+    /// with reference transcripts).
+    pub fn without_recognizer(vad: Aggressiveness, endpoint: EndpointConfig) -> Self {
+        Self {
             vad: VoiceDetector::new(vad),
             endpointer: Endpointer::new(endpoint, vad.hangover_ms()),
-            recognizer: Recognizer::new(model, grammar)?,
-            model: model.clone(),
+            recognizer: None,
             pending_grammar: None,
             utterance_origin: None,
             last_partial: String::new(),
             stats: ListenStats::default(),
-        })
+        }
+    }
+
+    /// Whether utterances are recognised (false for [`Listener::without_recognizer`]).
+    pub fn recognizes(&self) -> bool {
+        self.recognizer.is_some()
     }
 
     /// Switches the phrase grammar (each listening step may have its own; `None` is free speech). During an
     /// utterance the change waits for its end, so no audio is lost.
     pub fn set_grammar(&mut self, grammar: Option<&[String]>) -> Result<(), AsrError> {
+        let Some((recognizer, model)) = self.recognizer.as_mut() else {
+            return Ok(());
+        };
         if self.endpointer.in_speech() {
             self.pending_grammar = Some(grammar.map(<[String]>::to_vec));
             return Ok(());
         }
-        self.recognizer = Recognizer::new(&self.model, grammar)?;
+        *recognizer = Recognizer::new(model, grammar)?;
         Ok(())
     }
 
@@ -133,17 +148,22 @@ impl Listener {
                 EndpointEvent::Audio(frame) => pending_audio.push(*frame),
                 EndpointEvent::SpeechEnded { start_ms, end_ms } => {
                     self.feed(&mut pending_audio, frame_start_ms);
-                    let transcript = self.recognizer.finish_utterance();
+                    let transcript = self.recognizer.as_mut().map_or_else(
+                        || Transcript::from_words(Vec::new()),
+                        |(r, _)| r.finish_utterance(),
+                    );
                     out.push(ListenEvent::Utterance(
                         self.place(transcript, start_ms, end_ms),
                     ));
                     self.utterance_origin = None;
                     self.last_partial.clear();
-                    if let Some(grammar) = self.pending_grammar.take() {
+                    if let (Some(grammar), Some((recognizer, model))) =
+                        (self.pending_grammar.take(), self.recognizer.as_mut())
+                    {
                         // The grammar was accepted when first requested on the same model, so this cannot fail
                         // for a new reason; keep the old recogniser if it somehow does.
-                        if let Ok(recognizer) = Recognizer::new(&self.model, grammar.as_deref()) {
-                            self.recognizer = recognizer;
+                        if let Ok(fresh) = Recognizer::new(model, grammar.as_deref()) {
+                            *recognizer = fresh;
                         }
                     }
                 }
@@ -161,18 +181,22 @@ impl Listener {
 
     /// Feeds gated frames; the last frame in `frames` is the one that ends at `frame_start_ms + 20`.
     fn feed(&mut self, frames: &mut Vec<Frame>, frame_start_ms: u64) -> String {
+        let Some((recognizer, _)) = self.recognizer.as_mut() else {
+            frames.clear();
+            return String::new();
+        };
         if frames.is_empty() {
             return String::new();
         }
         if self.utterance_origin.is_none() {
             let first_ms = (frame_start_ms + u64::from(FRAME_MS))
                 .saturating_sub(frames.len() as u64 * u64::from(FRAME_MS));
-            self.utterance_origin = Some((first_ms as f64 / 1000.0, self.recognizer.fed_secs()));
+            self.utterance_origin = Some((first_ms as f64 / 1000.0, recognizer.fed_secs()));
         }
         let samples: Vec<i16> = frames.iter().flat_map(|f| f.iter().copied()).collect();
         self.stats.frames_recognised += frames.len() as u64;
         frames.clear();
-        self.recognizer.accept(&samples)
+        recognizer.accept(&samples)
     }
 
     /// Moves word times from the recogniser's clock onto the stream's.

@@ -13,6 +13,9 @@
 //!    and stores a callback task for agents.
 //! 4. The call ends with exactly one [`io::Output::Ended`] carrying the [`report::CallReport`]: timeline,
 //!    transcript with timings and confidences, path, outcome, promise, flags and per-turn latency.
+//!
+//! [`replay`] is the virtual-time driver: the same core, prompts rendered by the real voice, a scripted debtor's
+//! clips through the real listener, no SIP and no sleeping (QA replay, benchmarks).
 
 pub mod barge_in;
 pub mod clock;
@@ -25,6 +28,8 @@ pub mod listening;
 pub mod live;
 #[cfg(feature = "speech")]
 pub mod playout;
+#[cfg(feature = "speech")]
+pub mod replay;
 pub mod report;
 #[cfg(feature = "speech")]
 pub mod speech;

@@ -117,6 +117,8 @@ pub fn run(config: &Config, args: DemoArgs) -> anyhow::Result<std::process::Exit
             lang: None,
             json: false,
             channel: None,
+            asr: super::qa::AsrSource::Recognizer,
+            junit: None,
         }),
     )
 }

@@ -25,6 +25,8 @@ pub mod phone;
 #[cfg(feature = "speech")]
 mod qa;
 #[cfg(feature = "speech")]
+mod qa_conversations;
+#[cfg(feature = "speech")]
 mod say;
 
 use clap::{Parser, Subcommand};

@@ -1,7 +1,9 @@
-//! `softcall qa replay`: recorded audio through the call's listening pipeline, with transcripts and WER.
+//! `softcall qa replay`: recorded audio through the call's listening pipeline, with transcripts and WER; or
+//! conversation fixtures through the whole call core in virtual time, checked against their expectations.
 
 use crate::audio::wav::ChannelPick;
 use crate::config::Config;
+use crate::qa::conversation::{self, Asr};
 use crate::qa::fixture::find_wavs;
 use crate::qa::replay::{replay_files, ClipReplay, Replayed};
 use crate::qa::wer::WordErrors;
@@ -14,14 +16,15 @@ use std::path::PathBuf;
 /// QA tools.
 #[derive(Debug, Subcommand)]
 pub enum QaCommand {
-    /// Replay a WAV file or a folder of them; NAME.txt beside NAME.wav is the reference transcript.
+    /// Replay a WAV file or a folder of them (NAME.txt beside NAME.wav is the reference transcript), or a
+    /// conversation fixture (a folder with conversation.yaml) or a folder of them as whole calls.
     Replay(ReplayArgs),
 }
 
 /// Arguments of `softcall qa replay`.
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
-    /// A WAV file or a folder searched recursively.
+    /// A WAV file or a folder searched recursively; or a conversation fixture or a folder of them.
     pub path: PathBuf,
     /// Language of clips whose NAME.json names none (default: default_language of softcall.toml).
     #[arg(long)]
@@ -33,6 +36,31 @@ pub struct ReplayArgs {
     /// a stereo 8 kHz 16-bit file as softcall records calls, else the mix).
     #[arg(long, value_enum)]
     pub channel: Option<Side>,
+    /// Conversations: where the debtor's words come from (`reference`: each clip's NAME.txt, the recogniser is
+    /// not run; timing still comes from the VAD and endpointer on the clip).
+    #[arg(long, value_enum, default_value = "recognizer")]
+    pub asr: AsrSource,
+    /// Conversations: also write the results as JUnit XML (one testcase per fixture) to this file.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+}
+
+/// Where the debtor's words come from in a conversation replay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AsrSource {
+    /// The Vosk recogniser hears the clips.
+    Recognizer,
+    /// The clips' reference transcripts.
+    Reference,
+}
+
+impl From<AsrSource> for Asr {
+    fn from(source: AsrSource) -> Asr {
+        match source {
+            AsrSource::Recognizer => Asr::Recognizer,
+            AsrSource::Reference => Asr::Reference,
+        }
+    }
 }
 
 /// A side of a call recording on the command line.
@@ -73,6 +101,15 @@ pub fn run(config: &Config, command: QaCommand) -> anyhow::Result<std::process::
 }
 
 fn replay(config: &Config, args: ReplayArgs) -> anyhow::Result<std::process::ExitCode> {
+    if let Some(fixtures) = conversation::find(&args.path) {
+        return super::qa_conversations::replay(config, &args, &fixtures);
+    }
+    if args.junit.is_some() || args.asr != AsrSource::Recognizer {
+        anyhow::bail!(
+            "{}: --junit and --asr apply to conversation fixtures (folders with conversation.yaml), and there are none here",
+            args.path.display()
+        );
+    }
     let wavs = find_wavs(&args.path)?;
     // Clips that name no language use --lang, else the configured language when its model is installed.
     let default_lang = match args.lang.clone() {

@@ -347,7 +347,8 @@ impl Flow {
     }
 }
 
-fn first_line_without_position(message: &str) -> String {
+/// The first line of a serde-saphyr message without the position it appends (reported separately).
+pub(crate) fn first_line_without_position(message: &str) -> String {
     let line = message.lines().next().unwrap_or("").trim();
     // serde-saphyr appends " at line L column C"; the position is reported separately.
     let line = match line.rfind(" at line ") {

@@ -77,7 +77,7 @@ impl Clip {
     }
 }
 
-/// The `.wav` files under `path` (itself if it is a file), sorted.
+/// The `.wav` files under `path` (itself if it is a file), sorted; conversation fixture folders are skipped.
 pub fn find_wavs(path: &Path) -> Result<Vec<PathBuf>, QaError> {
     if path.is_file() {
         return Ok(vec![path.to_path_buf()]);
@@ -95,7 +95,10 @@ pub fn find_wavs(path: &Path) -> Result<Vec<PathBuf>, QaError> {
         for entry in entries.flatten() {
             let p = entry.path();
             if p.is_dir() {
-                stack.push(p);
+                // A conversation fixture's clips are turns of one call, replayed with `qa replay <fixture>`.
+                if !super::conversation::is_fixture(&p) {
+                    stack.push(p);
+                }
             } else if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("wav")) {
                 found.push(p);
             }

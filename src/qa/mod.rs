@@ -2,7 +2,10 @@
 //!
 //! [`replay`] runs files and folders through [`crate::asr::listener::Listener`]; [`wer`] scores transcripts;
 //! [`fixture`] reads a clip's sidecar files (reference transcript, language, grammar, known boundaries).
+//! [`conversation`] replays whole calls — prompts, the debtor's clips and keys — through the call core in
+//! virtual time and checks what they come to.
 
+pub mod conversation;
 pub mod fixture;
 pub mod replay;
 pub mod wer;

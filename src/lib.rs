@@ -14,6 +14,7 @@
 //! - [`qa`] — replays recorded audio through the exact call pipeline and scores transcripts.
 //! - [`sip`] — SIP signalling: transactions, dialogs, outbound and inbound calls without I/O, plus the UDP driver.
 //! - [`phone`] — a simulated debtor phone that answers calls and follows a scenario (tests and demos).
+//! - [`domain`] — the product's shared vocabulary (call dispositions), used by every stage above.
 //! - [`config`] — which model and voice each language uses (`softcall.toml`).
 //! - [`cli`] — the `softcall` command line.
 //! - [`wording`] — parser messages reworded for people.
@@ -26,6 +27,7 @@ pub mod campaign;
 pub mod cli;
 pub mod config;
 pub mod dialog;
+pub mod domain;
 pub mod phone;
 #[cfg(feature = "speech")]
 pub mod qa;

@@ -13,7 +13,8 @@ use super::report::{
 };
 use crate::dialog::context::{CallContext, DebtorRecord};
 use crate::dialog::engine::{Action, Engine, Event, Phase};
-use crate::dialog::flow::{Flow, Outcome};
+use crate::dialog::flow::Flow;
+use crate::domain::Disposition;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -169,7 +170,7 @@ impl CallCore {
     pub fn report(&self) -> CallReport {
         match &self.ended {
             Some(report) => report.clone(),
-            None => self.build_report(self.last_activity, Outcome::Failed, EndReason::Flow),
+            None => self.build_report(self.last_activity, Disposition::Failed, EndReason::Flow),
         }
     }
 
@@ -650,14 +651,14 @@ impl CallCore {
             self.outputs.push_back(Output::Hangup);
         }
         let outcome = self.outcome(reason);
-        self.note(now, "ended", outcome.name());
+        self.note(now, "ended", outcome.as_str());
         let report = self.build_report(now, outcome, reason);
         self.ended = Some(report.clone());
         self.outputs.push_back(Output::Ended(Box::new(report)));
     }
 
     /// The disposition: the flow's own ending when it has one, else what ended the call.
-    fn outcome(&self, reason: EndReason) -> Outcome {
+    fn outcome(&self, reason: EndReason) -> Disposition {
         if let Some(ending) = self.engine.as_ref().and_then(|e| e.ending()) {
             return ending.outcome;
         }
@@ -666,18 +667,23 @@ impl CallCore {
             .as_ref()
             .is_some_and(|e| e.summary().promise.is_some())
         {
-            return Outcome::PromiseToPay;
+            return Disposition::PromiseToPay;
         }
         match reason {
-            EndReason::Transferred | EndReason::TransferFailed => Outcome::Handoff,
-            EndReason::RemoteHangup | EndReason::Silence | EndReason::Flow => Outcome::HungUp,
+            EndReason::Transferred | EndReason::TransferFailed => Disposition::Handoff,
+            EndReason::RemoteHangup | EndReason::Silence | EndReason::Flow => Disposition::HungUp,
             EndReason::MaxLength | EndReason::MediaTimeout | EndReason::PromptFailed => {
-                Outcome::Failed
+                Disposition::Failed
             }
         }
     }
 
-    fn build_report(&self, now: Instant, outcome: Outcome, end_reason: EndReason) -> CallReport {
+    fn build_report(
+        &self,
+        now: Instant,
+        outcome: Disposition,
+        end_reason: EndReason,
+    ) -> CallReport {
         let summary = self.engine.as_ref().map(|e| e.summary());
         let (path, turns, promise, handoff_reason) = match summary {
             Some(s) => (s.path, s.turns, s.promise, s.ending.and_then(|e| e.reason)),

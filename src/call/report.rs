@@ -3,7 +3,7 @@
 
 use crate::dialog::context::DebtorRecord;
 use crate::dialog::engine::{PromiseMade, Turn};
-use crate::dialog::flow::Outcome;
+use crate::domain::Disposition;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -112,7 +112,7 @@ pub struct CallReport {
     /// Call length in milliseconds.
     pub duration_ms: u64,
     /// The disposition.
-    pub outcome: Outcome,
+    pub outcome: Disposition,
     /// Why the call ended.
     pub end_reason: EndReason,
     /// Hand-off reason, when handed off.

@@ -4,6 +4,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::Disposition;
+
 /// A contact channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -87,6 +89,16 @@ pub struct AttemptEntry {
     pub right_party: bool,
     /// A conversation took place (counts as an interaction).
     pub conversation: bool,
+}
+
+impl AttemptEntry {
+    /// The disposition of a finished call (`None` for messages, calls in flight and calls lost in a crash).
+    pub fn disposition(&self) -> Option<Disposition> {
+        match self.channel {
+            Channel::Call => self.outcome.as_deref()?.parse().ok(),
+            _ => None,
+        }
+    }
 }
 
 /// A promise to pay.

@@ -2,7 +2,8 @@
 //!
 //! - [`import`] — reading debtor and payment lists (encodings, separators, headers, phones, regions).
 //! - [`lists`] — importing those lists into the store, all-or-nothing or skipping invalid rows.
-//! - [`debtor`], [`history`], [`outcome`] — the debtor, their contact history and call dispositions.
+//! - [`debtor`], [`history`], [`outcome`] — the debtor, their contact history and what a finished call
+//!   reports.
 //! - [`dial`] — the ticket without which no call starts (attempt written, history loaded).
 //! - [`strategy`] — campaign files: segments by rules, ladders of steps by day overdue, retry policies.
 //! - [`channels`] — SMS through an HTTP gateway, e-mail through SMTP.

@@ -9,12 +9,12 @@ use serde::Serialize;
 
 use super::compliance::{self as law, Contact, ContactKind, DebtorFacts, Policy};
 use super::history::{summarize, Channel, DebtorHistory, PromiseStatus};
-use super::outcome::is_unanswered;
 use super::scheduler::{
     DueStep, Limits, Load, RetryPolicy, RetryState, Scheduler, StepAction, WaitReason, WorkItem,
 };
 use super::standing::{self, DebtorStatus};
 use super::strategy::{Step, Strategy};
+use crate::domain::Disposition;
 use crate::store::debtors::StoredDebtor;
 
 /// One thing to do now.
@@ -396,7 +396,7 @@ pub fn plan(
                 continue;
             }
             let next_retry_at = calls.last().map(|a| {
-                let busy = matches!(a.outcome.as_deref(), Some("busy" | "rejected"));
+                let busy = a.disposition().is_some_and(Disposition::is_line_busy);
                 a.at + if busy {
                     step.retry.busy
                 } else {
@@ -405,7 +405,9 @@ pub fn plan(
             });
             let unanswered = calls
                 .iter()
-                .filter(|a| a.outcome.as_deref().is_none_or(is_unanswered))
+                .filter(|a| {
+                    a.outcome.is_none() || a.disposition().is_some_and(Disposition::is_unanswered)
+                })
                 .count();
             items.push(WorkItem {
                 debtor: d.id,

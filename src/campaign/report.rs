@@ -388,8 +388,10 @@ impl CampaignFacts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Disposition;
 
     fn attempt(id: i64, debtor: i64, seg: &str, channel: Channel, outcome: &str) -> AttemptFact {
+        let disposition = outcome.parse::<Disposition>().ok();
         AttemptFact {
             id,
             debtor_id: debtor,
@@ -399,8 +401,8 @@ mod tests {
             step: "day 7".into(),
             state: "done".into(),
             outcome: Some(outcome.into()),
-            right_party: super::super::outcome::is_right_party(outcome),
-            conversation: super::super::outcome::is_conversation(outcome),
+            right_party: disposition.is_some_and(Disposition::is_right_party),
+            conversation: disposition.is_some_and(Disposition::is_conversation),
             at: DateTime::from_timestamp(1_790_000_000 + id, 0).unwrap(),
         }
     }

@@ -97,7 +97,7 @@ pub fn run(config: &Config, args: DemoArgs) -> anyhow::Result<std::process::Exit
     let summary = engine.summary();
     println!(
         "== outcome: {}; path: {}",
-        engine.ending().map_or("unfinished", |e| e.outcome.name()),
+        engine.ending().map_or("unfinished", |e| e.outcome.as_str()),
         summary.path.join(" → ")
     );
     std::fs::create_dir_all(&config.data_dir)?;
@@ -135,7 +135,7 @@ fn voice_actions(
                 audio.extend(std::iter::repeat_n(0i16, FRAME_SAMPLES * 25));
             }
             Action::Handoff { reason } => println!("        → hand off to an agent ({reason})"),
-            Action::Hangup { outcome } => println!("        → hang up: {}", outcome.name()),
+            Action::Hangup { outcome } => println!("        → hang up: {}", outcome.as_str()),
             Action::RecordPromise { date, amount } => println!(
                 "        → promise recorded: {date}{}",
                 amount.map(|a| format!(", {a}")).unwrap_or_default()

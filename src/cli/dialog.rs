@@ -294,7 +294,7 @@ fn chat(
         match &ending {
             Some(e) => println!(
                 "== outcome: {}{}",
-                e.outcome.name(),
+                e.outcome.as_str(),
                 e.reason
                     .as_ref()
                     .map(|r| format!(" ({r})"))
@@ -309,7 +309,7 @@ fn chat(
             path: &summary.path,
             turns: &summary.turns,
             actions: &all_actions,
-            outcome: ending.as_ref().map(|e| e.outcome.name()),
+            outcome: ending.as_ref().map(|e| e.outcome.as_str()),
             reason: ending.as_ref().and_then(|e| e.reason.as_deref()),
             promise: summary.promise.as_ref(),
             finished: engine.is_finished(),
@@ -352,7 +352,7 @@ fn print_actions(actions: &[Action]) {
             }
             Action::Listen { .. } | Action::StopPlayback => {}
             Action::Handoff { reason } => println!("  -> hand off to an agent ({reason})"),
-            Action::Hangup { outcome } => println!("  -> hang up: {}", outcome.name()),
+            Action::Hangup { outcome } => println!("  -> hang up: {}", outcome.as_str()),
             Action::RecordPromise { date, amount } => println!(
                 "  -> promise recorded: {date}{}",
                 amount.map(|a| format!(", {a}")).unwrap_or_default()

@@ -1,9 +1,10 @@
 //! The YAML dialogue-graph schema: a flow of named nodes that say, listen, set values and end the call.
 
 use crate::dialog::nlu::Lang;
+use crate::domain::Disposition;
 use indexmap::IndexMap;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -118,7 +119,7 @@ pub struct Node {
     /// Goes on without waiting.
     pub next: Option<Spanned<Target>>,
     /// Ends the call with an outcome.
-    pub hangup: Option<Spanned<Outcome>>,
+    pub hangup: Option<Spanned<Disposition>>,
     /// Hands the call to the agent queue with a reason.
     pub handoff: Option<Spanned<String>>,
     /// Schedules a callback and ends the call.
@@ -210,65 +211,6 @@ impl<'de> Deserialize<'de> for Target {
             }
         }
         deserializer.deserialize_any(TargetVisitor)
-    }
-}
-
-/// The dispositions a call can end with (PRODUCT.md); names are a contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Promised to pay on a date.
-    PromiseToPay,
-    /// Says the debt is already paid.
-    AlreadyPaid,
-    /// Refused to pay.
-    Refused,
-    /// Formally refused further calls.
-    StopCalls,
-    /// Not the debtor.
-    WrongPerson,
-    /// Disputes the debt.
-    Dispute,
-    /// Asked to be called back.
-    Callback,
-    /// Handed to a human agent.
-    Handoff,
-    /// Complained or was abusive.
-    Complaint,
-    /// Nobody answered.
-    NoAnswer,
-    /// Line busy.
-    Busy,
-    /// Call rejected.
-    Rejected,
-    /// Answering machine.
-    Voicemail,
-    /// The debtor hung up.
-    HungUp,
-    /// Technical failure.
-    Failed,
-}
-
-impl Outcome {
-    /// The contract name, e.g. `promise_to_pay`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Outcome::PromiseToPay => "promise_to_pay",
-            Outcome::AlreadyPaid => "already_paid",
-            Outcome::Refused => "refused",
-            Outcome::StopCalls => "stop_calls",
-            Outcome::WrongPerson => "wrong_person",
-            Outcome::Dispute => "dispute",
-            Outcome::Callback => "callback",
-            Outcome::Handoff => "handoff",
-            Outcome::Complaint => "complaint",
-            Outcome::NoAnswer => "no_answer",
-            Outcome::Busy => "busy",
-            Outcome::Rejected => "rejected",
-            Outcome::Voicemail => "voicemail",
-            Outcome::HungUp => "hung_up",
-            Outcome::Failed => "failed",
-        }
     }
 }
 

@@ -9,6 +9,7 @@ use softcall::campaign::lists::{import_debtors, import_payments, DebtorImport};
 use softcall::campaign::outcome::{CallOutcome, ConversationEvent};
 use softcall::campaign::report::{analytics, results, DebtorLine};
 use softcall::campaign::standing::DebtorStatus;
+use softcall::domain::Disposition;
 use softcall::store::{Store, StoreError};
 
 use super::data;
@@ -189,7 +190,7 @@ pub async fn history_promises_and_payments(store: &Store) {
         "history loaded before the attempt row"
     );
     let outcome = CallOutcome {
-        disposition: "promise_to_pay".into(),
+        disposition: Disposition::PromiseToPay,
         started_at: t("2026-11-21T05:00:00Z"),
         answered_at: Some(t("2026-11-21T05:00:09Z")),
         ended_at: t("2026-11-21T05:02:00Z"),
@@ -229,7 +230,7 @@ pub async fn history_promises_and_payments(store: &Store) {
         Some("promise_to_pay")
     );
     let no_answer = CallOutcome {
-        disposition: "no_answer".into(),
+        disposition: Disposition::NoAnswer,
         answered_at: None,
         promise: None,
         events: vec![],

@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::Disposition;
+
 /// Facts about one debtor (one debt) that decide whether and when they may be contacted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DebtorFacts {
@@ -26,15 +28,18 @@ impl DebtorFacts {
     /// `compliance explain` learn these facts, so both decide alike on the same history.
     pub fn learn_from_history<'a>(mut self, outcomes: impl IntoIterator<Item = &'a str>) -> Self {
         for outcome in outcomes {
-            match outcome {
-                "stop_calls" => self.stop_calls = true,
-                "formal_refusal" => self.refusal_of_interaction = true,
-                _ => {}
+            if outcome == FORMAL_REFUSAL {
+                self.refusal_of_interaction = true;
+            } else if outcome.parse().is_ok_and(Disposition::stops_calls) {
+                self.stop_calls = true;
             }
         }
         self
     }
 }
+
+/// The refusal kind of a written refusal of interaction under 230-FZ (stops every contact).
+pub const FORMAL_REFUSAL: &str = "formal_refusal";
 
 /// Circumstances recorded for a debtor.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,17 +143,21 @@ impl Contact {
     }
 }
 
-/// The contact kind a call disposition implies (`no_answer` → attempt, `promise_to_pay` → conversation).
+/// The contact kind a call disposition or message result implies (`no_answer` → attempt, `promise_to_pay` →
+/// conversation, `delivered` → conversation; an attempt lost in a crash, `unknown`, counts as a conversation).
 ///
 /// Returns `None` for an unknown disposition.
 pub fn kind_of_outcome(outcome: &str) -> Option<ContactKind> {
+    if let Ok(disposition) = outcome.parse::<Disposition>() {
+        return Some(if disposition.is_conversation() {
+            ContactKind::Conversation
+        } else {
+            ContactKind::Attempt
+        });
+    }
     match outcome {
-        "no_answer" | "busy" | "rejected" | "voicemail" | "failed" | "not_delivered" => {
-            Some(ContactKind::Attempt)
-        }
-        "promise_to_pay" | "already_paid" | "refused" | "stop_calls" | "wrong_person"
-        | "dispute" | "callback" | "handoff" | "complaint" | "hung_up" | "delivered"
-        | "unknown" => Some(ContactKind::Conversation),
+        "not_delivered" => Some(ContactKind::Attempt),
+        "delivered" | "unknown" => Some(ContactKind::Conversation),
         _ => None,
     }
 }

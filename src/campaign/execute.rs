@@ -7,8 +7,8 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+use super::channel::Channel;
 use super::channels::{render, send_email, send_sms, template};
-use super::history::Channel;
 use super::import::values::format_amount;
 use super::planner::CampaignPlan;
 use super::strategy::Strategy;

@@ -4,40 +4,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::channel::Channel;
 use crate::domain::Disposition;
-
-/// A contact channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Channel {
-    /// A phone call (robot or human).
-    Call,
-    /// A text message.
-    Sms,
-    /// An e-mail.
-    Email,
-}
-
-impl Channel {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Call => "call",
-            Channel::Sms => "sms",
-            Channel::Email => "email",
-        }
-    }
-
-    /// Parses the stored name.
-    pub fn parse(s: &str) -> Option<Channel> {
-        match s {
-            "call" => Some(Channel::Call),
-            "sms" => Some(Channel::Sms),
-            "email" => Some(Channel::Email),
-            _ => None,
-        }
-    }
-}
 
 /// The fate of a promise to pay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

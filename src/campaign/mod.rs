@@ -4,6 +4,7 @@
 //! - [`lists`] — importing those lists into the store, all-or-nothing or skipping invalid rows.
 //! - [`debtor`], [`history`], [`outcome`] — the debtor, their contact history and what a finished call
 //!   reports.
+//! - [`channel`] — how a contact reaches the debtor (call, SMS, e-mail, voice message).
 //! - [`dial`] — the ticket without which no call starts (attempt written, history loaded).
 //! - [`strategy`] — campaign files: segments by rules, ladders of steps by day overdue, retry policies.
 //! - [`channels`] — SMS through an HTTP gateway, e-mail through SMTP.
@@ -14,6 +15,7 @@
 //! - [`standing`] — amount due, status and segment: one derivation for plan, export and analytics.
 //! - [`report`] — results per debtor and analytics per strategy and segment.
 
+pub mod channel;
 pub mod channels;
 pub mod compliance;
 pub mod debtor;

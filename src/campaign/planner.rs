@@ -7,8 +7,9 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::compliance::{self as law, Contact, ContactKind, DebtorFacts, Policy};
-use super::history::{summarize, Channel, DebtorHistory, PromiseStatus};
+use super::channel::Channel;
+use super::compliance::{Contact, ContactKind, DebtorFacts, Policy};
+use super::history::{summarize, DebtorHistory, PromiseStatus};
 use super::scheduler::{
     DueStep, Limits, Load, RetryPolicy, RetryState, Scheduler, StepAction, WaitReason, WorkItem,
 };
@@ -130,11 +131,7 @@ pub fn contacts(history: &DebtorHistory) -> Vec<Contact> {
             };
             Contact {
                 at: a.at,
-                channel: match a.channel {
-                    Channel::Call => law::Channel::Call,
-                    Channel::Sms => law::Channel::Sms,
-                    Channel::Email => law::Channel::Email,
-                },
+                channel: a.channel,
                 kind: if reached {
                     ContactKind::Conversation
                 } else {

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::history::{summarize, Channel, PromiseStatus};
+use super::channel::Channel;
+use super::history::{summarize, PromiseStatus};
 use super::standing::{self, DebtorStatus};
 use super::strategy::{self, Strategy, StrategyError};
 use crate::store::{Store, StoreError};

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::{flag, QueryContext, Store, StoreError};
+use crate::campaign::channel::Channel;
 use crate::campaign::dial::{DialOrder, DialTicket};
-use crate::campaign::history::Channel;
 use crate::campaign::outcome::CallOutcome;
 
 /// A message attempt (SMS or e-mail) about to be sent.

@@ -2,8 +2,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use softcall::campaign::channel::Channel;
 use softcall::campaign::dial::DialOrder;
-use softcall::campaign::history::{Channel, PromiseStatus};
+use softcall::campaign::history::PromiseStatus;
 use softcall::campaign::import::ImportError;
 use softcall::campaign::lists::{import_debtors, import_payments, DebtorImport};
 use softcall::campaign::outcome::{CallOutcome, ConversationEvent};

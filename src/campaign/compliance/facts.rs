@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use crate::campaign::channel::Channel;
 use crate::domain::Disposition;
 
 /// Facts about one debtor (one debt) that decide whether and when they may be contacted.
@@ -71,38 +72,6 @@ impl DebtorFlags {
         } else {
             None
         }
-    }
-}
-
-/// How a contact reaches the debtor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    /// A phone call (robot or person).
-    Call,
-    /// A text message.
-    Sms,
-    /// An e-mail.
-    Email,
-    /// A recorded voice message left for the debtor.
-    VoiceMessage,
-}
-
-impl Channel {
-    /// The name used in files and on the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Call => "call",
-            Channel::Sms => "sms",
-            Channel::Email => "email",
-            Channel::VoiceMessage => "voice_message",
-        }
-    }
-}
-
-impl std::fmt::Display for Channel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -11,6 +11,7 @@
 //! - [`campaign`] — who is contacted, when and how: debtor lists, contact history, strategies by segment,
 //!   legal contact limits (compliance), the scheduler, SMS/e-mail, results and analytics.
 //! - [`store`] — SQLite (default) or PostgreSQL storage of debtors, attempts, calls, promises and payments.
+//! - [`ops`] — where stages hand over: a campaign's dial ticket becomes a call, a call report a stored outcome.
 //! - [`qa`] — replays recorded audio through the exact call pipeline and scores transcripts.
 //! - [`sip`] — SIP signalling: transactions, dialogs, outbound and inbound calls without I/O, plus the UDP driver.
 //! - [`phone`] — a simulated debtor phone that answers calls and follows a scenario (tests and demos).
@@ -28,6 +29,7 @@ pub mod cli;
 pub mod config;
 pub mod dialog;
 pub mod domain;
+pub mod ops;
 pub mod phone;
 #[cfg(feature = "speech")]
 pub mod qa;

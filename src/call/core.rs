@@ -11,10 +11,10 @@ use super::report::{
     CallReport, CallbackTask, ContextCard, EndReason, Speaker, TimelineEntry, TranscriptLine,
     Transfer, TransferStatus, TurnLatency,
 };
-use crate::dialog::context::{CallContext, DebtorRecord};
+use crate::dialog::context::{CallContext, History};
 use crate::dialog::engine::{Action, Engine, Event, Phase};
 use crate::dialog::flow::Flow;
-use crate::domain::Disposition;
+use crate::domain::{DebtorRecord, Disposition};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -70,6 +70,7 @@ pub struct CallCore {
     clock: CallClock,
     flow: Arc<Flow>,
     debtor: DebtorRecord,
+    history: History,
     ctx: Option<CallContext>,
     engine: Option<Engine>,
     stream: Option<StreamClock>,
@@ -100,14 +101,15 @@ impl CallCore {
     /// Prepares a call of `flow` with `ctx` (whose `now` is the wall-clock time of `now`); the conversation
     /// starts on [`Input::Answered`].
     pub fn start(flow: Arc<Flow>, ctx: CallContext, config: CallConfig, now: Instant) -> Self {
-        let mut debtor = ctx.debtor.clone();
-        debtor.history = ctx.history.clone();
+        let debtor = ctx.debtor.clone();
+        let history = ctx.history.clone();
         let barge = BargeInDetector::new(config.barge_in.clone());
         Self {
             clock: CallClock::new(now, ctx.now),
             config,
             flow,
             debtor,
+            history,
             ctx: Some(ctx),
             engine: None,
             stream: None,
@@ -578,6 +580,7 @@ impl CallCore {
     fn hand_off(&mut self, now: Instant, reason: String) {
         let card = ContextCard {
             debtor: self.debtor.clone(),
+            history: self.history.clone(),
             reason: reason.clone(),
             flags: self.flags.clone(),
             path: self

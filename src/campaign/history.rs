@@ -5,40 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::channel::Channel;
-use crate::domain::Disposition;
-
-/// The fate of a promise to pay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PromiseStatus {
-    /// The promised date has not passed and payments do not yet cover it.
-    Pending,
-    /// Payments between the promise and its date cover the promised amount.
-    Kept,
-    /// The date passed without that.
-    Broken,
-}
-
-impl PromiseStatus {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PromiseStatus::Pending => "pending",
-            PromiseStatus::Kept => "kept",
-            PromiseStatus::Broken => "broken",
-        }
-    }
-
-    /// Parses the stored name.
-    pub fn parse(s: &str) -> Option<PromiseStatus> {
-        match s {
-            "pending" => Some(PromiseStatus::Pending),
-            "kept" => Some(PromiseStatus::Kept),
-            "broken" => Some(PromiseStatus::Broken),
-            _ => None,
-        }
-    }
-}
+use crate::domain::{Disposition, PromiseStatus};
 
 /// One attempt to reach the debtor on any channel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

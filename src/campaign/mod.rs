@@ -2,7 +2,7 @@
 //!
 //! - [`import`] — reading debtor and payment lists (encodings, separators, headers, phones, regions).
 //! - [`lists`] — importing those lists into the store, all-or-nothing or skipping invalid rows.
-//! - [`debtor`], [`history`], [`outcome`] — the debtor, their contact history and what a finished call
+//! - [`history`], [`outcome`] — the debtor's contact history and what a finished call
 //!   reports.
 //! - [`channel`] — how a contact reaches the debtor (call, SMS, e-mail, voice message).
 //! - [`dial`] — the ticket without which no call starts (attempt written, history loaded).
@@ -18,7 +18,6 @@
 pub mod channel;
 pub mod channels;
 pub mod compliance;
-pub mod debtor;
 pub mod dial;
 pub mod execute;
 pub mod history;

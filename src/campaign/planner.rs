@@ -9,13 +9,13 @@ use serde::Serialize;
 
 use super::channel::Channel;
 use super::compliance::{Contact, ContactKind, DebtorFacts, Policy};
-use super::history::{summarize, DebtorHistory, PromiseStatus};
+use super::history::{summarize, DebtorHistory};
 use super::scheduler::{
     DueStep, Limits, Load, RetryPolicy, RetryState, Scheduler, StepAction, WaitReason, WorkItem,
 };
 use super::standing::{self, DebtorStatus};
 use super::strategy::{Step, Strategy};
-use crate::domain::Disposition;
+use crate::domain::{Disposition, PromiseStatus};
 use crate::store::debtors::StoredDebtor;
 
 /// One thing to do now.

@@ -6,9 +6,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::channel::Channel;
-use super::history::{summarize, PromiseStatus};
+use super::history::summarize;
 use super::standing::{self, DebtorStatus};
 use super::strategy::{self, Strategy, StrategyError};
+use crate::domain::PromiseStatus;
 use crate::store::{Store, StoreError};
 
 /// One stored attempt, as reports need it.

@@ -10,7 +10,7 @@ use super::qa::{self, QaCommand, ReplayArgs};
 use super::say::speaker_for;
 use crate::audio::frame::{FRAME_SAMPLES, SAMPLE_RATE};
 use crate::config::Config;
-use crate::dialog::context::{CallContext, DebtorRecord};
+use crate::dialog::context::DebtorFile;
 use crate::dialog::engine::{Action, Engine, Event};
 use crate::dialog::flow::Flow;
 use crate::dialog::nlu::understand;
@@ -59,7 +59,7 @@ pub fn run(config: &Config, args: DemoArgs) -> anyhow::Result<std::process::Exit
         .with_ymd_and_hms(2026, 11, 23, 16, 0, 0)
         .single()
         .unwrap_or_else(Utc::now);
-    let ctx = CallContext::new(DebtorRecord::load(&args.debtor)?, now)?;
+    let ctx = DebtorFile::load(&args.debtor)?.into_context(now)?;
     let today = ctx.today();
     let (mut engine, mut actions) = Engine::start(flow, ctx);
     let mut robot_audio = Vec::new();

@@ -243,7 +243,7 @@ impl Engine {
                         &text,
                         self.flow.lang,
                         self.ctx.today(),
-                        &self.ctx.debtor.name,
+                        &self.ctx.debtor.full_name,
                     );
                     self.on_understanding(understanding, confidence, &mut out);
                 }

@@ -8,8 +8,8 @@ use sqlx::{Any, Row, Transaction};
 
 use super::history::date;
 use super::{flag, QueryContext, Store, StoreError};
-use crate::campaign::debtor::{DebtorFlags, DebtorRecord};
 use crate::campaign::standing::{BalancePayment, DebtorStatus, ListReport};
+use crate::domain::{DebtorFlags, DebtorRecord};
 
 /// A phone of a stored debtor.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -508,7 +508,9 @@ fn debtor_from_row(r: &AnyRow) -> Result<StoredDebtor, StoreError> {
             due_date,
             product: r.try_get("product").ctx(c)?,
             creditor: r.try_get("creditor").ctx(c)?,
+            creditor_phone: None,
             email: r.try_get("email").ctx(c)?,
+            language: None,
             prior_delinquencies: u32::try_from(r.try_get::<i64, _>("prior_delinquencies").ctx(c)?)
                 .unwrap_or(0),
             flags: DebtorFlags {

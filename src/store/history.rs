@@ -10,8 +10,9 @@ use super::{QueryContext, Store, StoreError};
 use crate::campaign::channel::Channel;
 use crate::campaign::history::{
     summarize, AttemptEntry, ComplaintEntry, DebtorHistory, HistorySummary, PaymentEntry,
-    PromiseEntry, PromiseStatus, RefusalEntry,
+    PromiseEntry, RefusalEntry,
 };
+use crate::domain::PromiseStatus;
 
 /// A message (SMS or e-mail) to record.
 #[derive(Debug, Clone)]

@@ -125,7 +125,7 @@ fn the_context_card_is_stored_before_an_accepted_transfer() {
         unreachable!()
     };
     assert_eq!(card.reason, "operator_request");
-    assert_eq!(card.debtor.name, "John Smith");
+    assert_eq!(card.debtor.full_name, "John Smith");
     assert!(card
         .transcript
         .iter()

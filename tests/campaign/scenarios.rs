@@ -4,13 +4,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use softcall::campaign::channel::Channel;
 use softcall::campaign::dial::DialOrder;
-use softcall::campaign::history::PromiseStatus;
 use softcall::campaign::import::ImportError;
 use softcall::campaign::lists::{import_debtors, import_payments, DebtorImport};
 use softcall::campaign::outcome::{CallOutcome, ConversationEvent};
 use softcall::campaign::report::{analytics, results, DebtorLine};
 use softcall::campaign::standing::DebtorStatus;
 use softcall::domain::Disposition;
+use softcall::domain::PromiseStatus;
 use softcall::store::{Store, StoreError};
 
 use super::data;

@@ -5,7 +5,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::campaign::channel::Channel;
-use crate::domain::Disposition;
+use crate::domain::{DebtorFlags, Disposition};
 
 /// Facts about one debtor (one debt) that decide whether and when they may be contacted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,39 +41,6 @@ impl DebtorFacts {
 
 /// The refusal kind of a written refusal of interaction under 230-FZ (stops every contact).
 pub const FORMAL_REFUSAL: &str = "formal_refusal";
-
-/// Circumstances recorded for a debtor.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct DebtorFlags {
-    /// A bankruptcy case is open: no contact.
-    pub bankruptcy: bool,
-    /// The debtor is in hospital: no contact.
-    pub hospital: bool,
-    /// The debtor is a minor: no contact.
-    pub minor: bool,
-    /// The debtor has disability group I: no contact.
-    pub disability_group_1: bool,
-    /// The debtor's written consent to talk with third parties is on file (does not block contact).
-    pub third_party_consent: bool,
-}
-
-impl DebtorFlags {
-    /// The first flag that forbids any contact, with its human-readable name.
-    pub fn blocking(&self) -> Option<&'static str> {
-        if self.bankruptcy {
-            Some("bankruptcy")
-        } else if self.hospital {
-            Some("in hospital")
-        } else if self.minor {
-            Some("a minor")
-        } else if self.disability_group_1 {
-            Some("disability group I")
-        } else {
-            None
-        }
-    }
-}
 
 /// Whether a contact reached the debtor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -11,7 +11,8 @@
 //! - [`campaign`] — who is contacted, when and how: debtor lists, contact history, strategies by segment,
 //!   legal contact limits (compliance), the scheduler, SMS/e-mail, results and analytics.
 //! - [`store`] — SQLite (default) or PostgreSQL storage of debtors, attempts, calls, promises and payments.
-//! - [`ops`] — where stages hand over: a campaign's dial ticket becomes a call, a call report a stored outcome.
+//! - [`ops`] — the steps that need several stages: list imports, sending, campaign facts, and the hand-overs of
+//!   a call (dial ticket → call context, call report → stored outcome).
 //! - [`qa`] — replays recorded audio through the exact call pipeline and scores transcripts.
 //! - [`sip`] — SIP signalling: transactions, dialogs, outbound and inbound calls without I/O, plus the UDP driver.
 //! - [`phone`] — a simulated debtor phone that answers calls and follows a scenario (tests and demos).

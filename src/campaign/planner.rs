@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::channel::Channel;
 use super::compliance::{Contact, ContactKind, DebtorFacts, Policy};
+use super::debtor::StoredDebtor;
 use super::history::{summarize, DebtorHistory};
 use super::scheduler::{
     DueStep, Limits, Load, RetryPolicy, RetryState, Scheduler, StepAction, WaitReason, WorkItem,
@@ -16,7 +17,6 @@ use super::scheduler::{
 use super::standing::{self, DebtorStatus};
 use super::strategy::{Step, Strategy};
 use crate::domain::{Disposition, PromiseStatus};
-use crate::store::debtors::StoredDebtor;
 
 /// One thing to do now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

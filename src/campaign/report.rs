@@ -6,11 +6,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::channel::Channel;
-use super::history::summarize;
+use super::debtor::StoredDebtor;
+use super::history::{summarize, DebtorHistory};
 use super::standing::{self, DebtorStatus};
-use super::strategy::{self, Strategy, StrategyError};
+use super::strategy::Strategy;
 use crate::domain::PromiseStatus;
-use crate::store::{Store, StoreError};
 
 /// One stored attempt, as reports need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -290,17 +290,6 @@ pub fn analytics(
         .collect()
 }
 
-/// Why a campaign report could not be made.
-#[derive(Debug, thiserror::Error)]
-pub enum ReportError {
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The strategy stored with the campaign no longer parses.
-    #[error(transparent)]
-    Strategy(#[from] StrategyError),
-}
-
 /// Everything results and analytics are computed from, for one campaign at one moment.
 #[derive(Debug, Clone)]
 pub struct CampaignFacts {
@@ -315,27 +304,19 @@ pub struct CampaignFacts {
 }
 
 impl CampaignFacts {
-    /// Loads a campaign's facts and derives each debtor's standing at `now`.
-    pub async fn load(
-        store: &Store,
-        campaign: &str,
+    /// A campaign's facts, with each debtor's standing derived at `now` as the planner derives it. `statuses`
+    /// holds the campaign status per debtor, `histories` every debtor's full history.
+    pub fn derive(
+        strategy: Option<Strategy>,
+        debtors: Vec<StoredDebtor>,
+        statuses: &HashMap<i64, String>,
+        histories: &HashMap<i64, DebtorHistory>,
+        attempts: Vec<AttemptFact>,
+        promises: Vec<PromiseFact>,
         now: DateTime<Utc>,
-    ) -> Result<Self, ReportError> {
-        let c = store.campaign(campaign).await?;
-        let strategy = match store.latest_strategy(c.id).await? {
-            Some((path, text)) => Some(strategy::file::parse_stored(
-                std::path::Path::new(&path),
-                &text,
-            )?),
-            None => None,
-        };
-        let statuses: HashMap<i64, String> =
-            store.campaign_statuses(c.id).await?.into_iter().collect();
-        let histories = store.campaign_histories(c.id).await?;
-        let empty = super::history::DebtorHistory::default();
-        let debtors = store
-            .campaign_debtors(c.id)
-            .await?
+    ) -> Self {
+        let empty = DebtorHistory::default();
+        let debtors = debtors
             .into_iter()
             .map(|d| {
                 let status = DebtorStatus::derive(
@@ -363,12 +344,12 @@ impl CampaignFacts {
                 }
             })
             .collect();
-        Ok(CampaignFacts {
+        CampaignFacts {
             strategy,
             debtors,
-            attempts: store.attempt_facts(c.id).await?,
-            promises: store.promise_facts(c.id).await?,
-        })
+            attempts,
+            promises,
+        }
     }
 
     /// One results row per debtor.

@@ -88,11 +88,11 @@ mod tests {
     use super::*;
     use crate::call::report::{EndReason, TimelineEntry, TranscriptLine};
     use crate::campaign::channel::Channel;
+    use crate::campaign::debtor::{StoredDebtor, StoredPhone};
     use crate::campaign::dial::DialOrder;
     use crate::campaign::history::{LastContact, PromiseEntry, RefusalEntry};
     use crate::dialog::engine::PromiseMade;
     use crate::domain::{DebtorFlags, DebtorRecord, PromiseStatus};
-    use crate::store::debtors::{StoredDebtor, StoredPhone};
     use chrono::NaiveDate;
 
     fn t(s: &str) -> DateTime<Utc> {

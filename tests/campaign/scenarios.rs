@@ -5,12 +5,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use softcall::campaign::channel::Channel;
 use softcall::campaign::dial::DialOrder;
 use softcall::campaign::import::ImportError;
-use softcall::campaign::lists::{import_debtors, import_payments, DebtorImport};
 use softcall::campaign::outcome::{CallOutcome, ConversationEvent};
 use softcall::campaign::report::{analytics, results, DebtorLine};
 use softcall::campaign::standing::DebtorStatus;
 use softcall::domain::Disposition;
 use softcall::domain::PromiseStatus;
+use softcall::ops::lists::{import_debtors, import_payments, DebtorImport, ListError};
 use softcall::store::{Store, StoreError};
 
 use super::data;
@@ -109,7 +109,7 @@ pub async fn all_or_nothing(store: &Store) {
     )
     .await
     .unwrap_err();
-    let ImportError::InvalidRows { errors, .. } = &err else {
+    let ListError::Import(ImportError::InvalidRows { errors, .. }) = &err else {
         panic!("expected invalid rows, got {err}");
     };
     let lines: Vec<(u64, &str)> = errors.iter().map(|e| (e.line, e.column.as_str())).collect();

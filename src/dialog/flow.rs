@@ -257,12 +257,8 @@ impl Flow {
                 Ok(flow)
             }
             Err(err) => {
-                let (line, column) = err
-                    .location()
-                    .map(|l| (l.line(), l.column()))
-                    .unwrap_or((0, 0));
-                let message = err.without_snippet().to_string();
-                let message = first_line_without_position(&message);
+                let (position, message) = crate::wording::yaml_error(&err);
+                let (line, column) = position.unwrap_or((0, 0));
                 Err(FlowError::Yaml {
                     path: path.to_path_buf(),
                     line,
@@ -286,20 +282,6 @@ impl Flow {
     /// Re-prompt count of a listening node.
     pub fn retries_of(&self, listen: &Listen) -> u32 {
         listen.retries.unwrap_or(self.settings.no_match_retries)
-    }
-}
-
-fn first_line_without_position(message: &str) -> String {
-    let line = message.lines().next().unwrap_or("").trim();
-    // serde-saphyr appends " at line L column C"; the position is reported separately.
-    let line = match line.rfind(" at line ") {
-        Some(i) => &line[..i],
-        None => line,
-    };
-    // Advice addressed to programmers using the YAML library does not help a flow designer.
-    match line.find(", set DuplicateKeyPolicy") {
-        Some(i) => format!("{}; each name may appear once", &line[..i]),
-        None => line.to_string(),
     }
 }
 

@@ -11,9 +11,12 @@
 //! - [`campaign`] — who is contacted, when and how: debtor lists, contact history, strategies by segment,
 //!   legal contact limits (compliance), the scheduler, SMS/e-mail, results and analytics.
 //! - [`store`] — SQLite (default) or PostgreSQL storage of debtors, attempts, calls, promises and payments.
+//! - [`ops`] — the steps that need several stages: list imports, sending, campaign facts, and the hand-overs of
+//!   a call (dial ticket → call context, call report → stored outcome).
 //! - [`qa`] — replays recorded audio through the exact call pipeline and scores transcripts.
 //! - [`sip`] — SIP signalling: transactions, dialogs, outbound and inbound calls without I/O, plus the UDP driver.
 //! - [`phone`] — a simulated debtor phone that answers calls and follows a scenario (tests and demos).
+//! - [`domain`] — the product's shared vocabulary (call dispositions), used by every stage above.
 //! - [`config`] — which model and voice each language uses (`softcall.toml`).
 //! - [`cli`] — the `softcall` command line.
 //! - [`wording`] — parser messages reworded for people.
@@ -26,6 +29,8 @@ pub mod campaign;
 pub mod cli;
 pub mod config;
 pub mod dialog;
+pub mod domain;
+pub mod ops;
 pub mod phone;
 #[cfg(feature = "speech")]
 pub mod qa;

@@ -11,9 +11,10 @@ use super::report::{
     CallReport, CallbackTask, ContextCard, EndReason, Speaker, TimelineEntry, TranscriptLine,
     Transfer, TransferStatus, TurnLatency,
 };
-use crate::dialog::context::{CallContext, DebtorRecord};
+use crate::dialog::context::{CallContext, History};
 use crate::dialog::engine::{Action, Engine, Event, Phase};
-use crate::dialog::flow::{Flow, Outcome};
+use crate::dialog::flow::Flow;
+use crate::domain::{DebtorRecord, Disposition};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -71,6 +72,7 @@ pub struct CallCore {
     clock: CallClock,
     flow: Arc<Flow>,
     debtor: DebtorRecord,
+    history: History,
     ctx: Option<CallContext>,
     engine: Option<Engine>,
     stream: Option<StreamClock>,
@@ -102,14 +104,15 @@ impl CallCore {
     /// Prepares a call of `flow` with `ctx` (whose `now` is the wall-clock time of `now`); the conversation
     /// starts on [`Input::Answered`].
     pub fn start(flow: Arc<Flow>, ctx: CallContext, config: CallConfig, now: Instant) -> Self {
-        let mut debtor = ctx.debtor.clone();
-        debtor.history = ctx.history.clone();
+        let debtor = ctx.debtor.clone();
+        let history = ctx.history.clone();
         let barge = BargeInDetector::new(config.barge_in.clone());
         Self {
             clock: CallClock::new(now, ctx.now),
             config,
             flow,
             debtor,
+            history,
             ctx: Some(ctx),
             engine: None,
             stream: None,
@@ -172,7 +175,7 @@ impl CallCore {
     pub fn report(&self) -> CallReport {
         match &self.ended {
             Some(report) => report.clone(),
-            None => self.build_report(self.last_activity, Outcome::Failed, EndReason::Flow),
+            None => self.build_report(self.last_activity, Disposition::Failed, EndReason::Flow),
         }
     }
 
@@ -601,6 +604,7 @@ impl CallCore {
     fn hand_off(&mut self, now: Instant, reason: String) {
         let card = ContextCard {
             debtor: self.debtor.clone(),
+            history: self.history.clone(),
             reason: reason.clone(),
             flags: self.flags.clone(),
             path: self
@@ -675,14 +679,14 @@ impl CallCore {
             self.outputs.push_back(Output::Hangup);
         }
         let outcome = self.outcome(reason);
-        self.note(now, "ended", outcome.name());
+        self.note(now, "ended", outcome.as_str());
         let report = self.build_report(now, outcome, reason);
         self.ended = Some(report.clone());
         self.outputs.push_back(Output::Ended(Box::new(report)));
     }
 
     /// The disposition: the flow's own ending when it has one, else what ended the call.
-    fn outcome(&self, reason: EndReason) -> Outcome {
+    fn outcome(&self, reason: EndReason) -> Disposition {
         if let Some(ending) = self.engine.as_ref().and_then(|e| e.ending()) {
             return ending.outcome;
         }
@@ -691,18 +695,23 @@ impl CallCore {
             .as_ref()
             .is_some_and(|e| e.summary().promise.is_some())
         {
-            return Outcome::PromiseToPay;
+            return Disposition::PromiseToPay;
         }
         match reason {
-            EndReason::Transferred | EndReason::TransferFailed => Outcome::Handoff,
-            EndReason::RemoteHangup | EndReason::Silence | EndReason::Flow => Outcome::HungUp,
+            EndReason::Transferred | EndReason::TransferFailed => Disposition::Handoff,
+            EndReason::RemoteHangup | EndReason::Silence | EndReason::Flow => Disposition::HungUp,
             EndReason::MaxLength | EndReason::MediaTimeout | EndReason::PromptFailed => {
-                Outcome::Failed
+                Disposition::Failed
             }
         }
     }
 
-    fn build_report(&self, now: Instant, outcome: Outcome, end_reason: EndReason) -> CallReport {
+    fn build_report(
+        &self,
+        now: Instant,
+        outcome: Disposition,
+        end_reason: EndReason,
+    ) -> CallReport {
         let summary = self.engine.as_ref().map(|e| e.summary());
         let (path, turns, promise, handoff_reason) = match summary {
             Some(s) => (s.path, s.turns, s.promise, s.ending.and_then(|e| e.reason)),

@@ -1,9 +1,9 @@
 //! What is known about a call once it is over: timeline, transcript, path, outcome, promise, latency.
 //! Serialised as JSON: what `softcall call` prints and what the store keeps.
 
-use crate::dialog::context::DebtorRecord;
+use crate::dialog::context::History;
 use crate::dialog::engine::{PromiseMade, Turn};
-use crate::dialog::flow::Outcome;
+use crate::domain::{DebtorRecord, Disposition};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -116,7 +116,7 @@ pub struct CallReport {
     /// Call length in milliseconds.
     pub duration_ms: u64,
     /// The disposition.
-    pub outcome: Outcome,
+    pub outcome: Disposition,
     /// Why the call ended.
     pub end_reason: EndReason,
     /// Hand-off reason, when handed off.
@@ -148,8 +148,10 @@ pub struct CallReport {
 /// What a human agent sees when a call is handed over.
 #[derive(Debug, Clone, Serialize)]
 pub struct ContextCard {
-    /// The debtor, the debt and the contact history (earlier promises, broken promises, refusals).
+    /// The debtor and the debt.
     pub debtor: DebtorRecord,
+    /// The contact history (earlier promises, broken promises, refusals).
+    pub history: History,
     /// Why the robot handed over.
     pub reason: String,
     /// Flags raised in this call.

@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
+use super::debtor::{StoredDebtor, StoredPhone};
 use super::history::HistorySummary;
-use crate::store::debtors::{StoredDebtor, StoredPhone};
 
 /// What the scheduler decided to dial.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -4,71 +4,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-/// A contact channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Channel {
-    /// A phone call (robot or human).
-    Call,
-    /// A text message.
-    Sms,
-    /// An e-mail.
-    Email,
-}
-
-impl Channel {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Call => "call",
-            Channel::Sms => "sms",
-            Channel::Email => "email",
-        }
-    }
-
-    /// Parses the stored name.
-    pub fn parse(s: &str) -> Option<Channel> {
-        match s {
-            "call" => Some(Channel::Call),
-            "sms" => Some(Channel::Sms),
-            "email" => Some(Channel::Email),
-            _ => None,
-        }
-    }
-}
-
-/// The fate of a promise to pay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PromiseStatus {
-    /// The promised date has not passed and payments do not yet cover it.
-    Pending,
-    /// Payments between the promise and its date cover the promised amount.
-    Kept,
-    /// The date passed without that.
-    Broken,
-}
-
-impl PromiseStatus {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PromiseStatus::Pending => "pending",
-            PromiseStatus::Kept => "kept",
-            PromiseStatus::Broken => "broken",
-        }
-    }
-
-    /// Parses the stored name.
-    pub fn parse(s: &str) -> Option<PromiseStatus> {
-        match s {
-            "pending" => Some(PromiseStatus::Pending),
-            "kept" => Some(PromiseStatus::Kept),
-            "broken" => Some(PromiseStatus::Broken),
-            _ => None,
-        }
-    }
-}
+use super::channel::Channel;
+use crate::domain::{Disposition, PromiseStatus};
 
 /// One attempt to reach the debtor on any channel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -87,6 +24,16 @@ pub struct AttemptEntry {
     pub right_party: bool,
     /// A conversation took place (counts as an interaction).
     pub conversation: bool,
+}
+
+impl AttemptEntry {
+    /// The disposition of a finished call (`None` for messages, calls in flight and calls lost in a crash).
+    pub fn disposition(&self) -> Option<Disposition> {
+        match self.channel {
+            Channel::Call => self.outcome.as_deref()?.parse().ok(),
+            _ => None,
+        }
+    }
 }
 
 /// A promise to pay.

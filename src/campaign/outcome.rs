@@ -1,54 +1,9 @@
-//! Call dispositions and what each means for the campaign: was the debtor reached, did a conversation happen.
+//! What a finished call reports back to the campaign: its [`Disposition`], times, promise and conversation.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Every disposition a call can end with (names are a contract shared with the dialogue and telephony).
-pub const DISPOSITIONS: &[&str] = &[
-    "promise_to_pay",
-    "already_paid",
-    "refused",
-    "stop_calls",
-    "wrong_person",
-    "dispute",
-    "callback",
-    "handoff",
-    "complaint",
-    "no_answer",
-    "busy",
-    "rejected",
-    "voicemail",
-    "hung_up",
-    "failed",
-];
-
-/// The debtor personally was on the line.
-pub fn is_right_party(disposition: &str) -> bool {
-    matches!(
-        disposition,
-        "promise_to_pay"
-            | "already_paid"
-            | "refused"
-            | "stop_calls"
-            | "dispute"
-            | "callback"
-            | "handoff"
-            | "complaint"
-    )
-}
-
-/// A person answered and talked (an "interaction" under 230-FZ), whoever it was.
-pub fn is_conversation(disposition: &str) -> bool {
-    is_right_party(disposition) || matches!(disposition, "wrong_person" | "hung_up")
-}
-
-/// Nobody was reached: the step's retry policy applies.
-pub fn is_unanswered(disposition: &str) -> bool {
-    matches!(
-        disposition,
-        "no_answer" | "busy" | "rejected" | "voicemail" | "failed"
-    )
-}
+use crate::domain::Disposition;
 
 /// One event of a conversation (utterance, recognised intent, prompt played, node entered).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,8 +21,8 @@ pub struct ConversationEvent {
 /// Everything a finished call reports back to be stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallOutcome {
-    /// One of [`DISPOSITIONS`].
-    pub disposition: String,
+    /// How the call ended.
+    pub disposition: Disposition,
     /// When dialling began.
     pub started_at: DateTime<Utc>,
     /// When the call was answered.

@@ -7,15 +7,16 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::compliance::{self as law, Contact, ContactKind, DebtorFacts, Policy};
-use super::history::{summarize, Channel, DebtorHistory, PromiseStatus};
-use super::outcome::is_unanswered;
+use super::channel::Channel;
+use super::compliance::{Contact, ContactKind, DebtorFacts, Policy};
+use super::debtor::StoredDebtor;
+use super::history::{summarize, DebtorHistory};
 use super::scheduler::{
     DueStep, Limits, Load, RetryPolicy, RetryState, Scheduler, StepAction, WaitReason, WorkItem,
 };
 use super::standing::{self, DebtorStatus};
 use super::strategy::{Step, Strategy};
-use crate::store::debtors::StoredDebtor;
+use crate::domain::{Disposition, PromiseStatus};
 
 /// One thing to do now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -130,11 +131,7 @@ pub fn contacts(history: &DebtorHistory) -> Vec<Contact> {
             };
             Contact {
                 at: a.at,
-                channel: match a.channel {
-                    Channel::Call => law::Channel::Call,
-                    Channel::Sms => law::Channel::Sms,
-                    Channel::Email => law::Channel::Email,
-                },
+                channel: a.channel,
                 kind: if reached {
                     ContactKind::Conversation
                 } else {
@@ -396,7 +393,7 @@ pub fn plan(
                 continue;
             }
             let next_retry_at = calls.last().map(|a| {
-                let busy = matches!(a.outcome.as_deref(), Some("busy" | "rejected"));
+                let busy = a.disposition().is_some_and(Disposition::is_line_busy);
                 a.at + if busy {
                     step.retry.busy
                 } else {
@@ -405,7 +402,9 @@ pub fn plan(
             });
             let unanswered = calls
                 .iter()
-                .filter(|a| a.outcome.as_deref().is_none_or(is_unanswered))
+                .filter(|a| {
+                    a.outcome.is_none() || a.disposition().is_some_and(Disposition::is_unanswered)
+                })
                 .count();
             items.push(WorkItem {
                 debtor: d.id,

@@ -5,10 +5,12 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::history::{summarize, Channel, PromiseStatus};
+use super::channel::Channel;
+use super::debtor::StoredDebtor;
+use super::history::{summarize, DebtorHistory};
 use super::standing::{self, DebtorStatus};
-use super::strategy::{self, Strategy, StrategyError};
-use crate::store::{Store, StoreError};
+use super::strategy::Strategy;
+use crate::domain::PromiseStatus;
 
 /// One stored attempt, as reports need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -288,17 +290,6 @@ pub fn analytics(
         .collect()
 }
 
-/// Why a campaign report could not be made.
-#[derive(Debug, thiserror::Error)]
-pub enum ReportError {
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The strategy stored with the campaign no longer parses.
-    #[error(transparent)]
-    Strategy(#[from] StrategyError),
-}
-
 /// Everything results and analytics are computed from, for one campaign at one moment.
 #[derive(Debug, Clone)]
 pub struct CampaignFacts {
@@ -313,27 +304,19 @@ pub struct CampaignFacts {
 }
 
 impl CampaignFacts {
-    /// Loads a campaign's facts and derives each debtor's standing at `now`.
-    pub async fn load(
-        store: &Store,
-        campaign: &str,
+    /// A campaign's facts, with each debtor's standing derived at `now` as the planner derives it. `statuses`
+    /// holds the campaign status per debtor, `histories` every debtor's full history.
+    pub fn derive(
+        strategy: Option<Strategy>,
+        debtors: Vec<StoredDebtor>,
+        statuses: &HashMap<i64, String>,
+        histories: &HashMap<i64, DebtorHistory>,
+        attempts: Vec<AttemptFact>,
+        promises: Vec<PromiseFact>,
         now: DateTime<Utc>,
-    ) -> Result<Self, ReportError> {
-        let c = store.campaign(campaign).await?;
-        let strategy = match store.latest_strategy(c.id).await? {
-            Some((path, text)) => Some(strategy::file::parse_stored(
-                std::path::Path::new(&path),
-                &text,
-            )?),
-            None => None,
-        };
-        let statuses: HashMap<i64, String> =
-            store.campaign_statuses(c.id).await?.into_iter().collect();
-        let histories = store.campaign_histories(c.id).await?;
-        let empty = super::history::DebtorHistory::default();
-        let debtors = store
-            .campaign_debtors(c.id)
-            .await?
+    ) -> Self {
+        let empty = DebtorHistory::default();
+        let debtors = debtors
             .into_iter()
             .map(|d| {
                 let status = DebtorStatus::derive(
@@ -361,12 +344,12 @@ impl CampaignFacts {
                 }
             })
             .collect();
-        Ok(CampaignFacts {
+        CampaignFacts {
             strategy,
             debtors,
-            attempts: store.attempt_facts(c.id).await?,
-            promises: store.promise_facts(c.id).await?,
-        })
+            attempts,
+            promises,
+        }
     }
 
     /// One results row per debtor.
@@ -388,8 +371,10 @@ impl CampaignFacts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Disposition;
 
     fn attempt(id: i64, debtor: i64, seg: &str, channel: Channel, outcome: &str) -> AttemptFact {
+        let disposition = outcome.parse::<Disposition>().ok();
         AttemptFact {
             id,
             debtor_id: debtor,
@@ -399,8 +384,8 @@ mod tests {
             step: "day 7".into(),
             state: "done".into(),
             outcome: Some(outcome.into()),
-            right_party: super::super::outcome::is_right_party(outcome),
-            conversation: super::super::outcome::is_conversation(outcome),
+            right_party: disposition.is_some_and(Disposition::is_right_party),
+            conversation: disposition.is_some_and(Disposition::is_conversation),
             at: DateTime::from_timestamp(1_790_000_000 + id, 0).unwrap(),
         }
     }

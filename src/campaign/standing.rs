@@ -5,9 +5,9 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::debtor::DebtorRecord;
 use super::history::HistorySummary;
 use super::strategy::Strategy;
+use crate::domain::DebtorRecord;
 
 /// What the loan system last reported about a debt: the amount as of its export date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

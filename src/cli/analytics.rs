@@ -6,8 +6,9 @@ use clap::Args;
 use crate::campaign::import::values::format_amount;
 use chrono::Utc;
 
-use crate::campaign::report::{AnalyticsRow, CampaignFacts};
+use crate::campaign::report::AnalyticsRow;
 use crate::config::Folders;
+use crate::ops::report::campaign_facts;
 
 /// `softcall analytics`
 #[derive(Debug, Args)]
@@ -28,7 +29,7 @@ pub fn run(folders: &Folders, a: AnalyticsArgs) -> anyhow::Result<std::process::
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let rows = rt.block_on(async {
         let store = super::open_store(folders, a.db.as_deref()).await?;
-        let rows = CampaignFacts::load(&store, &a.campaign, Utc::now())
+        let rows = campaign_facts(&store, &a.campaign, Utc::now())
             .await?
             .analytics();
         store.close().await;

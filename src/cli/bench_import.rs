@@ -8,8 +8,8 @@ use anyhow::Context;
 use chrono::Utc;
 use clap::Args;
 
-use crate::campaign::lists::{self, DebtorImport};
 use crate::campaign::regions;
+use crate::ops::lists::{self, DebtorImport};
 use crate::store::Store;
 
 /// `softcall bench import`

@@ -11,7 +11,7 @@ use crate::call::config::CallConfig;
 use crate::call::live::{self, CollectRecords, Conversation, DialTarget, MediaSettings};
 use crate::call::speech::CallSpeech;
 use crate::config::Config;
-use crate::dialog::context::{CallContext, DebtorRecord};
+use crate::dialog::context::DebtorFile;
 use crate::dialog::flow::Flow;
 use crate::sip::driver::{self, DriverConfig};
 use crate::sip::transaction::Timers;
@@ -88,7 +88,7 @@ async fn bench(config: &Config, args: BenchTurnArgs) -> anyhow::Result<std::proc
         args.clip.display()
     );
     let flow = Arc::new(Flow::parse(BENCH_FLOW, Path::new("bench_turns_en.yaml"))?);
-    let debtor = DebtorRecord::load(Path::new(DEBTOR))?;
+    let debtor = DebtorFile::load(Path::new(DEBTOR))?;
     let loaded = Instant::now();
     let speech = CallSpeech::for_language(config, flow.lang)?;
     println!(
@@ -126,7 +126,7 @@ async fn bench(config: &Config, args: BenchTurnArgs) -> anyhow::Result<std::proc
         }
         let mut figures = Figures::default();
         for call in 0..args.calls {
-            let ctx = CallContext::new(debtor.clone(), chrono::Utc::now())?;
+            let ctx = debtor.clone().into_context(chrono::Utc::now())?;
             let conversation = Conversation {
                 flow: Arc::clone(&flow),
                 ctx,

@@ -9,7 +9,7 @@ use crate::call::live::{
 };
 use crate::call::speech::CallSpeech;
 use crate::config::Config;
-use crate::dialog::context::{CallContext, DebtorRecord};
+use crate::dialog::context::DebtorFile;
 use crate::dialog::flow::Flow;
 use anyhow::Context;
 use serde::Serialize;
@@ -35,8 +35,8 @@ pub async fn converse(config: &Config, args: CallArgs) -> anyhow::Result<FlowCal
         anyhow::bail!("a conversation needs both --flow FLOW.yaml and --debtor DEBTOR.json");
     };
     let flow = Flow::load(flow_path)?;
-    let debtor = DebtorRecord::load(debtor_path)?;
-    let ctx = CallContext::new(debtor, chrono::Utc::now())
+    let ctx = DebtorFile::load(debtor_path)?
+        .into_context(chrono::Utc::now())
         .with_context(|| format!("{}: unusable debtor record", debtor_path.display()))?;
     let speech = CallSpeech::for_language(config, flow.lang)?;
     eprintln!("recognition: {}", speech.recognition);

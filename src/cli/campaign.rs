@@ -9,10 +9,10 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 
 use crate::campaign::compliance::{Policy, Profile, Settings};
-use crate::campaign::execute::execute;
 use crate::campaign::planner::{plan, CampaignPlan};
 use crate::campaign::strategy::{self, Strategy};
 use crate::config::Folders;
+use crate::ops::execute::execute;
 use crate::store::Store;
 
 use super::{parse_moment, plural};

@@ -10,7 +10,7 @@ use super::qa::{self, QaCommand, ReplayArgs};
 use super::say::speaker_for;
 use crate::audio::frame::{FRAME_SAMPLES, SAMPLE_RATE};
 use crate::config::Config;
-use crate::dialog::context::{CallContext, DebtorRecord};
+use crate::dialog::context::DebtorFile;
 use crate::dialog::engine::{Action, Engine, Event};
 use crate::dialog::flow::Flow;
 use crate::dialog::nlu::understand;
@@ -59,7 +59,7 @@ pub fn run(config: &Config, args: DemoArgs) -> anyhow::Result<std::process::Exit
         .with_ymd_and_hms(2026, 11, 23, 16, 0, 0)
         .single()
         .unwrap_or_else(Utc::now);
-    let ctx = CallContext::new(DebtorRecord::load(&args.debtor)?, now)?;
+    let ctx = DebtorFile::load(&args.debtor)?.into_context(now)?;
     let today = ctx.today();
     let (mut engine, mut actions) = Engine::start(flow, ctx);
     let mut robot_audio = Vec::new();
@@ -97,7 +97,7 @@ pub fn run(config: &Config, args: DemoArgs) -> anyhow::Result<std::process::Exit
     let summary = engine.summary();
     println!(
         "== outcome: {}; path: {}",
-        engine.ending().map_or("unfinished", |e| e.outcome.name()),
+        engine.ending().map_or("unfinished", |e| e.outcome.as_str()),
         summary.path.join(" → ")
     );
     std::fs::create_dir_all(&config.data_dir)?;
@@ -137,7 +137,7 @@ fn voice_actions(
                 audio.extend(std::iter::repeat_n(0i16, FRAME_SAMPLES * 25));
             }
             Action::Handoff { reason } => println!("        → hand off to an agent ({reason})"),
-            Action::Hangup { outcome } => println!("        → hang up: {}", outcome.name()),
+            Action::Hangup { outcome } => println!("        → hang up: {}", outcome.as_str()),
             Action::RecordPromise { date, amount } => println!(
                 "        → promise recorded: {date}{}",
                 amount.map(|a| format!(", {a}")).unwrap_or_default()

@@ -1,7 +1,7 @@
 //! `softcall dialog …`: check, render and chat with dialogue flows.
 
 use crate::dialog::check::{check_file, has_errors, Severity};
-use crate::dialog::context::{CallContext, DebtorRecord};
+use crate::dialog::context::DebtorFile;
 use crate::dialog::engine::{Action, Engine, Event, PromiseMade, Turn};
 use crate::dialog::flow::Flow;
 use crate::dialog::nlu::understand_for;
@@ -197,7 +197,7 @@ fn chat(
         bail!("{} does not pass `softcall dialog check`", file.display());
     }
     let flow = Flow::load(file)?;
-    let record = DebtorRecord::load(debtor)?;
+    let record = DebtorFile::load(debtor)?;
     let tz: chrono_tz::Tz = record.timezone.parse().map_err(|_| {
         anyhow::anyhow!(
             "unknown time zone `{}` in {}",
@@ -206,7 +206,7 @@ fn chat(
         )
     })?;
     let now = call_start(&tz, today);
-    let ctx = CallContext::new(record, now)?;
+    let ctx = record.into_context(now)?;
     // The flow is written in one language; it decides understanding and speech.
     let lang = flow.lang;
     if ctx.lang != lang {
@@ -218,7 +218,7 @@ fn chat(
         );
     }
     let call_date = ctx.today();
-    let debtor_name = ctx.debtor.name.clone();
+    let debtor_name = ctx.debtor.full_name.clone();
     let (mut engine, actions) = Engine::start(flow, ctx);
     let mut all_actions = actions.clone();
     let interactive = script.is_none();
@@ -294,7 +294,7 @@ fn chat(
         match &ending {
             Some(e) => println!(
                 "== outcome: {}{}",
-                e.outcome.name(),
+                e.outcome.as_str(),
                 e.reason
                     .as_ref()
                     .map(|r| format!(" ({r})"))
@@ -309,7 +309,7 @@ fn chat(
             path: &summary.path,
             turns: &summary.turns,
             actions: &all_actions,
-            outcome: ending.as_ref().map(|e| e.outcome.name()),
+            outcome: ending.as_ref().map(|e| e.outcome.as_str()),
             reason: ending.as_ref().and_then(|e| e.reason.as_deref()),
             promise: summary.promise.as_ref(),
             finished: engine.is_finished(),
@@ -352,7 +352,7 @@ fn print_actions(actions: &[Action]) {
             }
             Action::Listen { .. } | Action::StopPlayback => {}
             Action::Handoff { reason } => println!("  -> hand off to an agent ({reason})"),
-            Action::Hangup { outcome } => println!("  -> hang up: {}", outcome.name()),
+            Action::Hangup { outcome } => println!("  -> hang up: {}", outcome.as_str()),
             Action::RecordPromise { date, amount } => println!(
                 "  -> promise recorded: {date}{}",
                 amount.map(|a| format!(", {a}")).unwrap_or_default()

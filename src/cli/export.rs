@@ -8,8 +8,9 @@ use clap::{Args, Subcommand};
 
 use chrono::Utc;
 
-use crate::campaign::report::{CampaignFacts, RESULT_COLUMNS};
+use crate::campaign::report::RESULT_COLUMNS;
 use crate::config::Folders;
+use crate::ops::report::campaign_facts;
 use crate::store::Store;
 
 /// `softcall export …`
@@ -66,9 +67,7 @@ pub fn run(folders: &Folders, args: ExportArgs) -> anyhow::Result<std::process::
 
 /// The results CSV of a campaign.
 pub async fn results_csv(store: &Store, campaign: &str) -> anyhow::Result<String> {
-    let rows = CampaignFacts::load(store, campaign, Utc::now())
-        .await?
-        .results();
+    let rows = campaign_facts(store, campaign, Utc::now()).await?.results();
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in &rows {
         w.serialize(r)?;

@@ -8,8 +8,8 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::plural;
-use crate::campaign::lists::{self, DebtorImport};
 use crate::config::Folders;
+use crate::ops::lists::{self, DebtorImport};
 
 /// `softcall import …`
 #[derive(Debug, Args)]

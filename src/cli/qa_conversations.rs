@@ -103,7 +103,7 @@ fn print_run(run: &FixtureRun, asr: Asr) -> bool {
             run.name,
             call.virtual_secs,
             run.wall_secs,
-            call.report.outcome.name()
+            call.report.outcome.as_str()
         ),
         None => println!("{verdict}  {}  (not replayed)", run.name),
     }

@@ -1,26 +1,29 @@
-//! Who is called and what happened before: the debtor record (`--debtor` JSON) and the call context.
+//! Who is called and what happened before: the call context the engine runs with, and the `--debtor` JSON file
+//! it can be built from.
 
-use crate::dialog::nlu::Lang;
+use crate::domain::money::{major_units, minor_units_of_number};
+use crate::domain::{DebtorFlags, DebtorRecord, Lang, PromiseStatus};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// One debtor as exported from the loan system, with the contact history.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A debtor record as written in a `--debtor` JSON file (dialogs/README.md, "Debtor record"): amounts are decimal
+/// numbers of major units, and either `due_date` or `days_overdue` is given.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct DebtorRecord {
+pub struct DebtorFile {
     /// Full name as the robot says it when checking identity.
     pub name: String,
-    /// Overdue amount.
+    /// Overdue amount in major units (`12500.5`).
     pub amount_due: f64,
     /// ISO currency code (`RUB`, `USD`, …).
     pub currency: String,
     /// The missed payment date; gives `days_overdue` when that is absent.
     #[serde(default)]
     pub due_date: Option<NaiveDate>,
-    /// Days overdue; computed from `due_date` when absent.
+    /// Days overdue on the day of the call; used when `due_date` is absent.
     #[serde(default)]
     pub days_overdue: Option<i64>,
     /// The creditor's name as said in the greeting.
@@ -40,7 +43,7 @@ pub struct DebtorRecord {
 }
 
 /// The contact history the robot must know.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct History {
     /// When the debtor was last reached.
@@ -58,39 +61,16 @@ pub struct History {
 }
 
 /// A promise to pay from an earlier call.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Promise {
     /// The promised date.
     pub date: NaiveDate,
-    /// The promised amount, if one was named.
-    #[serde(default)]
-    pub amount: Option<f64>,
+    /// The promised amount in minor units, if one was named (written in JSON as a decimal of major units).
+    #[serde(default, with = "major_units_json")]
+    pub amount: Option<i64>,
     /// Whether it was kept.
     pub status: PromiseStatus,
-}
-
-/// Whether a promise was kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PromiseStatus {
-    /// Paid as promised.
-    Kept,
-    /// The date passed without payment.
-    Broken,
-    /// The date has not come yet.
-    Pending,
-}
-
-impl PromiseStatus {
-    /// The name used in guards and JSON.
-    pub fn name(self) -> &'static str {
-        match self {
-            PromiseStatus::Kept => "kept",
-            PromiseStatus::Broken => "broken",
-            PromiseStatus::Pending => "pending",
-        }
-    }
 }
 
 /// Everything the engine needs to know about the call it runs.
@@ -100,6 +80,8 @@ pub struct CallContext {
     pub debtor: DebtorRecord,
     /// Contact history.
     pub history: History,
+    /// The number dialled (E.164), when the call goes to a phone.
+    pub phone: Option<String>,
     /// When the call starts.
     pub now: DateTime<Utc>,
     /// The debtor's time zone.
@@ -137,11 +119,14 @@ pub enum DebtorError {
     /// Neither `due_date` nor `days_overdue` was given.
     #[error("the debtor record needs `due_date` or `days_overdue`")]
     NoOverdue,
+    /// An amount is not a sum of money in major units with at most two decimal places.
+    #[error("`amount_due` {0} is not an amount of money; write e.g. 12500 or 12500.50")]
+    Amount(f64),
 }
 
-impl DebtorRecord {
-    /// Reads a debtor record from a JSON file.
-    pub fn load(path: &Path) -> Result<DebtorRecord, DebtorError> {
+impl DebtorFile {
+    /// Reads a debtor file.
+    pub fn load(path: &Path) -> Result<DebtorFile, DebtorError> {
         let text = std::fs::read_to_string(path).map_err(|source| DebtorError::Io {
             path: path.to_path_buf(),
             source,
@@ -153,25 +138,62 @@ impl DebtorRecord {
             message: crate::wording::plain(e.to_string().split(" at line ").next().unwrap_or("")),
         })
     }
+
+    /// The context of a call to this debtor starting at `now`: amounts become minor units, and `days_overdue`
+    /// becomes the due date it implies on the debtor's date of `now`.
+    pub fn into_context(self, now: DateTime<Utc>) -> Result<CallContext, DebtorError> {
+        let timezone = time_zone(&self.timezone)?;
+        let today = now.with_timezone(&timezone).date_naive();
+        let due_date = match (self.due_date, self.days_overdue) {
+            (Some(due), _) => due,
+            (None, Some(days)) => today - chrono::Duration::days(days),
+            (None, None) => return Err(DebtorError::NoOverdue),
+        };
+        let debtor = DebtorRecord {
+            external_id: String::new(),
+            full_name: self.name,
+            phones: Vec::new(),
+            time_zone: self.timezone,
+            region: None,
+            amount_due: minor_units_of_number(self.amount_due)
+                .ok_or(DebtorError::Amount(self.amount_due))?,
+            currency: self.currency,
+            due_date,
+            product: None,
+            creditor: Some(self.creditor),
+            creditor_phone: Some(self.creditor_phone),
+            email: None,
+            language: Some(self.language),
+            prior_delinquencies: 0,
+            flags: DebtorFlags::default(),
+            extra: self.extra,
+        };
+        CallContext::new(debtor, self.history, self.language, now)
+    }
 }
 
 impl CallContext {
-    /// Builds the context of a call to `debtor` starting at `now`.
-    pub fn new(debtor: DebtorRecord, now: DateTime<Utc>) -> Result<CallContext, DebtorError> {
-        let timezone: Tz = debtor
-            .timezone
-            .parse()
-            .map_err(|_| DebtorError::TimeZone(debtor.timezone.clone()))?;
-        if debtor.due_date.is_none() && debtor.days_overdue.is_none() {
-            return Err(DebtorError::NoOverdue);
-        }
+    /// Builds the context of a call to `debtor` in `lang` starting at `now`.
+    pub fn new(
+        debtor: DebtorRecord,
+        history: History,
+        lang: Lang,
+        now: DateTime<Utc>,
+    ) -> Result<CallContext, DebtorError> {
         Ok(CallContext {
-            history: debtor.history.clone(),
-            lang: debtor.language,
+            timezone: time_zone(&debtor.time_zone)?,
             debtor,
+            history,
+            phone: None,
             now,
-            timezone,
+            lang,
         })
+    }
+
+    /// The same context for a call to `phone` (E.164).
+    pub fn with_phone(mut self, phone: impl Into<String>) -> CallContext {
+        self.phone = Some(phone.into());
+        self
     }
 
     /// The call date in the debtor's time zone.
@@ -179,12 +201,103 @@ impl CallContext {
         self.now.with_timezone(&self.timezone).date_naive()
     }
 
-    /// Days overdue, as given or computed from the due date.
+    /// Days overdue on the call date.
     pub fn days_overdue(&self) -> i64 {
-        match (self.debtor.days_overdue, self.debtor.due_date) {
-            (Some(days), _) => days,
-            (None, Some(due)) => (self.today() - due).num_days().max(0),
-            (None, None) => 0,
+        self.debtor.days_overdue(self.today())
+    }
+
+    /// The amount due in major units, for prompts.
+    pub fn amount_due(&self) -> f64 {
+        major_units(self.debtor.amount_due)
+    }
+}
+
+fn time_zone(name: &str) -> Result<Tz, DebtorError> {
+    name.parse()
+        .map_err(|_| DebtorError::TimeZone(name.to_string()))
+}
+
+/// An optional amount of minor units written in JSON as a decimal number of major units.
+mod major_units_json {
+    use crate::domain::money::{major_units, minor_units_of_number};
+    use serde::{de, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(amount: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+        match amount {
+            Some(minor) => s.serialize_f64(major_units(*minor)),
+            None => s.serialize_none(),
         }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        match Option::<f64>::deserialize(d)? {
+            None => Ok(None),
+            Some(major) => minor_units_of_number(major).map(Some).ok_or_else(|| {
+                de::Error::custom(format!(
+                    "{major} is not an amount of money; write e.g. 5000 or 5000.50"
+                ))
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(json: &str) -> DebtorFile {
+        serde_json::from_str(json).unwrap()
+    }
+
+    const BASE: &str = r#""name": "A", "currency": "RUB", "creditor": "C", "creditor_phone": "1",
+        "timezone": "Europe/Moscow", "language": "ru""#;
+
+    #[test]
+    fn amounts_become_minor_units_exactly() {
+        let f = file(&format!(
+            r#"{{ {BASE}, "amount_due": 19.99, "due_date": "2026-11-07",
+            "history": {{"last_promise": {{"date": "2026-11-18", "amount": 5000.1, "status": "broken"}}}} }}"#
+        ));
+        let now = "2026-11-22T09:00:00Z".parse().unwrap();
+        let ctx = f.into_context(now).unwrap();
+        assert_eq!(ctx.debtor.amount_due, 1999);
+        assert_eq!(
+            ctx.history.last_promise.as_ref().unwrap().amount,
+            Some(500_010)
+        );
+        assert_eq!(ctx.days_overdue(), 15);
+    }
+
+    #[test]
+    fn days_overdue_gives_the_due_date_on_the_debtors_day() {
+        let f = file(&format!(
+            r#"{{ {BASE}, "amount_due": 100, "days_overdue": 12 }}"#
+        ));
+        // 22:30 UTC is already the next day in Moscow.
+        let ctx = f
+            .into_context("2026-11-22T22:30:00Z".parse().unwrap())
+            .unwrap();
+        assert_eq!(
+            ctx.debtor.due_date,
+            NaiveDate::from_ymd_opt(2026, 11, 11).unwrap()
+        );
+        assert_eq!(ctx.days_overdue(), 12);
+    }
+
+    #[test]
+    fn bad_records_are_refused_with_the_reason() {
+        let now = "2026-11-22T09:00:00Z".parse().unwrap();
+        let none = file(&format!(r#"{{ {BASE}, "amount_due": 100 }}"#));
+        assert!(matches!(
+            none.into_context(now),
+            Err(DebtorError::NoOverdue)
+        ));
+        let cents = file(&format!(
+            r#"{{ {BASE}, "amount_due": 1.005, "days_overdue": 1 }}"#
+        ));
+        assert!(matches!(
+            cents.into_context(now),
+            Err(DebtorError::Amount(_))
+        ));
     }
 }

@@ -2,11 +2,12 @@
 //! out (what the call should do). The call conductor and the tests drive it the same way.
 
 use crate::dialog::context::CallContext;
-use crate::dialog::flow::{Flow, Listen, Node, Outcome, SetValue, Target};
+use crate::dialog::flow::{Flow, Listen, Node, SetValue, Target};
 use crate::dialog::guard::Guard;
 use crate::dialog::nlu::{understand_for, Intent, Understanding};
 use crate::dialog::template::render;
 use crate::dialog::vars::{Value, Vars};
+use crate::domain::Disposition;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -71,7 +72,7 @@ pub enum Action {
     /// End the call.
     Hangup {
         /// The disposition.
-        outcome: Outcome,
+        outcome: Disposition,
     },
     /// Store a promise to pay.
     RecordPromise {
@@ -104,7 +105,7 @@ mod millis {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Ending {
     /// The disposition.
-    pub outcome: Outcome,
+    pub outcome: Disposition,
     /// Hand-off reason, when handed off.
     pub reason: Option<String>,
 }
@@ -234,7 +235,7 @@ impl Engine {
                 }
             }
             Event::HungUp => {
-                self.finish(Outcome::HungUp, None);
+                self.finish(Disposition::HungUp, None);
             }
             Event::Utterance { text, confidence } => {
                 if self.accepts_input() {
@@ -242,7 +243,7 @@ impl Engine {
                         &text,
                         self.flow.lang,
                         self.ctx.today(),
-                        &self.ctx.debtor.name,
+                        &self.ctx.debtor.full_name,
                     );
                     self.on_understanding(understanding, confidence, &mut out);
                 }
@@ -539,9 +540,9 @@ impl Engine {
                 let at = self.callback_time(after);
                 out.push(Action::ScheduleCallback { at });
                 out.push(Action::Hangup {
-                    outcome: Outcome::Callback,
+                    outcome: Disposition::Callback,
                 });
-                self.finish(Outcome::Callback, None);
+                self.finish(Disposition::Callback, None);
                 return;
             }
             let next = node.next.as_ref().and_then(|t| self.resolve(&t.value));
@@ -607,10 +608,10 @@ impl Engine {
         out.push(Action::Handoff {
             reason: reason.to_string(),
         });
-        self.finish(Outcome::Handoff, Some(reason.to_string()));
+        self.finish(Disposition::Handoff, Some(reason.to_string()));
     }
 
-    fn finish(&mut self, outcome: Outcome, reason: Option<String>) {
+    fn finish(&mut self, outcome: Disposition, reason: Option<String>) {
         self.phase = Phase::Ended;
         if self.ending.is_none() {
             self.ending = Some(Ending { outcome, reason });

@@ -1,9 +1,10 @@
 //! The YAML dialogue-graph schema: a flow of named nodes that say, listen, set values and end the call.
 
 use crate::dialog::nlu::Lang;
+use crate::domain::Disposition;
 use indexmap::IndexMap;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -118,7 +119,7 @@ pub struct Node {
     /// Goes on without waiting.
     pub next: Option<Spanned<Target>>,
     /// Ends the call with an outcome.
-    pub hangup: Option<Spanned<Outcome>>,
+    pub hangup: Option<Spanned<Disposition>>,
     /// Hands the call to the agent queue with a reason.
     pub handoff: Option<Spanned<String>>,
     /// Schedules a callback and ends the call.
@@ -213,65 +214,6 @@ impl<'de> Deserialize<'de> for Target {
     }
 }
 
-/// The dispositions a call can end with (PRODUCT.md); names are a contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Promised to pay on a date.
-    PromiseToPay,
-    /// Says the debt is already paid.
-    AlreadyPaid,
-    /// Refused to pay.
-    Refused,
-    /// Formally refused further calls.
-    StopCalls,
-    /// Not the debtor.
-    WrongPerson,
-    /// Disputes the debt.
-    Dispute,
-    /// Asked to be called back.
-    Callback,
-    /// Handed to a human agent.
-    Handoff,
-    /// Complained or was abusive.
-    Complaint,
-    /// Nobody answered.
-    NoAnswer,
-    /// Line busy.
-    Busy,
-    /// Call rejected.
-    Rejected,
-    /// Answering machine.
-    Voicemail,
-    /// The debtor hung up.
-    HungUp,
-    /// Technical failure.
-    Failed,
-}
-
-impl Outcome {
-    /// The contract name, e.g. `promise_to_pay`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Outcome::PromiseToPay => "promise_to_pay",
-            Outcome::AlreadyPaid => "already_paid",
-            Outcome::Refused => "refused",
-            Outcome::StopCalls => "stop_calls",
-            Outcome::WrongPerson => "wrong_person",
-            Outcome::Dispute => "dispute",
-            Outcome::Callback => "callback",
-            Outcome::Handoff => "handoff",
-            Outcome::Complaint => "complaint",
-            Outcome::NoAnswer => "no_answer",
-            Outcome::Busy => "busy",
-            Outcome::Rejected => "rejected",
-            Outcome::Voicemail => "voicemail",
-            Outcome::HungUp => "hung_up",
-            Outcome::Failed => "failed",
-        }
-    }
-}
-
 /// Why a flow file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum FlowError {
@@ -315,12 +257,8 @@ impl Flow {
                 Ok(flow)
             }
             Err(err) => {
-                let (line, column) = err
-                    .location()
-                    .map(|l| (l.line(), l.column()))
-                    .unwrap_or((0, 0));
-                let message = err.without_snippet().to_string();
-                let message = first_line_without_position(&message);
+                let (position, message) = crate::wording::yaml_error(&err);
+                let (line, column) = position.unwrap_or((0, 0));
                 Err(FlowError::Yaml {
                     path: path.to_path_buf(),
                     line,
@@ -344,21 +282,6 @@ impl Flow {
     /// Re-prompt count of a listening node.
     pub fn retries_of(&self, listen: &Listen) -> u32 {
         listen.retries.unwrap_or(self.settings.no_match_retries)
-    }
-}
-
-/// The first line of a serde-saphyr message without the position it appends (reported separately).
-pub(crate) fn first_line_without_position(message: &str) -> String {
-    let line = message.lines().next().unwrap_or("").trim();
-    // serde-saphyr appends " at line L column C"; the position is reported separately.
-    let line = match line.rfind(" at line ") {
-        Some(i) => &line[..i],
-        None => line,
-    };
-    // Advice addressed to programmers using the YAML library does not help a flow designer.
-    match line.find(", set DuplicateKeyPolicy") {
-        Some(i) => format!("{}; each name may appear once", &line[..i]),
-        None => line.to_string(),
     }
 }
 

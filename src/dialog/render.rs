@@ -45,7 +45,7 @@ fn kind(node: &Node) -> Kind {
 fn label(name: &str, node: &Node) -> String {
     let mut text = name.to_string();
     if let Some(o) = &node.hangup {
-        let _ = write!(text, "\nhangup: {}", o.value.name());
+        let _ = write!(text, "\nhangup: {}", o.value.as_str());
     }
     if let Some(r) = &node.handoff {
         let _ = write!(text, "\nhandoff: {}", r.value);

@@ -3,6 +3,8 @@
 use crate::dialog::context::CallContext;
 use crate::dialog::nlu::Lang;
 use crate::dialog::verbalize::{speak_amount, speak_date};
+use crate::domain::money::major_units;
+use crate::domain::PromiseStatus;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -188,17 +190,20 @@ impl Vars {
         let h = &ctx.history;
         let today = ctx.today();
         let mut v = Vars::default();
-        v.put("name", Value::Text(d.name.clone()));
-        v.put("creditor", Value::Text(d.creditor.clone()));
-        v.put("creditor_phone", Value::Text(d.creditor_phone.clone()));
+        v.put("name", Value::Text(d.full_name.clone()));
+        v.put(
+            "creditor",
+            Value::Text(d.creditor.clone().unwrap_or_default()),
+        );
+        v.put(
+            "creditor_phone",
+            Value::Text(d.creditor_phone.clone().unwrap_or_default()),
+        );
         v.put("currency", Value::Text(d.currency.clone()));
-        v.put("amount", Value::Money(d.amount_due));
-        v.put("amount_due", Value::Money(d.amount_due));
+        v.put("amount", Value::Money(ctx.amount_due()));
+        v.put("amount_due", Value::Money(ctx.amount_due()));
         v.put("days_overdue", Value::Days(ctx.days_overdue()));
-        let due = d
-            .due_date
-            .unwrap_or_else(|| today - chrono::Duration::days(ctx.days_overdue()));
-        v.put("due_date", Value::Date(due));
+        v.put("due_date", Value::Date(d.due_date));
         let promise = h.last_promise.as_ref();
         v.put(
             "last_promise_date",
@@ -208,17 +213,15 @@ impl Vars {
             "last_promise_amount",
             promise
                 .and_then(|p| p.amount)
-                .map_or(Value::Null, Value::Money),
+                .map_or(Value::Null, |a| Value::Money(major_units(a))),
         );
         v.put(
             "last_promise_status",
-            promise.map_or(Value::Null, |p| Value::Text(p.status.name().into())),
+            promise.map_or(Value::Null, |p| Value::Text(p.status.as_str().into())),
         );
         v.put(
             "last_promise_broken",
-            Value::Bool(
-                promise.is_some_and(|p| p.status == crate::dialog::context::PromiseStatus::Broken),
-            ),
+            Value::Bool(promise.is_some_and(|p| p.status == PromiseStatus::Broken)),
         );
         v.put(
             "broken_promises",

@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::{flag, QueryContext, Store, StoreError};
+use crate::campaign::channel::Channel;
 use crate::campaign::dial::{DialOrder, DialTicket};
-use crate::campaign::history::Channel;
-use crate::campaign::outcome::{is_conversation, is_right_party, CallOutcome};
+use crate::campaign::outcome::CallOutcome;
 
 /// A message attempt (SMS or e-mail) about to be sent.
 #[derive(Debug, Clone)]
@@ -165,15 +165,15 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let attempt_id = ticket.attempt_id();
         let debtor_id = ticket.debtor().id;
-        let d = outcome.disposition.as_str();
+        let d = outcome.disposition;
         let mut tx = self.pool().begin().await.ctx("starting to store a call")?;
         let updated = sqlx::query(
             "UPDATE attempts SET state = 'done', outcome = $1, right_party = $2, conversation = $3, finished_at = $4 \
              WHERE id = $5 AND state IN ('dialing', 'unknown')",
         )
-        .bind(d)
-        .bind(flag(is_right_party(d)))
-        .bind(flag(is_conversation(d)))
+        .bind(d.as_str())
+        .bind(flag(d.is_right_party()))
+        .bind(flag(d.is_conversation()))
         .bind(outcome.ended_at.timestamp())
         .bind(attempt_id)
         .execute(&mut *tx)
@@ -188,7 +188,7 @@ impl Store {
              recording_path) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(attempt_id)
-        .bind(d)
+        .bind(d.as_str())
         .bind(outcome.started_at.timestamp())
         .bind(outcome.answered_at.map(|t| t.timestamp()))
         .bind(outcome.ended_at.timestamp())
@@ -226,17 +226,17 @@ impl Store {
             .await
             .ctx("storing a promise")?;
         }
-        if matches!(d, "refused" | "stop_calls") {
+        if d.is_refusal() {
             sqlx::query("INSERT INTO refusals (debtor_id, attempt_id, at, kind, note) VALUES ($1, $2, $3, $4, 'call')")
                 .bind(debtor_id)
                 .bind(attempt_id)
                 .bind(at)
-                .bind(d)
+                .bind(d.as_str())
                 .execute(&mut *tx)
                 .await
                 .ctx("storing a refusal")?;
         }
-        if d == "complaint" {
+        if d.is_complaint() {
             sqlx::query("INSERT INTO complaints (debtor_id, attempt_id, at, source, text) VALUES ($1, $2, $3, 'call', $4)")
                 .bind(debtor_id)
                 .bind(attempt_id)

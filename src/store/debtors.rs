@@ -8,30 +8,9 @@ use sqlx::{Any, Row, Transaction};
 
 use super::history::date;
 use super::{flag, QueryContext, Store, StoreError};
-use crate::campaign::debtor::{DebtorFlags, DebtorRecord};
+use crate::campaign::debtor::{StoredDebtor, StoredPhone};
 use crate::campaign::standing::{BalancePayment, DebtorStatus, ListReport};
-
-/// A phone of a stored debtor.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredPhone {
-    /// Row id (attempts refer to it).
-    pub id: i64,
-    /// The number in E.164.
-    pub e164: String,
-}
-
-/// A debtor as stored, with the ids the history refers to.
-#[derive(Debug, Clone)]
-pub struct StoredDebtor {
-    /// Row id.
-    pub id: i64,
-    /// The imported data (amount due reduced by imported payments).
-    pub record: DebtorRecord,
-    /// Active phones in list order.
-    pub phones: Vec<StoredPhone>,
-    /// `active`, `paid` or `hard_collection`.
-    pub status: String,
-}
+use crate::domain::{DebtorFlags, DebtorRecord};
 
 /// How a list import changed the store.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -508,7 +487,9 @@ fn debtor_from_row(r: &AnyRow) -> Result<StoredDebtor, StoreError> {
             due_date,
             product: r.try_get("product").ctx(c)?,
             creditor: r.try_get("creditor").ctx(c)?,
+            creditor_phone: None,
             email: r.try_get("email").ctx(c)?,
+            language: None,
             prior_delinquencies: u32::try_from(r.try_get::<i64, _>("prior_delinquencies").ctx(c)?)
                 .unwrap_or(0),
             flags: DebtorFlags {

@@ -7,10 +7,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 
 use super::{QueryContext, Store, StoreError};
+use crate::campaign::channel::Channel;
 use crate::campaign::history::{
-    summarize, AttemptEntry, Channel, ComplaintEntry, DebtorHistory, HistorySummary, PaymentEntry,
-    PromiseEntry, PromiseStatus, RefusalEntry,
+    summarize, AttemptEntry, ComplaintEntry, DebtorHistory, HistorySummary, PaymentEntry,
+    PromiseEntry, RefusalEntry,
 };
+use crate::domain::PromiseStatus;
 
 /// A message (SMS or e-mail) to record.
 #[derive(Debug, Clone)]
@@ -38,7 +40,8 @@ pub(crate) fn ts(t: i64) -> Result<DateTime<Utc>, StoreError> {
 }
 
 pub(crate) fn parse_channel(s: &str) -> Result<Channel, StoreError> {
-    Channel::parse(s).ok_or_else(|| StoreError::Corrupt(format!("channel `{s}`")))
+    s.parse::<Channel>()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 pub(crate) fn promise_status(s: &str) -> Result<PromiseStatus, StoreError> {

@@ -8,8 +8,9 @@ use sqlx::{Any, Row, Transaction};
 
 use super::history::{date, ts};
 use super::{QueryContext, Store, StoreError};
-use crate::campaign::history::{promise_fate, PaymentEntry, PromiseStatus};
+use crate::campaign::history::{promise_fate, PaymentEntry};
 use crate::campaign::import::payments::PaymentRecord;
+use crate::domain::PromiseStatus;
 
 /// How a payment import changed the store.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -4,7 +4,7 @@ use super::{Did, Sim};
 use softcall::call::config::CallConfig;
 use softcall::call::io::{Input, Record};
 use softcall::call::report::Speaker;
-use softcall::dialog::flow::Outcome;
+use softcall::domain::Disposition;
 use std::time::Duration;
 
 const SPEECH: Duration = Duration::from_millis(900);
@@ -20,7 +20,7 @@ fn a_spoken_promise_is_recorded_and_reported() {
     sim.speak("yes that's right", SPEECH);
     sim.wait_prompts();
     let report = sim.report().clone();
-    assert_eq!(report.outcome, Outcome::PromiseToPay);
+    assert_eq!(report.outcome, Disposition::PromiseToPay);
     let promise = report.promise.clone().expect("a promise");
     assert_eq!(promise.date.to_string(), "2026-11-27");
     assert!(sim
@@ -65,7 +65,7 @@ fn keys_confirm_identity_and_the_promise() {
     sim.key('1');
     sim.wait_prompts();
     let report = sim.report();
-    assert_eq!(report.outcome, Outcome::PromiseToPay);
+    assert_eq!(report.outcome, Disposition::PromiseToPay);
     assert_eq!(report.turns[0].input, "#1");
     assert_eq!(report.turns[2].input, "#1");
 }
@@ -145,7 +145,7 @@ fn keys_interrupt_an_interruptible_prompt() {
     sim.input(Input::Dtmf('2'));
     assert_eq!(sim.stops(), 1);
     sim.wait_prompts();
-    assert_eq!(sim.report().outcome, Outcome::WrongPerson);
+    assert_eq!(sim.report().outcome, Disposition::WrongPerson);
 }
 
 #[test]

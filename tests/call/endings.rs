@@ -4,7 +4,7 @@ use super::{Did, Sim};
 use softcall::call::config::CallConfig;
 use softcall::call::io::{Input, Record};
 use softcall::call::report::{EndReason, TransferStatus};
-use softcall::dialog::flow::Outcome;
+use softcall::domain::Disposition;
 use std::time::Duration;
 
 const SPEECH: Duration = Duration::from_millis(900);
@@ -26,7 +26,7 @@ fn remote_hangup_mid_prompt_ends_once_without_a_bye() {
     sim.input(Input::Dtmf('1'));
     sim.wait(Duration::from_secs(60));
     let report = sim.report();
-    assert_eq!(report.outcome, Outcome::HungUp);
+    assert_eq!(report.outcome, Disposition::HungUp);
     assert_eq!(report.end_reason, EndReason::RemoteHangup);
     assert!(!sim.did.contains(&Did::Hangup));
     assert!(sim.core.poll_timeout().is_none());
@@ -37,7 +37,7 @@ fn a_silent_debtor_is_reprompted_then_handed_off() {
     let mut sim = Sim::english(CallConfig::default());
     sim.wait(Duration::from_secs(120));
     let report = sim.report();
-    assert_eq!(report.outcome, Outcome::Handoff);
+    assert_eq!(report.outcome, Disposition::Handoff);
     assert_eq!(report.handoff_reason.as_deref(), Some("no_match"));
     assert!(report.turns.iter().all(|t| t.input == "(silence)"));
     assert!(
@@ -67,7 +67,7 @@ fn the_silence_limit_ends_a_dead_line() {
     sim.wait(Duration::from_secs(60));
     let report = sim.report();
     assert_eq!(report.end_reason, EndReason::Silence);
-    assert_eq!(report.outcome, Outcome::HungUp);
+    assert_eq!(report.outcome, Disposition::HungUp);
     assert!(sim.did.ends_with(&[Did::Hangup, Did::Ended]));
 }
 
@@ -81,7 +81,7 @@ fn the_maximum_length_ends_the_call_mid_prompt() {
     sim.wait(Duration::from_secs(30));
     let report = sim.report();
     assert_eq!(report.end_reason, EndReason::MaxLength);
-    assert_eq!(report.outcome, Outcome::Failed);
+    assert_eq!(report.outcome, Disposition::Failed);
     assert_eq!(report.duration_ms, 5000);
     assert!(
         sim.did.ends_with(&[Did::Stop, Did::Hangup, Did::Ended]),
@@ -97,7 +97,7 @@ fn a_media_timeout_hangs_up() {
     sim.input(Input::MediaTimeout);
     let report = sim.report();
     assert_eq!(report.end_reason, EndReason::MediaTimeout);
-    assert_eq!(report.outcome, Outcome::Failed);
+    assert_eq!(report.outcome, Disposition::Failed);
     assert!(sim.did.ends_with(&[Did::Hangup, Did::Ended]));
 }
 
@@ -125,7 +125,7 @@ fn the_context_card_is_stored_before_an_accepted_transfer() {
         unreachable!()
     };
     assert_eq!(card.reason, "operator_request");
-    assert_eq!(card.debtor.name, "John Smith");
+    assert_eq!(card.debtor.full_name, "John Smith");
     assert!(card
         .transcript
         .iter()
@@ -133,7 +133,7 @@ fn the_context_card_is_stored_before_an_accepted_transfer() {
     assert!(sim.reports.is_empty(), "the call waits for the transfer");
     sim.input(Input::TransferAccepted);
     let report = sim.report();
-    assert_eq!(report.outcome, Outcome::Handoff);
+    assert_eq!(report.outcome, Disposition::Handoff);
     assert_eq!(report.end_reason, EndReason::Transferred);
     assert_eq!(
         report.transfer.as_ref().map(|t| t.status),
@@ -151,7 +151,7 @@ fn a_failed_transfer_plays_a_message_and_stores_a_callback_task() {
     assert!(sim.reports.is_empty(), "the message plays first");
     sim.wait_prompts();
     let report = sim.report();
-    assert_eq!(report.outcome, Outcome::Handoff);
+    assert_eq!(report.outcome, Disposition::Handoff);
     assert_eq!(report.end_reason, EndReason::TransferFailed);
     let transfer = report.transfer.as_ref().unwrap();
     assert_eq!(transfer.status, TransferStatus::Failed);

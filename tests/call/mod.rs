@@ -10,7 +10,7 @@ use softcall::call::config::CallConfig;
 use softcall::call::core::CallCore;
 use softcall::call::io::{Input, Output, PromptId, Record};
 use softcall::call::report::CallReport;
-use softcall::dialog::context::{CallContext, DebtorRecord};
+use softcall::dialog::context::DebtorFile;
 use softcall::dialog::flow::Flow;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -76,9 +76,9 @@ impl Sim {
     /// Answers a call of `flow` with `debtor` at 12:00 UTC on a Monday.
     pub fn start(flow: &str, debtor: &str, config: CallConfig) -> Sim {
         let flow = Arc::new(Flow::load(&repo(flow)).unwrap_or_else(|e| panic!("{e}")));
-        let debtor = DebtorRecord::load(&repo(debtor)).unwrap_or_else(|e| panic!("{e}"));
+        let debtor = DebtorFile::load(&repo(debtor)).unwrap_or_else(|e| panic!("{e}"));
         let wall = Utc.with_ymd_and_hms(2026, 11, 23, 18, 0, 0).unwrap();
-        let ctx = CallContext::new(debtor, wall).unwrap();
+        let ctx = debtor.into_context(wall).unwrap();
         let now = Instant::now();
         let core = CallCore::start(flow, ctx, config, now);
         let mut sim = Sim {

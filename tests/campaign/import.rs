@@ -3,7 +3,7 @@
 use chrono::{NaiveDate, Utc};
 
 use softcall::campaign::import::ImportError;
-use softcall::campaign::lists::{import_debtors, DebtorImport};
+use softcall::ops::lists::{import_debtors, DebtorImport, ListError};
 
 use super::{block_on, data, scenarios, sqlite_store};
 
@@ -71,7 +71,10 @@ fn file_level_errors_name_file_and_line() {
             }
         };
         let e = run("debtors_malformed.csv", false).await;
-        assert!(matches!(e, ImportError::Malformed { line: 2, .. }), "{e}");
+        assert!(
+            matches!(e, ListError::Import(ImportError::Malformed { line: 2, .. })),
+            "{e}"
+        );
         assert!(
             e.to_string()
                 .contains("debtors_malformed.csv:2: malformed CSV"),
@@ -83,7 +86,7 @@ fn file_level_errors_name_file_and_line() {
 
         let e = run("debtors_missing_column.csv", false).await;
         assert!(
-            matches!(&e, ImportError::MissingColumn { field, .. } if field == "phone"),
+            matches!(&e, ListError::Import(ImportError::MissingColumn { field, .. }) if field == "phone"),
             "{e}"
         );
         assert!(

@@ -11,11 +11,12 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use softcall::campaign::compliance::{Policy, Profile, Settings};
 use softcall::campaign::dial::DialOrder;
-use softcall::campaign::execute::execute;
-use softcall::campaign::lists::{import_debtors, DebtorImport};
 use softcall::campaign::outcome::CallOutcome;
 use softcall::campaign::planner::{plan, CampaignPlan};
 use softcall::campaign::strategy::{self, Strategy};
+use softcall::domain::Disposition;
+use softcall::ops::execute::execute;
+use softcall::ops::lists::{import_debtors, DebtorImport};
 use softcall::store::Store;
 
 use super::{block_on, data, sqlite_store};
@@ -212,7 +213,7 @@ fn plan_send_and_replan() {
             .finish_call(
                 &ticket,
                 &CallOutcome {
-                    disposition: "no_answer".into(),
+                    disposition: Disposition::NoAnswer,
                     started_at: now,
                     answered_at: None,
                     ended_at: now + Duration::seconds(40),

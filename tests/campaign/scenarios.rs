@@ -2,13 +2,15 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use softcall::campaign::channel::Channel;
 use softcall::campaign::dial::DialOrder;
-use softcall::campaign::history::{Channel, PromiseStatus};
 use softcall::campaign::import::ImportError;
-use softcall::campaign::lists::{import_debtors, import_payments, DebtorImport};
 use softcall::campaign::outcome::{CallOutcome, ConversationEvent};
 use softcall::campaign::report::{analytics, results, DebtorLine};
 use softcall::campaign::standing::DebtorStatus;
+use softcall::domain::Disposition;
+use softcall::domain::PromiseStatus;
+use softcall::ops::lists::{import_debtors, import_payments, DebtorImport, ListError};
 use softcall::store::{Store, StoreError};
 
 use super::data;
@@ -107,7 +109,7 @@ pub async fn all_or_nothing(store: &Store) {
     )
     .await
     .unwrap_err();
-    let ImportError::InvalidRows { errors, .. } = &err else {
+    let ListError::Import(ImportError::InvalidRows { errors, .. }) = &err else {
         panic!("expected invalid rows, got {err}");
     };
     let lines: Vec<(u64, &str)> = errors.iter().map(|e| (e.line, e.column.as_str())).collect();
@@ -189,7 +191,7 @@ pub async fn history_promises_and_payments(store: &Store) {
         "history loaded before the attempt row"
     );
     let outcome = CallOutcome {
-        disposition: "promise_to_pay".into(),
+        disposition: Disposition::PromiseToPay,
         started_at: t("2026-11-21T05:00:00Z"),
         answered_at: Some(t("2026-11-21T05:00:09Z")),
         ended_at: t("2026-11-21T05:02:00Z"),
@@ -229,7 +231,7 @@ pub async fn history_promises_and_payments(store: &Store) {
         Some("promise_to_pay")
     );
     let no_answer = CallOutcome {
-        disposition: "no_answer".into(),
+        disposition: Disposition::NoAnswer,
         answered_at: None,
         promise: None,
         events: vec![],

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use softcall::campaign::debtor::{DebtorFlags, DebtorRecord};
 use softcall::campaign::history::HistorySummary;
 use softcall::campaign::strategy::{self, StrategyError};
+use softcall::domain::{DebtorFlags, DebtorRecord};
 
 use super::data;
 
@@ -31,7 +31,9 @@ fn debtor(amount: i64, prior: u32, due: &str) -> DebtorRecord {
         due_date: NaiveDate::parse_from_str(due, "%Y-%m-%d").unwrap(),
         product: Some("PDL".into()),
         creditor: None,
+        creditor_phone: None,
         email: None,
+        language: None,
         prior_delinquencies: prior,
         flags: DebtorFlags::default(),
         extra: BTreeMap::from([("Канал выдачи".to_string(), "online".to_string())]),

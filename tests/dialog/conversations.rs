@@ -3,8 +3,8 @@
 use super::{broke, day, fresh, Call, SHIPPED};
 use chrono::Timelike;
 use softcall::dialog::engine::Action;
-use softcall::dialog::flow::Outcome;
 use softcall::dialog::nlu::Intent;
+use softcall::domain::Disposition;
 
 /// Word stems that would reveal the debt to a third party.
 const DEBT_WORDS: &[&str] = &[
@@ -70,11 +70,11 @@ fn promise_within_horizon_is_read_back_recorded_and_closed() {
         assert!(matches!(
             out.last(),
             Some(Action::Hangup {
-                outcome: Outcome::PromiseToPay
+                outcome: Disposition::PromiseToPay
             })
         ));
         assert!(call.visited("record_promise") && call.visited("closing_promise"));
-        assert_eq!(call.ending().outcome, Outcome::PromiseToPay);
+        assert_eq!(call.ending().outcome, Disposition::PromiseToPay);
         let summary = call.engine.summary();
         assert_eq!(summary.promise.map(|p| p.date), Some(day(3)));
         assert_eq!(summary.turns.len(), 3);
@@ -90,7 +90,7 @@ fn promise_with_amount_keeps_the_amount() {
         call.hear(Intent::PromiseToPay, Some(day(1)), Some(500.0));
         call.says(Intent::Confirm);
         assert_eq!(promise(&call), Some((day(1), Some(500.0))));
-        assert_eq!(call.ending().outcome, Outcome::PromiseToPay);
+        assert_eq!(call.ending().outcome, Disposition::PromiseToPay);
     });
 }
 
@@ -118,7 +118,7 @@ fn late_date_is_negotiated_once_then_the_horizon_date_is_taken() {
         assert_eq!(call.engine.current_node(), "read_back");
         call.says(Intent::Confirm);
         assert_eq!(promise(&call).map(|p| p.0), Some(day(7)));
-        assert_eq!(call.ending().outcome, Outcome::PromiseToPay);
+        assert_eq!(call.ending().outcome, Disposition::PromiseToPay);
     });
 }
 
@@ -149,7 +149,7 @@ fn hardship_is_flagged_and_offered_restructuring() {
         }));
         assert_eq!(call.engine.current_node(), "offer_restructuring");
         call.says(Intent::Confirm);
-        assert_eq!(call.ending().outcome, Outcome::Handoff);
+        assert_eq!(call.ending().outcome, Disposition::Handoff);
         assert_eq!(call.ending().reason.as_deref(), Some("restructuring"));
     });
 }
@@ -163,7 +163,7 @@ fn already_paid_ends_with_already_paid() {
         assert!(matches!(
             out.last(),
             Some(Action::Hangup {
-                outcome: Outcome::AlreadyPaid
+                outcome: Disposition::AlreadyPaid
             })
         ));
     });
@@ -178,7 +178,7 @@ fn refusal_is_answered_once_then_recorded() {
         assert_eq!(call.engine.current_node(), "refuse_once");
         assert!(!call.engine.is_finished());
         call.says(Intent::Refuse);
-        assert_eq!(call.ending().outcome, Outcome::Refused);
+        assert_eq!(call.ending().outcome, Disposition::Refused);
     });
 }
 
@@ -202,7 +202,7 @@ fn wrong_person_hears_a_neutral_message() {
         assert!(matches!(
             out.last(),
             Some(Action::Hangup {
-                outcome: Outcome::WrongPerson
+                outcome: Disposition::WrongPerson
             })
         ));
         assert_no_debt_revealed(&call);
@@ -218,7 +218,7 @@ fn no_at_identity_is_a_wrong_person() {
     both(|i| {
         let mut call = Call::shipped(i, fresh);
         call.says(Intent::Deny);
-        assert_eq!(call.ending().outcome, Outcome::WrongPerson);
+        assert_eq!(call.ending().outcome, Disposition::WrongPerson);
         assert_no_debt_revealed(&call);
     });
 }
@@ -264,7 +264,7 @@ fn abuse_is_flagged_and_ends_politely() {
         assert!(matches!(
             out.last(),
             Some(Action::Hangup {
-                outcome: Outcome::Complaint
+                outcome: Disposition::Complaint
             })
         ));
         assert!(matches!(
@@ -282,7 +282,7 @@ fn stop_calls_is_recorded_even_before_identity() {
         assert!(out.contains(&Action::Flag {
             flag: "stop_calls".into()
         }));
-        assert_eq!(call.ending().outcome, Outcome::StopCalls);
+        assert_eq!(call.ending().outcome, Disposition::StopCalls);
         assert_no_debt_revealed(&call);
     });
 }
@@ -305,7 +305,7 @@ fn callback_on_a_named_day_is_scheduled_at_noon_local() {
         assert!(matches!(
             out.last(),
             Some(Action::Hangup {
-                outcome: Outcome::Callback
+                outcome: Disposition::Callback
             })
         ));
     });
@@ -321,7 +321,7 @@ fn callback_without_a_day_is_two_hours_later() {
         assert!(call.actions.contains(&Action::ScheduleCallback {
             at: now + chrono::Duration::hours(2)
         }));
-        assert_eq!(call.ending().outcome, Outcome::Callback);
+        assert_eq!(call.ending().outcome, Disposition::Callback);
     });
 }
 
@@ -352,7 +352,7 @@ fn low_confidence_is_never_taken_as_an_answer() {
             });
         }
         assert!(!call.visited("identity_confirmed"));
-        assert_eq!(call.ending().outcome, Outcome::Handoff);
+        assert_eq!(call.ending().outcome, Disposition::Handoff);
     });
 }
 
@@ -410,6 +410,6 @@ fn key_presses_answer_the_identity_question() {
         assert!(call.visited("identity_confirmed"));
         let mut call = Call::shipped(i, fresh);
         call.send(softcall::dialog::engine::Event::Dtmf('2'));
-        assert_eq!(call.ending().outcome, Outcome::WrongPerson);
+        assert_eq!(call.ending().outcome, Disposition::WrongPerson);
     });
 }

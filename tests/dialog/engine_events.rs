@@ -2,8 +2,8 @@
 
 use super::{fresh, load_debtor, load_flow, Call};
 use softcall::dialog::engine::{Action, Event, Phase};
-use softcall::dialog::flow::Outcome;
 use softcall::dialog::nlu::{Intent, Understanding};
+use softcall::domain::Disposition;
 
 fn understood(intent: Intent) -> Event {
     Event::Understood(Understanding {
@@ -84,7 +84,7 @@ fn barge_in_stops_an_interruptible_prompt() {
 fn debtor_hang_up_ends_with_hung_up_and_later_events_do_nothing() {
     let mut call = Call::shipped(1, fresh);
     call.send(Event::HungUp);
-    assert_eq!(call.ending().outcome, Outcome::HungUp);
+    assert_eq!(call.ending().outcome, Disposition::HungUp);
     assert!(call.send(understood(Intent::Confirm)).is_empty());
     assert!(call.send(Event::SilenceTimeout).is_empty());
 }

@@ -12,10 +12,11 @@ mod render;
 mod with_nlu;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use softcall::dialog::context::{CallContext, DebtorRecord, Promise, PromiseStatus};
+use softcall::dialog::context::{DebtorFile, Promise};
 use softcall::dialog::engine::{Action, Ending, Engine, Event};
 use softcall::dialog::flow::Flow;
 use softcall::dialog::nlu::{Intent, Understanding};
+use softcall::domain::PromiseStatus;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -52,22 +53,22 @@ pub fn load_flow(path: &str) -> Arc<Flow> {
 }
 
 /// Loads a debtor record.
-pub fn load_debtor(path: &str) -> DebtorRecord {
-    DebtorRecord::load(&repo(path)).unwrap_or_else(|e| panic!("{e}"))
+pub fn load_debtor(path: &str) -> DebtorFile {
+    DebtorFile::load(&repo(path)).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A debtor with no earlier promise.
-pub fn fresh(mut d: DebtorRecord) -> DebtorRecord {
+pub fn fresh(mut d: DebtorFile) -> DebtorFile {
     d.history.last_promise = None;
     d.history.broken_promises = 0;
     d
 }
 
 /// A debtor who broke `count` promises, the last one a week ago.
-pub fn broke(mut d: DebtorRecord, count: u32) -> DebtorRecord {
+pub fn broke(mut d: DebtorFile, count: u32) -> DebtorFile {
     d.history.last_promise = Some(Promise {
         date: day(-7),
-        amount: Some(3000.0),
+        amount: Some(300_000),
         status: PromiseStatus::Broken,
     });
     d.history.broken_promises = count;
@@ -86,13 +87,13 @@ pub struct Call {
 
 impl Call {
     /// Starts `flow` for `debtor` at noon of [`today`] in the debtor's zone.
-    pub fn start(flow: Arc<Flow>, debtor: DebtorRecord) -> Call {
+    pub fn start(flow: Arc<Flow>, debtor: DebtorFile) -> Call {
         let tz: chrono_tz::Tz = debtor.timezone.parse().unwrap();
         let now = tz
             .from_local_datetime(&today().and_hms_opt(12, 0, 0).unwrap())
             .unwrap()
             .with_timezone(&Utc);
-        let ctx = CallContext::new(debtor, now).unwrap();
+        let ctx = debtor.into_context(now).unwrap();
         let (engine, actions) = Engine::start(flow, ctx);
         Call {
             engine,
@@ -102,7 +103,7 @@ impl Call {
     }
 
     /// Starts a shipped flow (`i` indexes [`SHIPPED`]) with a modified example debtor.
-    pub fn shipped(i: usize, debtor: impl FnOnce(DebtorRecord) -> DebtorRecord) -> Call {
+    pub fn shipped(i: usize, debtor: impl FnOnce(DebtorFile) -> DebtorFile) -> Call {
         let (flow, d) = SHIPPED[i];
         Call::start(load_flow(flow), debtor(load_debtor(d)))
     }

@@ -3,8 +3,9 @@
 use super::{day, load_debtor, repo, Call};
 use softcall::dialog::check::check;
 use softcall::dialog::engine::{Action, Event};
-use softcall::dialog::flow::{Flow, Outcome};
+use softcall::dialog::flow::Flow;
 use softcall::dialog::nlu::Intent;
+use softcall::domain::Disposition;
 use std::sync::Arc;
 
 fn worked_example() -> String {
@@ -62,7 +63,7 @@ fn worked_example_conversation_goes_as_described() {
     assert!(matches!(
         out.last(),
         Some(Action::Hangup {
-            outcome: Outcome::PromiseToPay
+            outcome: Disposition::PromiseToPay
         })
     ));
 

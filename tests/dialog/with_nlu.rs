@@ -2,7 +2,7 @@
 
 use super::{day, fresh, Call};
 use softcall::dialog::engine::{Action, Event};
-use softcall::dialog::flow::Outcome;
+use softcall::domain::Disposition;
 
 fn say(call: &mut Call, text: &str) {
     call.send(Event::Utterance {
@@ -26,14 +26,14 @@ fn russian_promise_on_friday_from_text() {
     say(&mut call, "да");
     // The call date is Sunday 2026-11-22; "в пятницу" is the next Friday.
     assert_eq!(promise(&call), Some(day(5)));
-    assert_eq!(call.ending().outcome, Outcome::PromiseToPay);
+    assert_eq!(call.ending().outcome, Disposition::PromiseToPay);
 }
 
 #[test]
 fn russian_wrong_person_from_text() {
     let mut call = Call::shipped(0, fresh);
     say(&mut call, "вы ошиблись номером");
-    assert_eq!(call.ending().outcome, Outcome::WrongPerson);
+    assert_eq!(call.ending().outcome, Disposition::WrongPerson);
 }
 
 #[test]
@@ -41,7 +41,7 @@ fn russian_stop_calls_and_operator_from_text() {
     let mut call = Call::shipped(0, fresh);
     say(&mut call, "да");
     say(&mut call, "не звоните мне больше");
-    assert_eq!(call.ending().outcome, Outcome::StopCalls);
+    assert_eq!(call.ending().outcome, Disposition::StopCalls);
     let mut call = Call::shipped(0, fresh);
     say(&mut call, "соедините с оператором");
     assert_eq!(call.ending().reason.as_deref(), Some("operator_request"));
@@ -52,7 +52,7 @@ fn russian_already_paid_from_text() {
     let mut call = Call::shipped(0, fresh);
     say(&mut call, "слушаю");
     say(&mut call, "я уже оплатил вчера");
-    assert_eq!(call.ending().outcome, Outcome::AlreadyPaid);
+    assert_eq!(call.ending().outcome, Disposition::AlreadyPaid);
 }
 
 #[test]
@@ -62,7 +62,7 @@ fn english_promise_from_text() {
     say(&mut call, "i'll pay tomorrow");
     say(&mut call, "yes");
     assert_eq!(promise(&call), Some(day(1)));
-    assert_eq!(call.ending().outcome, Outcome::PromiseToPay);
+    assert_eq!(call.ending().outcome, Disposition::PromiseToPay);
 }
 
 #[test]
@@ -80,7 +80,7 @@ fn debtor_saying_they_are_not_the_named_person_is_wrong_person() {
     {
         let mut call = Call::shipped(0, fresh);
         say(&mut call, text);
-        assert_eq!(call.ending().outcome, Outcome::WrongPerson, "{text}");
+        assert_eq!(call.ending().outcome, Disposition::WrongPerson, "{text}");
     }
     for text in [
         "i am not john smith",
@@ -89,6 +89,6 @@ fn debtor_saying_they_are_not_the_named_person_is_wrong_person() {
     ] {
         let mut call = Call::shipped(1, fresh);
         say(&mut call, text);
-        assert_eq!(call.ending().outcome, Outcome::WrongPerson, "{text}");
+        assert_eq!(call.ending().outcome, Disposition::WrongPerson, "{text}");
     }
 }

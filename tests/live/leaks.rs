@@ -10,7 +10,7 @@ use softcall::call::live::{
 use softcall::call::playout::running_renderers;
 use softcall::call::speech::CallSpeech;
 use softcall::config::Config;
-use softcall::dialog::context::{CallContext, DebtorRecord};
+use softcall::dialog::context::DebtorFile;
 use softcall::dialog::flow::Flow;
 use softcall::sip::driver::{self, DriverConfig};
 use softcall::sip::transaction::Timers;
@@ -27,8 +27,7 @@ async fn a_hundred_calls_leave_no_task_thread_or_recogniser_behind() {
     }
     let config = Config::load(&repo("softcall.toml")).expect("softcall.toml loads");
     let flow = Arc::new(Flow::load(&repo("dialogs/soft_collection_en.yaml")).expect("flow loads"));
-    let debtor =
-        DebtorRecord::load(&repo("dialogs/examples/debtor_en.json")).expect("debtor loads");
+    let debtor = DebtorFile::load(&repo("dialogs/examples/debtor_en.json")).expect("debtor loads");
     let speech = Arc::new(CallSpeech::for_language(&config, flow.lang).expect("models load"));
     // The phone hangs up every call 400 ms into the robot's greeting.
     let scenario = "ring_ms: 50\nsteps:\n  - at_prompt_ms: 400\n    hangup: true\n";
@@ -51,7 +50,10 @@ async fn a_hundred_calls_leave_no_task_thread_or_recogniser_behind() {
         for slot in 0..AT_ONCE {
             let sip = Arc::clone(&sip);
             let speech = Arc::clone(&speech);
-            let ctx = CallContext::new(debtor.clone(), chrono::Utc::now()).expect("context");
+            let ctx = debtor
+                .clone()
+                .into_context(chrono::Utc::now())
+                .expect("context");
             let conversation = Conversation {
                 flow: Arc::clone(&flow),
                 ctx,

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use crate::campaign::debtor::DebtorRecord;
 use crate::campaign::import::values::format_amount;
+use crate::domain::DebtorRecord;
 
 /// A template that cannot be filled.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

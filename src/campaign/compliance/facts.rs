@@ -4,6 +4,9 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use crate::campaign::channel::Channel;
+use crate::domain::{DebtorFlags, Disposition};
+
 /// Facts about one debtor (one debt) that decide whether and when they may be contacted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DebtorFacts {
@@ -26,80 +29,18 @@ impl DebtorFacts {
     /// `compliance explain` learn these facts, so both decide alike on the same history.
     pub fn learn_from_history<'a>(mut self, outcomes: impl IntoIterator<Item = &'a str>) -> Self {
         for outcome in outcomes {
-            match outcome {
-                "stop_calls" => self.stop_calls = true,
-                "formal_refusal" => self.refusal_of_interaction = true,
-                _ => {}
+            if outcome == FORMAL_REFUSAL {
+                self.refusal_of_interaction = true;
+            } else if outcome.parse().is_ok_and(Disposition::stops_calls) {
+                self.stop_calls = true;
             }
         }
         self
     }
 }
 
-/// Circumstances recorded for a debtor.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct DebtorFlags {
-    /// A bankruptcy case is open: no contact.
-    pub bankruptcy: bool,
-    /// The debtor is in hospital: no contact.
-    pub hospital: bool,
-    /// The debtor is a minor: no contact.
-    pub minor: bool,
-    /// The debtor has disability group I: no contact.
-    pub disability_group_1: bool,
-    /// The debtor's written consent to talk with third parties is on file (does not block contact).
-    pub third_party_consent: bool,
-}
-
-impl DebtorFlags {
-    /// The first flag that forbids any contact, with its human-readable name.
-    pub fn blocking(&self) -> Option<&'static str> {
-        if self.bankruptcy {
-            Some("bankruptcy")
-        } else if self.hospital {
-            Some("in hospital")
-        } else if self.minor {
-            Some("a minor")
-        } else if self.disability_group_1 {
-            Some("disability group I")
-        } else {
-            None
-        }
-    }
-}
-
-/// How a contact reaches the debtor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    /// A phone call (robot or person).
-    Call,
-    /// A text message.
-    Sms,
-    /// An e-mail.
-    Email,
-    /// A recorded voice message left for the debtor.
-    VoiceMessage,
-}
-
-impl Channel {
-    /// The name used in files and on the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Call => "call",
-            Channel::Sms => "sms",
-            Channel::Email => "email",
-            Channel::VoiceMessage => "voice_message",
-        }
-    }
-}
-
-impl std::fmt::Display for Channel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// The refusal kind of a written refusal of interaction under 230-FZ (stops every contact).
+pub const FORMAL_REFUSAL: &str = "formal_refusal";
 
 /// Whether a contact reached the debtor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -138,17 +79,21 @@ impl Contact {
     }
 }
 
-/// The contact kind a call disposition implies (`no_answer` → attempt, `promise_to_pay` → conversation).
+/// The contact kind a call disposition or message result implies (`no_answer` → attempt, `promise_to_pay` →
+/// conversation, `delivered` → conversation; an attempt lost in a crash, `unknown`, counts as a conversation).
 ///
 /// Returns `None` for an unknown disposition.
 pub fn kind_of_outcome(outcome: &str) -> Option<ContactKind> {
+    if let Ok(disposition) = outcome.parse::<Disposition>() {
+        return Some(if disposition.is_conversation() {
+            ContactKind::Conversation
+        } else {
+            ContactKind::Attempt
+        });
+    }
     match outcome {
-        "no_answer" | "busy" | "rejected" | "voicemail" | "failed" | "not_delivered" => {
-            Some(ContactKind::Attempt)
-        }
-        "promise_to_pay" | "already_paid" | "refused" | "stop_calls" | "wrong_person"
-        | "dispute" | "callback" | "handoff" | "complaint" | "hung_up" | "delivered"
-        | "unknown" => Some(ContactKind::Conversation),
+        "not_delivered" => Some(ContactKind::Attempt),
+        "delivered" | "unknown" => Some(ContactKind::Conversation),
         _ => None,
     }
 }

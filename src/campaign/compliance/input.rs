@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-use super::facts::{kind_of_outcome, Channel, Contact, ContactKind, DebtorFacts, DebtorFlags};
+use super::facts::{kind_of_outcome, Contact, ContactKind, DebtorFacts};
+use crate::campaign::channel::Channel;
+use crate::domain::DebtorFlags;
 
 /// Why a debtor or history document cannot be read.
 #[derive(Debug, thiserror::Error)]

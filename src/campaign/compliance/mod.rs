@@ -15,8 +15,10 @@ pub mod local_time;
 pub mod policy;
 pub mod profile;
 
+pub use crate::campaign::channel::Channel;
+pub use crate::domain::DebtorFlags;
 pub use calendar::{ru_calendar, DayKind, HolidayCalendar};
-pub use facts::{kind_of_outcome, Channel, Contact, ContactKind, DebtorFacts, DebtorFlags};
+pub use facts::{kind_of_outcome, Contact, ContactKind, DebtorFacts};
 pub use input::{parse_debtor, parse_history, InputError};
 pub use policy::{Budget, Decision, Policy, Rule};
 pub use profile::{CountLimit, Counting, Period, Profile, Settings, Windows};

@@ -5,12 +5,13 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::calendar::{ru_calendar, DayKind, HolidayCalendar};
-use super::facts::{Channel, Contact, ContactKind, DebtorFacts};
+use super::facts::{Contact, ContactKind, DebtorFacts};
 use super::local_time::{
     day_label, hhmm, local_date, local_instant, local_label, month_start, next_month_start,
     start_of_day, utc_label, week_start,
 };
 use super::profile::{CountLimit, Counting, Period, Profile, Settings, Windows};
+use crate::campaign::channel::Channel;
 
 /// The answer of [`Policy::decide`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -8,8 +8,8 @@ use chrono::{Duration, NaiveDate};
 use super::headers::{lookup, names_of, DebtorField, DEBTOR_ALIASES};
 use super::text::{Encoding, Table};
 use super::{phone, values, ImportError, Rejected, RowError};
-use crate::campaign::debtor::{DebtorFlags, DebtorRecord};
 use crate::campaign::regions;
+use crate::domain::{DebtorFlags, DebtorRecord};
 
 /// What reading a debtor list produced.
 #[derive(Debug)]
@@ -393,7 +393,9 @@ fn parse_row(
                 due_date,
                 product,
                 creditor,
+                creditor_phone: None,
                 email,
+                language: None,
                 prior_delinquencies: prior,
                 flags,
                 extra,

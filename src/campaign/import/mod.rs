@@ -118,9 +118,6 @@ pub enum ImportError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// The store refused the import (nothing was written).
-    #[error("storing the import failed, nothing was written: {0}")]
-    Store(#[from] crate::store::StoreError),
 }
 
 /// "1 invalid row" / "3 invalid rows (5 problems)".

@@ -198,16 +198,14 @@ fn parse_checking(
     dialogs_dir: Option<&Path>,
 ) -> Result<Strategy, StrategyError> {
     let file = path.display().to_string();
-    let raw: RawStrategy = serde_yaml_ng::from_str(text).map_err(|e| {
-        let (line, column) = e
-            .location()
-            .map(|l| (l.line(), l.column()))
-            .unwrap_or((1, 1));
+    let raw: RawStrategy = serde_saphyr::from_str(text).map_err(|e| {
+        let (position, message) = crate::wording::yaml_error(&e);
+        let (line, column) = position.unwrap_or((1, 1));
         StrategyError::Syntax {
             path: file.clone(),
-            line,
-            column,
-            message: crate::wording::plain(&strip_location(&e.to_string())),
+            line: usize::try_from(line).unwrap_or(usize::MAX),
+            column: usize::try_from(column).unwrap_or(usize::MAX),
+            message: name_the_value(text, line, column, crate::wording::plain(&message)),
         }
     })?;
     let locate = Locator { text };
@@ -529,10 +527,29 @@ pub fn check_placeholders(
 }
 
 /// Drops the parser's own " at line L column C" (the error already starts with `file:line:column`).
-fn strip_location(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
+/// A scalar of the wrong type is reported only as e.g. "invalid u32": add the field and the value written at
+/// the error's position, as in "`max_attempts`: invalid u32, got `many`".
+fn name_the_value(text: &str, line: u64, column: u64, message: String) -> String {
+    if !message.starts_with("invalid ") {
+        return message;
+    }
+    let Some(source) = text.lines().nth(line.saturating_sub(1) as usize) else {
+        return message;
+    };
+    let at = source
+        .char_indices()
+        .nth(column.saturating_sub(1) as usize)
+        .map_or(source.len(), |(i, _)| i);
+    let (before, rest) = source.split_at(at);
+    let value = rest.split([',', '}', ']', '#']).next().unwrap_or("").trim();
+    let key = before
+        .trim_end()
+        .strip_suffix(':')
+        .and_then(|k| k.rsplit(['{', ',', '-', ' ']).next())
+        .filter(|k| !k.is_empty());
+    match key {
+        Some(key) => format!("`{key}`: {message}, got `{value}`"),
+        None => format!("{message}, got `{value}`"),
     }
 }
 
@@ -604,6 +621,30 @@ impl Locator<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_named_with_its_field() {
+        let text = "name: x\nlimits:\n  concurrency: -1\nsegments:\n  - name: a\n    ladder:\n      - day: 1\n        retry: {max_attempts: many}\n";
+        let err = |text: &str| {
+            parse_stored(Path::new("c.yaml"), text)
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            err(text),
+            "c.yaml:3:16: `concurrency`: invalid u32, got `-1`"
+        );
+        let text = text.replace("-1", "4");
+        assert_eq!(
+            err(&text),
+            "c.yaml:8:31: `max_attempts`: invalid u32, got `many`"
+        );
+        let text = "name: x\nname: y\nsegments: []\n";
+        assert_eq!(
+            err(text),
+            "c.yaml:2:1: duplicate mapping key: name; each name may appear once"
+        );
+    }
 
     #[test]
     fn durations() {

@@ -12,8 +12,8 @@ use chrono::{Duration, NaiveDate};
 pub use file::{check_placeholders, load, parse, StrategyError};
 pub use rules::Rules;
 
-use super::debtor::DebtorRecord;
 use super::history::HistorySummary;
+use crate::domain::DebtorRecord;
 
 /// A loaded and checked campaign strategy.
 #[derive(Debug, Clone)]

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::campaign::debtor::DebtorRecord;
 use crate::campaign::history::HistorySummary;
+use crate::domain::DebtorRecord;
 
 /// An inclusive range; a missing bound is open.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]

@@ -20,15 +20,7 @@ pub mod rules;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-/// Conversation language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    /// Russian.
-    Ru,
-    /// English.
-    En,
-}
+pub use crate::domain::Lang;
 
 /// The intents of PRODUCT.md; the names are a contract shared by flows, tests and tools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -106,28 +98,6 @@ impl Intent {
     /// The intent with this contract name.
     pub fn from_name(name: &str) -> Option<Intent> {
         Intent::ALL.into_iter().find(|i| i.name() == name)
-    }
-}
-
-impl Lang {
-    /// The language code people write (`ru`, `en`).
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Ru => "ru",
-            Lang::En => "en",
-        }
-    }
-}
-
-impl std::str::FromStr for Lang {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "ru" => Ok(Lang::Ru),
-            "en" => Ok(Lang::En),
-            other => Err(format!("unknown language `{other}` (use ru or en)")),
-        }
     }
 }
 

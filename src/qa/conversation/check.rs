@@ -46,8 +46,8 @@ pub fn compare(expect: &Expectation, report: &CallReport) -> Vec<Mismatch> {
     if report.outcome != expect.outcome {
         found.push(Mismatch {
             what: "outcome",
-            expected: expect.outcome.name().to_string(),
-            actual: report.outcome.name().to_string(),
+            expected: expect.outcome.as_str().to_string(),
+            actual: report.outcome.as_str().to_string(),
             detail: Vec::new(),
         });
     }

@@ -5,9 +5,10 @@
 use super::ConversationError;
 use crate::audio::wav::read_telephony;
 use crate::call::replay::{Act, Cue, DebtorTurn};
-use crate::dialog::context::{CallContext, DebtorRecord};
-use crate::dialog::flow::{first_line_without_position, Flow, Outcome, Pos};
+use crate::dialog::context::{CallContext, DebtorFile};
+use crate::dialog::flow::{Flow, Pos};
 use crate::dialog::nlu::Intent;
+use crate::domain::Disposition;
 use crate::qa::fixture::Clip;
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde::de::DeserializeOwned;
@@ -75,7 +76,7 @@ struct TurnFile {
 struct ExpectFile {
     intents: Vec<Spanned<String>>,
     path: Vec<String>,
-    outcome: Outcome,
+    outcome: Disposition,
     #[serde(default)]
     promise: Option<ExpectedPromise>,
     #[serde(default)]
@@ -103,7 +104,7 @@ pub struct Expectation {
     /// Every node entered, in order.
     pub path: Vec<String>,
     /// The disposition.
-    pub outcome: Outcome,
+    pub outcome: Disposition,
     /// The promise (`None`: the call must end without one).
     pub promise: Option<ExpectedPromise>,
     /// The flags raised, when the fixture says (`None`: not compared).
@@ -161,7 +162,7 @@ pub fn load(dir: &Path, repo: &Path) -> Result<Conversation, ConversationError> 
             )
         })?;
     let flow = Arc::new(Flow::load(&flow_path)?);
-    let debtor = DebtorRecord::load(&dir.join(DEBTOR_FILE))?;
+    let debtor = DebtorFile::load(&dir.join(DEBTOR_FILE))?;
     let zone: chrono_tz::Tz = debtor
         .timezone
         .parse()
@@ -188,7 +189,7 @@ pub fn load(dir: &Path, repo: &Path) -> Result<Conversation, ConversationError> 
             )
         })?
         .with_timezone(&Utc);
-    let ctx = CallContext::new(debtor, now)?;
+    let ctx = debtor.into_context(now)?;
     if file.turns.is_empty() {
         return Err(at(
             Pos::default(),
@@ -335,11 +336,8 @@ fn parse_yaml<T: DeserializeOwned>(path: &Path) -> Result<T, ConversationError> 
         source,
     })?;
     serde_saphyr::from_str::<T>(&text).map_err(|err| {
-        let (line, column) = err
-            .location()
-            .map(|l| (l.line(), l.column()))
-            .unwrap_or((0, 0));
-        let message = first_line_without_position(&err.without_snippet().to_string());
+        let (position, message) = crate::wording::yaml_error(&err);
+        let (line, column) = position.unwrap_or((0, 0));
         ConversationError::File {
             path: path.to_path_buf(),
             line,

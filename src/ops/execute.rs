@@ -7,11 +7,11 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::channels::{render, send_email, send_sms, template};
-use super::history::Channel;
-use super::import::values::format_amount;
-use super::planner::CampaignPlan;
-use super::strategy::Strategy;
+use crate::campaign::channel::Channel;
+use crate::campaign::channels::{render, send_email, send_sms, template};
+use crate::campaign::import::values::format_amount;
+use crate::campaign::planner::CampaignPlan;
+use crate::campaign::strategy::Strategy;
 use crate::store::attempts::MessageOrder;
 use crate::store::history::NewMessage;
 use crate::store::{Store, StoreError};

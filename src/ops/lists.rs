@@ -1,15 +1,28 @@
 //! Importing debtor and payment lists into the store: read, check every row, then write in one transaction —
 //! or, with `skip_invalid`, write the valid rows and the rejected ones (with reasons) to a rejects file.
+//! The reading and checking is `campaign::import`'s; the writing is the store's.
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::import::text::{read_table, Encoding};
-use super::import::{debtors, payments, write_rejects, ImportError, Rejected, RowError};
+use crate::campaign::import::headers::{lookup, PaymentField, PAYMENT_ALIASES};
+use crate::campaign::import::text::{read_table, Encoding};
+use crate::campaign::import::{debtors, payments, write_rejects, ImportError, Rejected, RowError};
 use crate::store::debtors::ImportCounts;
 use crate::store::payments::PaymentCounts;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
+
+/// Why a list was not imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    /// The list could not be read, or rows are invalid (nothing was written).
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    /// The store refused the import (nothing was written).
+    #[error("storing the import failed, nothing was written: {0}")]
+    Store(#[from] StoreError),
+}
 
 /// How to import a debtor list.
 #[derive(Debug, Clone)]
@@ -53,7 +66,7 @@ pub async fn import_debtors(
     path: &Path,
     opts: &DebtorImport,
     progress: &(dyn Fn(u64, u64) + Sync),
-) -> Result<DebtorImportReport, ImportError> {
+) -> Result<DebtorImportReport, ListError> {
     let table = read_table(path)?;
     let rows = table.rows.len();
     let parsed = debtors::parse(
@@ -117,17 +130,14 @@ pub async fn import_payments(
     now: DateTime<Utc>,
     skip_invalid: bool,
     rejects_path: Option<&Path>,
-) -> Result<PaymentImportReport, ImportError> {
+) -> Result<PaymentImportReport, ListError> {
     let table = read_table(path)?;
     let (good, mut rejects) = payments::parse(path, &table)?;
     let ids = store.external_ids().await?;
     let id_col = table
         .headers
         .iter()
-        .find(|h| {
-            super::import::headers::lookup(super::import::headers::PAYMENT_ALIASES, h)
-                == Some(super::import::headers::PaymentField::ExternalId)
-        })
+        .find(|h| lookup(PAYMENT_ALIASES, h) == Some(PaymentField::ExternalId))
         .cloned()
         .unwrap_or_default();
     let mut resolved = Vec::with_capacity(good.len());

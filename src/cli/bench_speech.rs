@@ -13,7 +13,7 @@ use crate::qa::fixture::{find_wavs, Clip};
 use crate::qa::replay::listen_all;
 use crate::tts::cache::PromptCache;
 use crate::tts::speaker::Speaker;
-use crate::tts::voice::Voice;
+use crate::tts::voice::{Voice, VoiceOptions};
 use clap::Args;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -34,6 +34,10 @@ pub struct BenchSpeechArgs {
     /// A two-party call recording (left: debtor, right: robot) for the VAD and gating figures.
     #[arg(long, default_value = "audio-fixtures/bench/call-two-party-60s.wav")]
     pub call: PathBuf,
+    /// Synthesisers of the voice, and threads rendering at once in the concurrent figure
+    /// (default: the available cores, at most 8).
+    #[arg(long)]
+    pub synthesizers: Option<usize>,
 }
 
 const SENTENCES: [&str; 6] = [
@@ -60,16 +64,22 @@ pub fn run(config: &Config, args: BenchSpeechArgs) -> anyhow::Result<std::proces
     recognition_rtf(&model, &args)?;
 
     let started = Instant::now();
-    let voice = Arc::new(Voice::load(
+    let mut options = VoiceOptions::default();
+    if let Some(synthesizers) = args.synthesizers {
+        options.synthesizers = synthesizers.max(1);
+    }
+    let voice = Arc::new(Voice::load_with(
         config.voice(Some(&args.voice_lang))?,
         &config.espeak_data,
+        options,
     )?);
     println!(
         "voice {} loaded in {:.2} s",
         voice.id(),
         started.elapsed().as_secs_f64()
     );
-    synthesis_rtf(voice)?;
+    synthesis_rtf(voice.clone())?;
+    synthesis_throughput(&voice)?;
 
     let call = read_channel(&args.call, ChannelPick::Left)?;
     let debtor = resample(&call.samples, call.sample_rate, SAMPLE_RATE)?;
@@ -95,7 +105,7 @@ pub(super) fn machine() -> String {
         })
         .unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    format!("{cpu}, {cores} core(s), one core used")
+    format!("{cpu}, {cores} core(s); one thread unless a figure says otherwise")
 }
 
 fn recognition_rtf(model: &AsrModel, args: &BenchSpeechArgs) -> anyhow::Result<()> {
@@ -156,6 +166,60 @@ fn synthesis_rtf(voice: Arc<Voice>) -> anyhow::Result<()> {
         SENTENCES.len()
     );
     Ok(())
+}
+
+/// Sentences per second synthesised by one thread, then by one thread per synthesiser at once.
+fn synthesis_throughput(voice: &Voice) -> anyhow::Result<()> {
+    let threads = voice.synthesizers();
+    let rounds = 2;
+    // Load every synthesiser before timing: the first concurrent use loads the rest.
+    let started = Instant::now();
+    render_concurrently(voice, threads, 1)?;
+    let warm = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    for _ in 0..rounds {
+        for sentence in SENTENCES {
+            voice.synthesize(sentence)?;
+        }
+    }
+    let one = (rounds * SENTENCES.len()) as f64 / started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let rendered = render_concurrently(voice, threads, rounds)?;
+    let many = rendered as f64 / started.elapsed().as_secs_f64();
+    println!(
+        "synthesis throughput: 1 thread {one:.2} sentences/s; {threads} threads at once {many:.2} sentences/s ({:.2}x; {} synthesisers loaded, warm-up {warm:.2} s)",
+        many / one,
+        voice.synthesizers_loaded()
+    );
+    Ok(())
+}
+
+/// `threads` threads each synthesise every sentence `rounds` times; returns the sentences rendered.
+fn render_concurrently(voice: &Voice, threads: usize, rounds: usize) -> anyhow::Result<usize> {
+    let start = std::sync::Barrier::new(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let start = &start;
+                scope.spawn(move || -> anyhow::Result<usize> {
+                    start.wait();
+                    for i in 0..rounds * SENTENCES.len() {
+                        // Threads start at different sentences so different texts overlap.
+                        voice.synthesize(SENTENCES[(i + t) % SENTENCES.len()])?;
+                    }
+                    Ok(rounds * SENTENCES.len())
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| {
+                worker
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("a synthesis thread panicked"))?
+            })
+            .sum()
+    })
 }
 
 fn vad_cost(config: &Config, samples: &[i16]) {

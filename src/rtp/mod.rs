@@ -2,10 +2,12 @@
 //! call recording, and the tokio [`MediaSession`] that runs them for one call.
 //!
 //! The protocol pieces are deterministic cores without I/O — [`packet`], [`g711`], [`packetizer`],
-//! [`jitter`], [`dtmf`], [`rtcp`], [`stats`], [`pacing`] — driven by [`session`], which only moves datagrams
-//! and frames on the 20 ms grid kept by [`clock`], and writes [`recording`]s.
+//! [`jitter`], [`dtmf`], [`rtcp`], [`stats`], [`pacing`] — joined into one call's media by [`core`] (no
+//! sockets, no clock). [`session`] drives it: it only moves datagrams, wakes it on the 20 ms grid kept by
+//! [`clock`], and writes [`recording`]s.
 
 pub mod clock;
+pub mod core;
 pub mod dtmf;
 pub mod g711;
 pub mod jitter;

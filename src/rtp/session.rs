@@ -1,9 +1,10 @@
-//! The tokio media session of one call: binds the RTP/RTCP sockets, then one task paces outgoing audio
-//! and DTMF on a 20 ms grid, plays received audio out of the jitter buffer, exchanges RTCP reports,
-//! records the call and reports events (audio, DTMF, media timeout) to its owner.
+//! The tokio media session of one call: binds the RTP/RTCP sockets, then one task drives the call's
+//! [`MediaCore`] — it reads the clock, wakes on the 20 ms grid, moves datagrams between the sockets and the
+//! core, writes the call recording and reports events (audio, DTMF, media timeout) to its owner. What to
+//! send, play and report is decided in the core.
 
 use std::collections::hash_map::RandomState;
-use std::collections::VecDeque;
+use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -16,16 +17,14 @@ use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::dtmf::{DtmfError, DtmfReceiver, DtmfSender, TelephoneEvent};
+use super::core::{CoreConfig, CoreEvent, MediaCore, PlaybackId, Socket};
+use super::dtmf::DtmfError;
 use super::g711::Codec;
-use super::jitter::{JitterBuffer, JitterConfig, JitterStats};
+use super::jitter::{JitterConfig, JitterStats};
 use super::pacing::PacingHistogram;
-use super::packet::RtpPacket;
-use super::packetizer::Packetizer;
 use super::recording::{CallRecorder, RecordingError};
-use super::rtcp::{ntp_middle, ntp_timestamp, ReportBlock, RtcpPacket, SenderInfo};
-use super::stats::{round_trip_time, ReceptionStats};
-use crate::audio::frame::{Frame, FRAME_SAMPLES};
+use super::rtcp::ReportBlock;
+use crate::audio::frame::Frame;
 
 /// Why a media operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -379,49 +378,32 @@ impl MediaSession {
         let local_rtp = self.local_rtp();
         let (commands, command_rx) = mpsc::unbounded_channel();
         let (event_tx, events) = mpsc::channel(EVENT_CAPACITY);
-        let ssrc = random_u64() as u32;
-        let stats = Arc::new(Mutex::new(MediaStats {
-            remote: Some(remote),
-            local_ssrc: ssrc,
-            ..MediaStats::default()
-        }));
-        let seed = random_u64();
-        let packetizer = Packetizer::new(codec, ssrc, seed as u16, (seed >> 16) as u32);
-        let remote_rtcp = options
-            .remote_rtcp
-            .unwrap_or_else(|| SocketAddr::new(remote.ip(), remote.port().wrapping_add(1)));
-        let worker = Worker {
+        let start = Instant::now();
+        let core = MediaCore::new(
+            CoreConfig {
+                remote,
+                codec,
+                telephone_event_pt,
+                record: recorder.is_some(),
+                options,
+            },
+            start,
+            SystemTime::now(),
+            random_u64(),
+        );
+        let stats = Arc::new(Mutex::new(core.stats()));
+        let driver = Driver {
+            core,
             rtp: self.rtp,
             rtcp: self.rtcp,
-            signalled_remote: remote,
-            remote,
-            remote_rtcp,
-            latched: false,
-            telephone_event_pt,
-            packetizer,
-            jitter: JitterBuffer::new(options.jitter),
-            reception: ReceptionStats::new(),
-            dtmf_in: DtmfReceiver::new(),
-            dtmf_out: DtmfSender::new(options.dtmf_tone, options.dtmf_gap, options.dtmf_volume),
-            queue: VecDeque::new(),
             recorder,
+            playbacks: HashMap::new(),
             events: event_tx,
             shared: stats.clone(),
-            stats: MediaStats {
-                remote: Some(remote),
-                local_ssrc: ssrc,
-                ..MediaStats::default()
-            },
-            options,
-            receiving: false,
-            last_rtp: Instant::now(),
-            timed_out: false,
-            octets_sent: 0,
-            packets_sent: 0,
-            buf: Vec::with_capacity(FRAME_SAMPLES + 64),
-            decoded: Vec::with_capacity(FRAME_SAMPLES),
+            pacing: PacingHistogram::new(),
+            audio_events_dropped: 0,
         };
-        let task = tokio::spawn(worker.run(command_rx));
+        let task = tokio::spawn(driver.run(command_rx, start));
         Ok(MediaHandle {
             control: MediaControl {
                 commands,
@@ -439,11 +421,8 @@ impl MediaSession {
 const EVENT_CAPACITY: usize = 500;
 /// Audio events are dropped before DTMF and timeout events lose their room.
 const CONTROL_RESERVE: usize = 16;
-const SILENCE: Frame = [0; FRAME_SAMPLES];
-/// Most missed slots sent in a burst after the media task stalled (1 s).
-const MAX_CATCH_UP: u64 = 50;
-/// Payload type of RFC 3389 comfort noise.
-const PT_COMFORT_NOISE: u8 = 13;
+/// How often the figures behind [`MediaControl::stats`] are refreshed.
+const PUBLISH_EVERY: Duration = Duration::from_secs(1);
 
 fn random_u64() -> u64 {
     let mut hasher = RandomState::new().build_hasher();
@@ -456,50 +435,39 @@ fn random_u64() -> u64 {
     hasher.finish()
 }
 
-struct QueuedPlayback {
-    frames: VecDeque<Frame>,
-    done: oneshot::Sender<PlaybackEnd>,
-}
-
-struct Worker {
+/// The socket task of one call: reads the clock, moves datagrams between the sockets and the
+/// [`MediaCore`], and hands the core's events to the call, the playbacks and the recording.
+struct Driver {
+    core: MediaCore,
     rtp: UdpSocket,
     rtcp: UdpSocket,
-    signalled_remote: SocketAddr,
-    remote: SocketAddr,
-    remote_rtcp: SocketAddr,
-    latched: bool,
-    telephone_event_pt: Option<u8>,
-    packetizer: Packetizer,
-    jitter: JitterBuffer,
-    reception: ReceptionStats,
-    dtmf_in: DtmfReceiver,
-    dtmf_out: DtmfSender,
-    queue: VecDeque<QueuedPlayback>,
     recorder: Option<CallRecorder>,
+    playbacks: HashMap<PlaybackId, oneshot::Sender<PlaybackEnd>>,
     events: mpsc::Sender<MediaEvent>,
     shared: Arc<Mutex<MediaStats>>,
-    stats: MediaStats,
-    options: MediaOptions,
-    receiving: bool,
-    last_rtp: Instant,
-    timed_out: bool,
-    octets_sent: u64,
-    packets_sent: u64,
-    buf: Vec<u8>,
-    decoded: Vec<i16>,
+    pacing: PacingHistogram,
+    audio_events_dropped: u64,
 }
 
-impl Worker {
-    async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
-        let start = tokio::time::Instant::now();
-        let mut clock = super::clock::grid(start.into_std());
-        let mut next_index = 0u64;
-        let mut next_rtcp = start + self.rtcp_interval();
-        let mut next_publish = start + Duration::from_secs(1);
-        self.last_rtp = start.into_std();
+impl Driver {
+    async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>, start: Instant) {
+        // The pacer wakes the task on the 20 ms grid with microsecond precision; tokio's timer only
+        // serves the rarer deadlines between slots (an RTCP report, the media timeout).
+        let mut clock = super::clock::grid(start);
+        let mut next_publish = start + PUBLISH_EVERY;
         let mut rtp_buf = vec![0u8; 2048];
         let mut rtcp_buf = vec![0u8; 2048];
         loop {
+            let between_slots = self
+                .core
+                .poll_timeout()
+                .filter(|at| *at < self.core.next_slot_due());
+            let wake_between_slots = async {
+                match between_slots {
+                    Some(at) => tokio::time::sleep_until(at.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 biased;
                 changed = clock.changed() => {
@@ -507,65 +475,44 @@ impl Worker {
                         tracing::error!("media pacer stopped; ending the media session");
                         break;
                     }
-                    let Some(tick) = *clock.borrow_and_update() else {
-                        continue;
-                    };
-                    // Slots missed while this task was late are caught up at once: the grid never shifts.
-                    // After a stall longer than a second the older slots pass silently instead of a flood.
-                    let first = next_index.max(tick.index.saturating_sub(MAX_CATCH_UP));
-                    for _ in next_index..first {
-                        self.skip_slot();
-                    }
-                    for index in first..=tick.index {
-                        let due = tick.deadline - super::clock::PERIOD * (tick.index - index) as u32;
-                        self.on_tick(due).await;
-                    }
-                    next_index = tick.index + 1;
-                    let now = tokio::time::Instant::now();
-                    if now >= next_rtcp {
-                        self.send_rtcp(false).await;
-                        next_rtcp = now + self.rtcp_interval();
-                    }
-                    if now >= next_publish {
-                        self.publish();
-                        next_publish = now + Duration::from_secs(1);
+                    if clock.borrow_and_update().is_some() {
+                        self.core.handle_timeout(Instant::now());
                     }
                 }
                 command = commands.recv() => match command {
-                    Some(Command::Play(frames, done)) => self.queue.push_back(QueuedPlayback {
-                        frames: frames.into(),
-                        done,
-                    }),
-                    Some(Command::Flush) => self.flush(PlaybackEnd::Flushed),
+                    Some(Command::Play(frames, done)) => {
+                        let id = self.core.play(frames);
+                        self.playbacks.insert(id, done);
+                    }
+                    Some(Command::Flush) => self.core.flush(),
                     Some(Command::Dtmf(digit)) => {
                         // Validated by `MediaControl::send_dtmf`.
-                        let _ = self.dtmf_out.push(digit);
+                        let _ = self.core.send_dtmf(digit);
                     }
-                    Some(Command::SetRemote(remote)) if remote == self.signalled_remote => {
-                        // The same address again (200 OK after 183): keep what symmetric RTP latched.
-                    }
-                    Some(Command::SetRemote(remote)) => {
-                        self.signalled_remote = remote;
-                        self.remote = remote;
-                        self.remote_rtcp = SocketAddr::new(remote.ip(), remote.port().wrapping_add(1));
-                        self.latched = false;
-                    }
+                    Some(Command::SetRemote(remote)) => self.core.set_remote(remote),
                     Some(Command::Stop) | None => break,
                 },
                 received = self.rtp.recv_from(&mut rtp_buf) => {
                     if let Ok((len, from)) = received {
-                        self.on_rtp(&rtp_buf[..len], from);
+                        self.core.handle_datagram(Instant::now(), from, &rtp_buf[..len]);
                     }
                 }
                 received = self.rtcp.recv_from(&mut rtcp_buf) => {
                     if let Ok((len, from)) = received {
-                        self.on_rtcp(&rtcp_buf[..len], from);
+                        self.core.handle_rtcp_datagram(Instant::now(), from, &rtcp_buf[..len]);
                     }
                 }
+                () = wake_between_slots => self.core.handle_timeout(Instant::now()),
+            }
+            self.drain().await;
+            let now = Instant::now();
+            if now >= next_publish {
+                self.publish();
+                next_publish = now + PUBLISH_EVERY;
             }
         }
-        self.send_rtcp(true).await;
-        self.flush(PlaybackEnd::Stopped);
+        self.core.stop(Instant::now());
+        self.drain().await;
         if let Some(recorder) = self.recorder.take() {
             if let Err(err) = recorder.finish() {
                 tracing::warn!("{err}");
@@ -574,264 +521,65 @@ impl Worker {
         self.publish();
     }
 
-    fn rtcp_interval(&self) -> Duration {
-        // RFC 3550 §6.3.1: randomise over [0.5, 1.5] × the interval so sessions do not synchronise.
-        let factor = 0.5 + (random_u64() % 1000) as f64 / 1000.0;
-        self.options.rtcp_interval.mul_f64(factor)
-    }
-
-    fn flush(&mut self, end: PlaybackEnd) {
-        for playback in self.queue.drain(..) {
-            let _ = playback.done.send(end);
+    /// Sends what the core queued and delivers its events.
+    async fn drain(&mut self) {
+        while let Some(transmit) = self.core.poll_transmit() {
+            let socket = match transmit.socket {
+                Socket::Rtp => &self.rtp,
+                Socket::Rtcp => &self.rtcp,
+            };
+            if let Err(err) = socket.send_to(&transmit.payload, transmit.dest).await {
+                tracing::debug!("media datagram to {} not sent: {err}", transmit.dest);
+            }
+            if let Some(slot) = transmit.slot {
+                self.pacing
+                    .record(Instant::now().saturating_duration_since(slot));
+            }
         }
-        self.packetizer.end_talkspurt();
-    }
-
-    fn next_frame(&mut self) -> Option<Frame> {
-        loop {
-            let front = self.queue.front_mut()?;
-            if let Some(frame) = front.frames.pop_front() {
-                if front.frames.is_empty() {
-                    // The last frame goes out in this slot: the playback is finished.
-                    if let Some(done) = self.queue.pop_front() {
-                        let _ = done.done.send(PlaybackEnd::Finished);
+        while let Some(event) = self.core.poll_event() {
+            match event {
+                CoreEvent::Audio(frame) => {
+                    if self.events.capacity() > CONTROL_RESERVE {
+                        let _ = self.events.try_send(MediaEvent::Audio(frame));
+                    } else {
+                        if self.audio_events_dropped == 0 {
+                            // Said once per call; the count keeps growing in the stats and the report.
+                            tracing::warn!(
+                                "received audio is not read (10 s queued); frames are dropped and counted"
+                            );
+                        }
+                        self.audio_events_dropped += 1;
                     }
                 }
-                return Some(frame);
-            }
-            if let Some(done) = self.queue.pop_front() {
-                let _ = done.done.send(PlaybackEnd::Finished);
-            }
-        }
-    }
-
-    /// A slot that passed while the task was stalled: time moves on, nothing is sent or played.
-    fn skip_slot(&mut self) {
-        self.packetizer.skip();
-        self.packetizer.end_talkspurt();
-        let (remote_frame, _) = self.jitter.pop();
-        if let Some(recorder) = &mut self.recorder {
-            if let Err(err) = recorder.write(&remote_frame, &SILENCE) {
-                tracing::warn!("{err}; recording stopped");
-                self.recorder = None;
-            }
-        }
-    }
-
-    async fn on_tick(&mut self, scheduled: Instant) {
-        let slot_timestamp = self.packetizer.timestamp();
-        let mut sent = SILENCE;
-        let packet = match (self.telephone_event_pt, self.dtmf_out.tick(slot_timestamp)) {
-            (Some(pt), Some(dtmf)) => {
-                if !dtmf.event.end {
-                    // Record what the peer's phone plays for the key.
-                    let offset = (dtmf.event.duration as u32).saturating_sub(FRAME_SAMPLES as u32);
-                    sent = super::dtmf::tone_frame(dtmf.event.event, offset).unwrap_or(SILENCE);
-                }
-                let packet = self.packetizer.other(
-                    pt,
-                    dtmf.marker,
-                    dtmf.timestamp,
-                    dtmf.event.to_bytes().to_vec(),
-                );
-                self.packetizer.skip();
-                Some(packet)
-            }
-            _ => match self.next_frame() {
-                Some(frame) => {
-                    sent = frame;
-                    let packet = self.packetizer.audio(&frame);
-                    if self.queue.is_empty() {
-                        self.packetizer.end_talkspurt();
-                    }
-                    Some(packet)
-                }
-                None if self.options.send_silence => Some(self.packetizer.silence()),
-                None => {
-                    self.packetizer.skip();
-                    None
-                }
-            },
-        };
-        if let Some(packet) = packet {
-            self.buf.clear();
-            packet.write_to(&mut self.buf);
-            if self.rtp.send_to(&self.buf, self.remote).await.is_ok() {
-                self.packets_sent += 1;
-                self.octets_sent += packet.payload.len() as u64;
-            }
-            self.stats
-                .pacing
-                .record(Instant::now().saturating_duration_since(scheduled));
-        }
-
-        let (remote_frame, _) = self.jitter.pop();
-        if self.receiving {
-            if self.events.capacity() > CONTROL_RESERVE {
-                let _ = self.events.try_send(MediaEvent::Audio(remote_frame));
-            } else {
-                if self.stats.audio_events_dropped == 0 {
-                    // Said once per call; the count keeps growing in the stats and the call report.
-                    tracing::warn!(
-                        "received audio is not read (10 s queued); frames are dropped and counted"
-                    );
-                }
-                self.stats.audio_events_dropped += 1;
-            }
-        }
-        if let Some(recorder) = &mut self.recorder {
-            if let Err(err) = recorder.write(&remote_frame, &sent) {
-                tracing::warn!("{err}; recording stopped");
-                self.recorder = None;
-            }
-        }
-        if !self.timed_out
-            && scheduled.saturating_duration_since(self.last_rtp) >= self.options.media_timeout
-        {
-            self.timed_out = true;
-            let _ = self.events.try_send(MediaEvent::Timeout);
-        }
-    }
-
-    fn on_rtp(&mut self, datagram: &[u8], from: SocketAddr) {
-        if datagram.len() >= 2 && (200..=204).contains(&datagram[1]) {
-            // RTCP multiplexed on the RTP port (RFC 5761).
-            return self.on_rtcp(datagram, from);
-        }
-        let Ok(packet) = RtpPacket::parse(datagram) else {
-            self.stats.rejected_datagrams += 1;
-            return;
-        };
-        let is_event = Some(packet.payload_type) == self.telephone_event_pt;
-        let audio_codec = Codec::from_payload_type(packet.payload_type);
-        if !is_event && audio_codec.is_none() && packet.payload_type != PT_COMFORT_NOISE {
-            self.stats.rejected_datagrams += 1;
-            return;
-        }
-        if from != self.remote {
-            // Symmetric RTP: follow the first stream that arrives, and later only the same stream
-            // moving (NAT rebinding), never a stranger.
-            let same_stream = self.receiving && packet.ssrc == self.reception.ssrc();
-            if self.latched && !same_stream {
-                self.stats.rejected_datagrams += 1;
-                return;
-            }
-            self.remote = from;
-            if self.options.remote_rtcp.is_none() {
-                self.remote_rtcp = SocketAddr::new(from.ip(), from.port().wrapping_add(1));
-            }
-        }
-        self.latched = true;
-        let now = Instant::now();
-        if self.receiving && packet.ssrc != self.reception.ssrc() {
-            self.jitter.reset();
-        }
-        self.receiving = true;
-        self.last_rtp = now;
-        self.timed_out = false;
-        self.reception.on_packet(
-            packet.ssrc,
-            packet.sequence,
-            packet.timestamp,
-            packet.payload.len(),
-            now,
-        );
-        if is_event {
-            if let Ok(event) = TelephoneEvent::parse(&packet.payload) {
-                if let Some(digit) = self.dtmf_in.on_packet(packet.timestamp, event, now) {
-                    self.stats.dtmf_received += 1;
+                CoreEvent::Dtmf(digit) => {
                     let _ = self.events.try_send(MediaEvent::Dtmf(digit));
                 }
-            }
-            self.jitter.push(packet.sequence, None);
-        } else if let Some(codec) = audio_codec {
-            self.decoded.clear();
-            codec.decode_into(&packet.payload, &mut self.decoded);
-            self.jitter
-                .push(packet.sequence, Some(self.decoded.clone()));
-        } else {
-            self.jitter.push(packet.sequence, None);
-        }
-    }
-
-    fn on_rtcp(&mut self, datagram: &[u8], from: SocketAddr) {
-        let Ok(packets) = RtcpPacket::parse_compound(datagram) else {
-            self.stats.rejected_datagrams += 1;
-            return;
-        };
-        if self.options.remote_rtcp.is_none() && from.ip() == self.remote.ip() {
-            // Symmetric RTCP: answer where the peer's reports come from.
-            self.remote_rtcp = from;
-        }
-        self.stats.rtcp_received += 1;
-        let now = Instant::now();
-        let our_ssrc = self.packetizer.ssrc();
-        for packet in packets {
-            let reports = match packet {
-                RtcpPacket::SenderReport { info, reports, .. } => {
-                    self.reception
-                        .on_sender_report(ntp_middle(info.ntp_timestamp), now);
-                    reports
+                CoreEvent::Timeout => {
+                    let _ = self.events.try_send(MediaEvent::Timeout);
                 }
-                RtcpPacket::ReceiverReport { reports, .. } => reports,
-                _ => continue,
-            };
-            for block in reports.into_iter().filter(|b| b.ssrc == our_ssrc) {
-                let now_ntp = ntp_middle(ntp_timestamp(SystemTime::now()));
-                if let Some(rtt) = round_trip_time(&block, now_ntp) {
-                    self.stats.round_trip = Some(rtt);
+                CoreEvent::PlaybackEnded(id, end) => {
+                    if let Some(done) = self.playbacks.remove(&id) {
+                        let _ = done.send(end);
+                    }
                 }
-                self.stats.remote_report = Some(block);
+                CoreEvent::Recorded { remote, sent } => {
+                    if let Some(recorder) = &mut self.recorder {
+                        if let Err(err) = recorder.write(&remote, &sent) {
+                            tracing::warn!("{err}; recording stopped");
+                            self.recorder = None;
+                        }
+                    }
+                }
             }
-        }
-    }
-
-    async fn send_rtcp(&mut self, bye: bool) {
-        let now = Instant::now();
-        let ssrc = self.packetizer.ssrc();
-        let reports = if self.receiving {
-            vec![self.reception.report_block(now)]
-        } else {
-            Vec::new()
-        };
-        let report = if self.packets_sent > 0 {
-            RtcpPacket::SenderReport {
-                ssrc,
-                info: SenderInfo {
-                    ntp_timestamp: ntp_timestamp(SystemTime::now()),
-                    rtp_timestamp: self.packetizer.timestamp(),
-                    packet_count: self.packetizer.packets_sent(),
-                    octet_count: self.packetizer.octets_sent(),
-                },
-                reports,
-            }
-        } else {
-            RtcpPacket::ReceiverReport { ssrc, reports }
-        };
-        let mut compound = vec![
-            report,
-            RtcpPacket::SourceDescription(vec![(ssrc, self.options.cname.clone())]),
-        ];
-        if bye {
-            compound.push(RtcpPacket::Bye(vec![ssrc]));
-        }
-        let bytes = RtcpPacket::compound_to_bytes(&compound);
-        if self.rtcp.send_to(&bytes, self.remote_rtcp).await.is_ok() {
-            self.stats.rtcp_sent += 1;
         }
     }
 
     fn publish(&mut self) {
-        self.stats.remote = Some(self.remote);
-        self.stats.packets_sent = self.packets_sent;
-        self.stats.octets_sent = self.octets_sent;
-        self.stats.packets_received = self.reception.packets_received() as u64;
-        self.stats.octets_received = self.reception.octets_received();
-        self.stats.packets_lost = self.reception.cumulative_lost();
-        self.stats.jitter_ms = self.reception.jitter() as f64 / 8.0;
-        self.stats.jitter_buffer = self.jitter.stats();
+        let mut stats = self.core.stats();
+        stats.pacing = self.pacing.clone();
+        stats.audio_events_dropped = self.audio_events_dropped;
         if let Ok(mut shared) = self.shared.lock() {
-            *shared = self.stats.clone();
+            *shared = stats;
         }
     }
 }

@@ -5,6 +5,7 @@ use crate::audio::frame::SAMPLE_RATE;
 use crate::audio::wav::{read_mono, write_mono};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Rendered prompts on disk, one WAV per (voice, text).
 #[derive(Debug, Clone)]
@@ -67,7 +68,10 @@ impl PromptCache {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(io)?;
         }
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        // Unique per process and per store, so concurrent renders of the same text never share a file.
+        static STORES: AtomicU64 = AtomicU64::new(0);
+        let store = STORES.fetch_add(1, Ordering::Relaxed);
+        let tmp = path.with_extension(format!("tmp{}-{store}", std::process::id()));
         write_mono(&tmp, samples, SAMPLE_RATE)?;
         std::fs::rename(&tmp, &path).map_err(io)
     }

@@ -1,10 +1,12 @@
 //! Speech synthesis: Piper voices rendered at the line rate (8 kHz), with a content-addressed prompt cache.
 //!
-//! [`voice::Voice`] runs Piper and resamples its output to 8 kHz; [`cache::PromptCache`] stores each rendered
-//! text once on disk; [`speaker::Speaker`] joins them and renders long prompts sentence by sentence so the
-//! first sentence can play while the rest is synthesised.
+//! [`voice::Voice`] runs Piper (a [`pool::Pool`] of synthesisers, so concurrent calls speak in parallel)
+//! and resamples its output to 8 kHz; [`cache::PromptCache`] stores each rendered text once on disk;
+//! [`speaker::Speaker`] joins them and renders long prompts sentence by sentence so the first sentence can
+//! play while the rest is synthesised.
 
 pub mod cache;
+pub mod pool;
 pub mod sentences;
 pub mod speaker;
 pub mod voice;

@@ -1,7 +1,7 @@
 use super::{available, config, rms};
 use softcall::tts::cache::PromptCache;
 use softcall::tts::speaker::Speaker;
-use softcall::tts::voice::Voice;
+use softcall::tts::voice::{Voice, VoiceOptions};
 use std::sync::Arc;
 
 fn english_voice() -> Option<Arc<Voice>> {
@@ -80,4 +80,83 @@ fn prompts_are_rendered_sentence_by_sentence() {
         "the whole prompt reuses the cached sentences"
     );
     assert!(whole.len() > first.len());
+}
+
+const CONCURRENT_SENTENCES: [&str; 6] = [
+    "Hello, this is an automated call from Quick Loans.",
+    "Am I speaking with John Smith?",
+    "Your payment is fifteen days overdue.",
+    "When will you be able to pay?",
+    "Thank you, we have recorded your promise.",
+    "Goodbye!",
+];
+
+#[test]
+fn concurrent_renders_equal_sequential_ones_and_stay_within_the_pool() {
+    let config = config();
+    let path = config.voice(Some("en")).unwrap().to_path_buf();
+    if !available(&path) {
+        return;
+    }
+    let size = 2;
+    let options = VoiceOptions {
+        synthesizers: size,
+        // Piper adds random variation to every synthesis; without it a render is exactly reproducible.
+        repeatable: true,
+    };
+    let voice =
+        Arc::new(Voice::load_with(&path, &config.espeak_data, options).expect("voice loads"));
+    assert_eq!(voice.synthesizers(), size);
+    assert_eq!(
+        voice.synthesizers_loaded(),
+        1,
+        "only one synthesiser is loaded up front"
+    );
+    let sequential: Vec<Vec<i16>> = CONCURRENT_SENTENCES
+        .iter()
+        .map(|s| voice.synthesize(s).unwrap())
+        .collect();
+    assert_eq!(
+        voice.synthesize(CONCURRENT_SENTENCES[0]).unwrap(),
+        sequential[0],
+        "a repeatable voice renders a text the same way twice"
+    );
+    assert_eq!(
+        voice.synthesizers_loaded(),
+        1,
+        "one caller at a time needs one synthesiser"
+    );
+
+    // Six threads, each rendering every sentence through its own speaker (no shared cache), starting at
+    // different sentences so different texts overlap.
+    let start = Arc::new(std::sync::Barrier::new(CONCURRENT_SENTENCES.len()));
+    let threads: Vec<_> = (0..CONCURRENT_SENTENCES.len())
+        .map(|t| {
+            let (voice, start) = (voice.clone(), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                let dir = tempfile::tempdir().unwrap();
+                let speaker = Speaker::new(voice, PromptCache::new(dir.path()));
+                (0..CONCURRENT_SENTENCES.len())
+                    .map(|i| {
+                        let i = (i + t) % CONCURRENT_SENTENCES.len();
+                        (i, speaker.render(CONCURRENT_SENTENCES[i]).unwrap())
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for thread in threads {
+        for (i, samples) in thread.join().unwrap() {
+            assert!(
+                samples == sequential[i],
+                "sentence {i} rendered concurrently differs from the sequential render"
+            );
+        }
+    }
+    assert_eq!(
+        voice.synthesizers_loaded(),
+        size,
+        "concurrent callers load the pool up to its size, never beyond"
+    );
 }

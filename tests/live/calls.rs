@@ -250,7 +250,7 @@ async fn a_refused_transfer_leaves_a_callback_task_and_a_polite_goodbye() {
     assert_eq!(kinds, ["context_card", "callback_task"], "{out:#}");
     let card = &out["records"][0];
     assert_eq!(card["reason"], "no_match");
-    assert_eq!(card["debtor"]["name"], "John Smith");
+    assert_eq!(card["debtor"]["full_name"], "John Smith");
     assert!(
         card["transcript"].as_array().is_some_and(|t| t.len() >= 3),
         "the card carries the transcript so far: {card:#}"

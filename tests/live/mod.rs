@@ -8,6 +8,7 @@
 
 mod calls;
 mod leaks;
+mod stored;
 mod transfer;
 
 use std::path::{Path, PathBuf};

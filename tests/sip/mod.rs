@@ -143,7 +143,7 @@ pub fn wait_for_udp(port: u16) {
 }
 
 /// Whether some socket on this machine is bound to UDP `port` (from /proc/net/udp and udp6).
-fn udp_port_bound(port: u16) -> bool {
+pub fn udp_port_bound(port: u16) -> bool {
     let wanted = format!(":{port:04X}");
     ["/proc/net/udp", "/proc/net/udp6"].iter().any(|table| {
         std::fs::read_to_string(table).is_ok_and(|text| {

@@ -5,10 +5,12 @@ use std::time::Duration;
 
 use super::softcall_call;
 
-/// A loopback UDP port nothing listens on (bound a moment ago, then released).
+/// A loopback UDP port nothing listens on. It is taken below the kernel's range for automatic ports, so no
+/// other test running at the same time (each binds port 0 or a port the kernel handed out) can take it.
 fn closed_port() -> u16 {
-    let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    s.local_addr().unwrap().port()
+    (900..1000)
+        .find(|&port| !super::udp_port_bound(port))
+        .expect("a free UDP port between 900 and 999")
 }
 
 #[test]

@@ -1,0 +1,191 @@
+//! One campaign call from its ticket to the stored result: the ticket's phone is dialled, the flow's
+//! conversation is held live, the agent's context card and a task for agents are stored the moment the call
+//! produces them, and the attempt is finished with its disposition, promise, conversation and whole report.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+
+use super::bridge::{call_context, call_outcome};
+use crate::call::config::CallConfig;
+use crate::call::live::{self, Conversation, DialTarget, LiveError, LiveOutcome, MediaSettings};
+use crate::call::speech::CallSpeech;
+use crate::call::stored::StoreRecords;
+use crate::campaign::dial::DialTicket;
+use crate::campaign::outcome::CallOutcome;
+use crate::dialog::context::DebtorError;
+use crate::dialog::flow::Flow;
+use crate::domain::Disposition;
+use crate::sip::auth::Credentials;
+use crate::sip::driver::SipHandle;
+use crate::sip::outcome::Outcome as SipOutcome;
+use crate::store::{Store, StoreError};
+
+/// Why a ticket's call could not be conducted or stored.
+#[derive(Debug, thiserror::Error)]
+pub enum DialError {
+    /// The stored debtor cannot be talked to (bad time zone, …).
+    #[error("the debtor's record cannot start a call: {0}")]
+    Debtor(#[from] DebtorError),
+    /// The call could not be placed or held.
+    #[error(transparent)]
+    Live(#[from] LiveError),
+    /// The result could not be stored.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The recordings folder could not be made.
+    #[error(
+        "{path}: cannot create the recordings folder: {source} (check data_dir in softcall.toml)"
+    )]
+    Recordings {
+        /// The folder.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The report could not be written as JSON.
+    #[error("the call report could not be written as JSON: {0}")]
+    Report(#[from] serde_json::Error),
+}
+
+/// Where and how campaign calls go out.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// The Request-URI for a phone: `{phone}` stands for its E.164 number (`sip:{phone}@trunk.example`).
+    pub uri_template: String,
+    /// Our address-of-record for From.
+    pub from: String,
+    /// The first hop (trunk, proxy or the callee).
+    pub dest: SocketAddr,
+    /// Credentials for 401/407 challenges.
+    pub credentials: Option<Credentials>,
+    /// How long to ring.
+    pub ring_timeout: Duration,
+    /// RTP ports and media timeout (the recording path is set per call).
+    pub media: MediaSettings,
+    /// Where each call's two-sided recording goes (`attempt-<id>.wav`).
+    pub recordings: PathBuf,
+}
+
+impl Route {
+    /// The Request-URI for `phone`.
+    pub fn uri_for(&self, phone: &str) -> String {
+        self.uri_template.replace("{phone}", phone)
+    }
+}
+
+/// What one ticket's call came to, as stored.
+#[derive(Debug)]
+pub struct DialledCall {
+    /// The stored call row.
+    pub call_id: i64,
+    /// Its disposition.
+    pub disposition: Disposition,
+    /// The telephony result and, when answered, the conversation's report.
+    pub live: LiveOutcome,
+}
+
+/// Dials the ticket's phone, holds `flow` with the debtor, and stores everything about the call.
+pub async fn conduct(
+    store: &Store,
+    sip: &SipHandle,
+    ticket: &DialTicket,
+    flow: Arc<Flow>,
+    speech: &CallSpeech,
+    config: CallConfig,
+    route: &Route,
+) -> Result<DialledCall, DialError> {
+    std::fs::create_dir_all(&route.recordings).map_err(|source| DialError::Recordings {
+        path: route.recordings.display().to_string(),
+        source,
+    })?;
+    let dialled_at = Utc::now();
+    let ctx = call_context(ticket, flow.lang, dialled_at)?;
+    let target = DialTarget {
+        target: route.uri_for(ticket.phone()),
+        from: route.from.clone(),
+        display_name: None,
+        dest: route.dest,
+        credentials: route.credentials.clone(),
+        ring_timeout: route.ring_timeout,
+    };
+    let media = MediaSettings {
+        recording: Some(
+            route
+                .recordings
+                .join(format!("attempt-{}.wav", ticket.attempt_id())),
+        ),
+        ..route.media.clone()
+    };
+    let mut sink = StoreRecords::new(store, ticket.attempt_id(), ticket.debtor().id);
+    let conversation = Conversation { flow, ctx, config };
+    let live = live::dial(sip, target, conversation, speech, &media, &mut sink).await?;
+    let outcome = match &live.report {
+        Some(report) => CallOutcome {
+            started_at: dialled_at,
+            ..call_outcome(report)
+        },
+        None => CallOutcome {
+            disposition: unanswered(live.telephony.outcome),
+            started_at: dialled_at,
+            answered_at: None,
+            ended_at: Utc::now(),
+            promise: None,
+            handoff_reason: None,
+            recording_path: None,
+            events: Vec::new(),
+        },
+    };
+    let call_id = store.finish_call(ticket, &outcome).await?;
+    store
+        .save_call_report(call_id, &serde_json::to_string(&live)?)
+        .await?;
+    Ok(DialledCall {
+        call_id,
+        disposition: outcome.disposition,
+        live,
+    })
+}
+
+/// The disposition of a call that never reached a conversation.
+fn unanswered(outcome: SipOutcome) -> Disposition {
+    match outcome {
+        SipOutcome::Busy => Disposition::Busy,
+        SipOutcome::NoAnswer => Disposition::NoAnswer,
+        SipOutcome::Rejected => Disposition::Rejected,
+        SipOutcome::Answered | SipOutcome::Failed => Disposition::Failed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_that_was_not_answered_keeps_the_telephony_reason_as_its_disposition() {
+        assert_eq!(unanswered(SipOutcome::Busy), Disposition::Busy);
+        assert_eq!(unanswered(SipOutcome::NoAnswer), Disposition::NoAnswer);
+        assert_eq!(unanswered(SipOutcome::Rejected), Disposition::Rejected);
+        assert_eq!(unanswered(SipOutcome::Failed), Disposition::Failed);
+    }
+
+    #[test]
+    fn the_route_puts_the_number_into_the_request_uri() {
+        let route = Route {
+            uri_template: "sip:{phone}@trunk.example".into(),
+            from: "sip:robot@example".into(),
+            dest: "127.0.0.1:5060".parse().expect("address"),
+            credentials: None,
+            ring_timeout: Duration::from_secs(30),
+            media: MediaSettings::default(),
+            recordings: PathBuf::from("rec"),
+        };
+        assert_eq!(
+            route.uri_for("+79123456789"),
+            "sip:+79123456789@trunk.example"
+        );
+    }
+}

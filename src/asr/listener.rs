@@ -47,6 +47,10 @@ pub struct ListenStats {
     pub frames_in: u64,
     /// Frames passed to the recogniser.
     pub frames_recognised: u64,
+    /// Utterances finished.
+    pub utterances: u64,
+    /// Time spent computing the final results of those utterances, in microseconds.
+    pub final_result_us: u64,
 }
 
 /// VAD, endpointer and recogniser for one call.
@@ -148,10 +152,14 @@ impl Listener {
                 EndpointEvent::Audio(frame) => pending_audio.push(*frame),
                 EndpointEvent::SpeechEnded { start_ms, end_ms } => {
                     self.feed(&mut pending_audio, frame_start_ms);
+                    let finishing = std::time::Instant::now();
                     let transcript = self.recognizer.as_mut().map_or_else(
                         || Transcript::from_words(Vec::new()),
                         |(r, _)| r.finish_utterance(),
                     );
+                    self.stats.utterances += 1;
+                    self.stats.final_result_us +=
+                        u64::try_from(finishing.elapsed().as_micros()).unwrap_or(u64::MAX);
                     out.push(ListenEvent::Utterance(
                         self.place(transcript, start_ms, end_ms),
                     ));

@@ -210,7 +210,8 @@ impl CallCore {
                 confidence,
                 start,
                 end,
-            } => self.on_utterance(now, text, confidence, start, end),
+                closed,
+            } => self.on_utterance(now, text, confidence, (start, end, closed)),
             Input::Dtmf(key) => self.on_key(now, key),
             Input::PromptStarted { id } => self.on_prompt_started(now, id),
             Input::PromptFinished { id } => self.on_prompt_done(now, id, false),
@@ -289,9 +290,20 @@ impl CallCore {
         }
     }
 
-    fn on_utterance(&mut self, now: Instant, text: String, confidence: f64, start: f64, end: f64) {
+    /// `times` are the utterance's start, end and the moment the endpointer closed it, in stream seconds.
+    fn on_utterance(
+        &mut self,
+        now: Instant,
+        text: String,
+        confidence: f64,
+        times: (f64, f64, f64),
+    ) {
         let stream = self.stream.unwrap_or(StreamClock { answered_at: now });
-        let (start, end) = (stream.at(start), stream.at(end).max(stream.at(start)));
+        let (start, end) = (
+            stream.at(times.0),
+            stream.at(times.1).max(stream.at(times.0)),
+        );
+        let closed = stream.at(times.2).clamp(end, now.max(end));
         self.last_activity = self.last_activity.max(end);
         self.last_voice_end = Some(self.last_voice_end.map_or(end, |v| v.max(end)));
         let text = text.trim().to_string();
@@ -321,7 +333,7 @@ impl CallCore {
         } else if self.playing_interruptible() {
             if takes_turn {
                 self.barge_in(now);
-                self.deliver(now, heard);
+                self.deliver(now, heard, closed);
             } else {
                 self.note(now, "backchannel_ignored", &text);
                 self.barge.reset();
@@ -334,7 +346,7 @@ impl CallCore {
                 self.note(now, "backchannel_ignored", &text);
             }
         } else {
-            self.deliver(now, heard);
+            self.deliver(now, heard, closed);
         }
     }
 
@@ -352,12 +364,12 @@ impl CallCore {
             self.note(now, "heard_after_ending", "");
         } else if self.playing_interruptible() {
             self.barge_in(now);
-            self.deliver(now, Held::Key(key, now));
+            self.deliver(now, Held::Key(key, now), now);
         } else if self.playing.is_some() || !self.queue.is_empty() {
             self.note(now, "held_during_prompt", "");
             self.held.push(Held::Key(key, now));
         } else {
-            self.deliver(now, Held::Key(key, now));
+            self.deliver(now, Held::Key(key, now), now);
         }
     }
 
@@ -447,11 +459,13 @@ impl CallCore {
             if self.engine.as_ref().is_some_and(|e| e.is_finished()) {
                 break;
             }
-            self.deliver(now, held);
+            self.deliver(now, held, now);
         }
     }
 
-    fn deliver(&mut self, now: Instant, input: Held) {
+    /// Hands debtor input to the engine; `taken` is when the turn was taken (the endpointer closed the
+    /// utterance, the key arrived, or a held turn was released), for the reply latency.
+    fn deliver(&mut self, now: Instant, input: Held, taken: Instant) {
         let (event, end) = match input {
             Held::Speech {
                 text,
@@ -464,7 +478,7 @@ impl CallCore {
         let actions = self.engine_event(now, event);
         let turns = self.engine.as_ref().map_or(0, |e| e.turns().len());
         if turns > turns_before {
-            self.awaiting_reply = Some((turns, end, now));
+            self.awaiting_reply = Some((turns, end, taken.min(now)));
         }
         self.listening_since = Some(now);
         self.last_voice_end = None;

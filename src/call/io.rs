@@ -29,6 +29,9 @@ pub enum Input {
         start: f64,
         /// Stream time of the end of the last voiced frame.
         end: f64,
+        /// Stream time at which the endpointer closed the utterance (its end plus the trailing silence):
+        /// the reply latency is counted from here.
+        closed: f64,
     },
     /// A key press, from RFC 4733 or SIP INFO alike.
     Dtmf(char),

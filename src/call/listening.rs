@@ -39,6 +39,8 @@ pub enum Heard {
         start: f64,
         /// Stream time of the end of its last voiced frame.
         end: f64,
+        /// Stream time at which the endpointer closed it (the end of the frame that decided).
+        closed: f64,
     },
     /// A grammar could not be applied; recognition goes on with the previous one.
     GrammarRejected(String),
@@ -158,7 +160,7 @@ fn listen(
         &hearing.model,
         None,
         hearing.listen.vad,
-        hearing.listen.endpoint.clone(),
+        hearing.listen.endpoint,
     ) {
         Ok(l) => {
             let _ = ready.send(Ok(()));
@@ -176,7 +178,7 @@ fn listen(
                 let (voiced, events) = listener.push_frame(&frame);
                 let _ = heard.send(Heard::Frame { index, voiced });
                 index += 1;
-                send_events(heard, events);
+                send_events(heard, events, index);
             }
             Command::Grammar(grammar) => {
                 if let Err(e) = listener.set_grammar(grammar.as_deref()) {
@@ -185,11 +187,13 @@ fn listen(
             }
         }
     }
-    send_events(heard, listener.finish());
+    send_events(heard, listener.finish(), index);
     listener.stats()
 }
 
-fn send_events(heard: &mpsc::UnboundedSender<Heard>, events: Vec<ListenEvent>) {
+/// Sends what the listener reported after `frames` frames had been pushed.
+fn send_events(heard: &mpsc::UnboundedSender<Heard>, events: Vec<ListenEvent>, frames: u64) {
+    let closed = frames as f64 * f64::from(crate::audio::frame::FRAME_MS) / 1000.0;
     for event in events {
         let h = match event {
             ListenEvent::SpeechStarted { .. } => continue,
@@ -199,6 +203,7 @@ fn send_events(heard: &mpsc::UnboundedSender<Heard>, events: Vec<ListenEvent>) {
                 confidence: u.confidence,
                 start: u.start,
                 end: u.end,
+                closed,
             },
         };
         let _ = heard.send(h);

@@ -361,6 +361,7 @@ fn heard_input(stream: StreamClock, heard: Heard) -> Option<(Instant, Input)> {
             confidence,
             start,
             end,
+            closed,
         } => Some((
             Instant::now(),
             Input::Utterance {
@@ -368,6 +369,7 @@ fn heard_input(stream: StreamClock, heard: Heard) -> Option<(Instant, Input)> {
                 confidence,
                 start,
                 end,
+                closed,
             },
         )),
         Heard::GrammarRejected(reason) => {

@@ -320,6 +320,8 @@ impl VirtualCall<'_> {
                         confidence: heard.confidence,
                         start: heard.start,
                         end: heard.end,
+                        // The endpointer decides at the end of this frame.
+                        closed: (now + FRAME).duration_since(self.origin).as_secs_f64(),
                     };
                     self.heard.push(heard);
                     // The endpointer decides at the end of this frame.

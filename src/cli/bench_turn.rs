@@ -71,6 +71,8 @@ struct Figures {
     felt: Vec<u64>,
     from_endpoint: Vec<u64>,
     call_seconds: f64,
+    utterances: u64,
+    final_result_us: u64,
 }
 
 /// Runs the benchmark and prints its figures.
@@ -158,6 +160,10 @@ async fn bench(config: &Config, args: BenchTurnArgs) -> anyhow::Result<std::proc
                 );
             };
             figures.call_seconds += report.duration_ms as f64 / 1000.0;
+            if let Some(listened) = &outcome.listened {
+                figures.utterances += listened.utterances;
+                figures.final_result_us += listened.final_result_us;
+            }
             for l in &report.latency {
                 figures.felt.push(l.ms);
                 figures.from_endpoint.push(l.from_endpoint_ms);
@@ -171,20 +177,21 @@ async fn bench(config: &Config, args: BenchTurnArgs) -> anyhow::Result<std::proc
     let _ = phone.kill();
     let _ = phone.wait();
 
-    println!("\n| prompts | turns | endpoint → first reply packet p50 / p95 | last voiced frame → first reply packet p50 / p95 |");
-    println!("| --- | --- | --- | --- |");
+    println!("\n| prompts | turns | endpoint → first reply packet p50 / p95 | last voiced frame → first reply packet p50 / p95 | recogniser's final result, mean |");
+    println!("| --- | --- | --- | --- | --- |");
     let mut call_seconds = 0.0;
     for (name, f) in &mut modes {
         call_seconds += f.call_seconds;
         f.felt.sort_unstable();
         f.from_endpoint.sort_unstable();
         println!(
-            "| {name} | {} | {} / {} ms | {} / {} ms |",
+            "| {name} | {} | {} / {} ms | {} / {} ms | {:.0} ms |",
             f.felt.len(),
             percentile(&f.from_endpoint, 0.5),
             percentile(&f.from_endpoint, 0.95),
             percentile(&f.felt, 0.5),
             percentile(&f.felt, 0.95),
+            f.final_result_us as f64 / 1000.0 / f.utterances.max(1) as f64,
         );
     }
     println!(

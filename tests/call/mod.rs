@@ -210,6 +210,7 @@ impl Sim {
             confidence: 0.9,
             start: secs(start),
             end: secs(start + voiced),
+            closed: secs(self.now),
         });
     }
 

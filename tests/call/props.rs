@@ -26,6 +26,7 @@ fn input() -> impl Strategy<Value = Input> {
             confidence: c,
             start: s,
             end: s + l,
+            closed: s + l + 0.6,
         }),
         1 => prop::sample::select(vec!['1', '2', '5', '#']).prop_map(Input::Dtmf),
         1 => (0u64..20).prop_map(|id| Input::PromptStarted { id }),

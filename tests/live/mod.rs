@@ -8,6 +8,7 @@
 
 mod calls;
 mod leaks;
+mod proxy;
 mod stored;
 mod transfer;
 
@@ -17,7 +18,7 @@ use std::time::Duration;
 use softcall::phone::scenario::Scenario;
 use softcall::phone::{Phone, PhoneConfig, PhoneHandle, PhoneReport, ScenarioBook};
 
-use crate::sip::{free_port, softcall_call};
+use crate::sip::{port_block, softcall_call};
 
 /// A path inside the repository.
 pub fn repo(path: &str) -> PathBuf {
@@ -46,7 +47,7 @@ pub async fn start_phone_for(
 ) -> PhoneHandle {
     let parsed = Scenario::parse(scenario, &repo("tests/live/scenario.yaml"))
         .unwrap_or_else(|e| panic!("test scenario does not parse: {e}"));
-    let rtp = free_port();
+    let rtp = port_block(2 * calls);
     Phone::start(PhoneConfig {
         bind: "127.0.0.1:0".parse().expect("loopback address"),
         scenarios: ScenarioBook::single("debtor", parsed),
@@ -93,7 +94,7 @@ pub async fn robot_call_to(target: String, recording: &Path, extra: &[&str]) -> 
         "--record".into(),
         recording.display().to_string(),
     ];
-    let rtp = free_port();
+    let rtp = port_block(2);
     args.extend(["--rtp-ports".into(), format!("{rtp}-{}", rtp + 1)]);
     args.extend(extra.iter().map(|s| s.to_string()));
     tokio::task::spawn_blocking(move || {

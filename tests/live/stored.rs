@@ -70,7 +70,7 @@ async fn a_ticket_is_dialled_and_its_promise_report_card_and_agent_task_are_stor
     })
     .await
     .expect("SIP driver starts");
-    let rtp = crate::sip::free_port();
+    let rtp = crate::sip::port_block(2);
 
     // A promise by keys.
     let mut phone = start_phone(

@@ -20,7 +20,7 @@ async fn a_silent_debtor_is_handed_to_the_agent_queue_which_takes_the_call() {
             "-p",
             &queue_port.to_string(),
             "-mp",
-            &free_port().to_string(),
+            &crate::sip::port_block(4).to_string(),
         ])
         .args(["-m", "1", "-timeout", "120s", "-nostdin"]);
     let _queue = Peer::spawn("sipp", queue);

@@ -17,7 +17,7 @@ use super::{free_port, require, softcall_call, wait_for_udp, Peer};
 pub(crate) fn baresip_config(dir: &Path, port: u16, cons_port: u16, tone_hz: f64, account: &str) {
     let wav = dir.join("callee.wav");
     super::write_tone(&wav, tone_hz, 10.0);
-    let rtp = free_port();
+    let rtp = super::port_block(42);
     let config = format!(
         "poll_method epoll\n\
 sip_listen 127.0.0.1:{port}\n\

@@ -5,7 +5,7 @@
 
 pub(crate) mod baresip;
 mod fuzz;
-mod kamailio;
+pub(crate) mod kamailio;
 mod sipp;
 mod unreachable;
 
@@ -33,6 +33,29 @@ pub fn free_port() -> u16 {
         }
     }
     panic!("no free UDP port pair on 127.0.0.1");
+}
+
+/// The first port of `len` consecutive loopback UDP ports reserved for this test process (for RTP port ranges).
+/// Blocks come from 61000–64999, above the kernel's range for automatic ports (32768–60999) and softcall's
+/// default RTP range, so no port a peer or the kernel picks at the same time can fall inside one; blocks
+/// with a bound port are passed over.
+pub fn port_block(len: u16) -> u16 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const FIRST: u32 = 61_000;
+    const SPAN: u32 = 4_000;
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let len = u32::from(len.max(2)).next_multiple_of(2);
+    for _ in 0..SPAN / len {
+        let offset = NEXT.fetch_add(len, Ordering::SeqCst) % (SPAN - len);
+        let start = FIRST + offset - offset % 2;
+        if (start..start + len).all(|p| !udp_port_bound(p as u16)) {
+            return start as u16;
+        }
+    }
+    panic!(
+        "no free block of {len} UDP ports in {FIRST}-{}",
+        FIRST + SPAN - 1
+    );
 }
 
 /// Test data folder for SIP.

@@ -1,8 +1,8 @@
 //! Whole conversations over SIP between `softcall call --flow` and `softcall phone`.
 
 use super::{
-    debtor_lines, frame_levels, models_present, phone_report, repo, robot_call, robot_lines,
-    start_phone, timeline,
+    debtor_lines, frame_levels, models_present, phone_report, record_kinds, repo, robot_call,
+    robot_lines, start_phone, timeline,
 };
 use chrono::{Duration as Days, Utc};
 
@@ -241,12 +241,7 @@ async fn a_refused_transfer_leaves_a_callback_task_and_a_polite_goodbye() {
     assert_eq!(report["end_reason"], "transfer_failed", "{out:#}");
     assert_eq!(report["transfer"]["status"], "failed", "{out:#}");
     assert_eq!(report["transfer"]["reason"], "no_match", "{out:#}");
-    let kinds: Vec<&str> = out["records"]
-        .as_array()
-        .expect("records")
-        .iter()
-        .filter_map(|r| r["record"].as_str())
-        .collect();
+    let kinds = record_kinds(&out);
     assert_eq!(kinds, ["context_card", "callback_task"], "{out:#}");
     let card = &out["records"][0];
     assert_eq!(card["reason"], "no_match");

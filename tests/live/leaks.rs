@@ -12,8 +12,6 @@ use softcall::call::speech::CallSpeech;
 use softcall::config::Config;
 use softcall::dialog::context::DebtorFile;
 use softcall::dialog::flow::Flow;
-use softcall::sip::driver::{self, DriverConfig};
-use softcall::sip::transaction::Timers;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -32,16 +30,7 @@ async fn a_hundred_calls_leave_no_task_thread_or_recogniser_behind() {
     // The phone hangs up every call 400 ms into the robot's greeting.
     let scenario = "ring_ms: 50\nsteps:\n  - at_prompt_ms: 400\n    hangup: true\n";
     let mut phone = start_phone_for(scenario, None, AT_ONCE as u16).await;
-    let (sip, _events) = driver::start(DriverConfig {
-        bind: "127.0.0.1:0".parse().expect("loopback"),
-        public_addr: None,
-        contact_user: "softcall".into(),
-        user_agent: "softcall-test".into(),
-        timers: Timers::default(),
-    })
-    .await
-    .expect("SIP driver starts");
-    let sip = Arc::new(sip);
+    let sip = Arc::new(super::loopback_sip().await);
     let base_port = crate::sip::port_block(2 * AT_ONCE as u16);
     let started = Instant::now();
     let mut outcomes = Vec::new();

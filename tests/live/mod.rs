@@ -128,6 +128,33 @@ fn lines_of(report: &serde_json::Value, speaker: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The kinds of the records the call produced, in order.
+pub fn record_kinds(out: &serde_json::Value) -> Vec<String> {
+    out["records"]
+        .as_array()
+        .map(|records| {
+            records
+                .iter()
+                .filter_map(|r| r["record"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A SIP driver on loopback for calls placed from the test process.
+pub async fn loopback_sip() -> softcall::sip::driver::SipHandle {
+    let (sip, _events) = softcall::sip::driver::start(softcall::sip::driver::DriverConfig {
+        bind: "127.0.0.1:0".parse().expect("loopback"),
+        public_addr: None,
+        contact_user: "softcall".into(),
+        user_agent: "softcall-test".into(),
+        timers: softcall::sip::transaction::Timers::default(),
+    })
+    .await
+    .expect("SIP driver starts");
+    sip
+}
+
 /// The timeline events' names, in order.
 pub fn timeline(report: &serde_json::Value) -> Vec<String> {
     report["report"]["timeline"]

@@ -13,8 +13,6 @@ use softcall::dialog::flow::Flow;
 use softcall::domain::Disposition;
 use softcall::ops::dial::{conduct, Route};
 use softcall::ops::lists::{import_debtors, DebtorImport};
-use softcall::sip::driver::{self, DriverConfig};
-use softcall::sip::transaction::Timers;
 use softcall::store::Store;
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,15 +59,7 @@ async fn a_ticket_is_dialled_and_its_promise_report_card_and_agent_task_are_stor
     let config = Config::load(&repo("softcall.toml")).expect("softcall.toml loads");
     let flow = Arc::new(Flow::load(&repo("dialogs/soft_collection_en.yaml")).expect("flow"));
     let speech = CallSpeech::for_language(&config, flow.lang).expect("models load");
-    let (sip, _events) = driver::start(DriverConfig {
-        bind: "127.0.0.1:0".parse().expect("loopback"),
-        public_addr: None,
-        contact_user: "softcall".into(),
-        user_agent: "softcall-test".into(),
-        timers: Timers::default(),
-    })
-    .await
-    .expect("SIP driver starts");
+    let sip = super::loopback_sip().await;
     let rtp = crate::sip::port_block(2);
 
     // A promise by keys.

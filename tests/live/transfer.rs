@@ -1,9 +1,8 @@
 //! A hand-off the agent queue takes: baresip is the debtor's phone (it follows REFER), sipp the agent queue.
 
-use super::{models_present, robot_call_to};
-use crate::sip::baresip::{baresip_config, spawn_ready_baresip, DIRECT_ACCOUNT};
-use crate::sip::{free_port, require, wait_for_udp, Peer};
-use std::process::Command;
+use super::{models_present, record_kinds, robot_call_to};
+use crate::sip::baresip::{agent_queue, baresip_config, spawn_ready_baresip, DIRECT_ACCOUNT};
+use crate::sip::{free_port, require};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_debtor_is_handed_to_the_agent_queue_which_takes_the_call() {
@@ -11,20 +10,7 @@ async fn a_silent_debtor_is_handed_to_the_agent_queue_which_takes_the_call() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let queue_port = free_port();
-    let mut queue = Command::new("sipp");
-    queue
-        .current_dir(dir.path())
-        .args(["-sn", "uas", "-i", "127.0.0.1", "-mi", "127.0.0.1"])
-        .args([
-            "-p",
-            &queue_port.to_string(),
-            "-mp",
-            &crate::sip::port_block(4).to_string(),
-        ])
-        .args(["-m", "1", "-timeout", "120s", "-nostdin"]);
-    let _queue = Peer::spawn("sipp", queue);
-    wait_for_udp(queue_port);
+    let (_queue, queue_port) = agent_queue(dir.path(), 120);
     // The debtor's phone answers and stays silent (its audio file is silence): the identity question goes
     // unanswered twice, so the flow hands over for `no_match`.
     let port = free_port();
@@ -46,12 +32,7 @@ async fn a_silent_debtor_is_handed_to_the_agent_queue_which_takes_the_call() {
     assert_eq!(report["end_reason"], "transferred", "{out:#}\n{log_text}");
     assert_eq!(report["transfer"]["status"], "accepted", "{out:#}");
     assert_eq!(report["transfer"]["target"], queue_uri.as_str());
-    let kinds: Vec<&str> = out["records"]
-        .as_array()
-        .expect("records")
-        .iter()
-        .filter_map(|r| r["record"].as_str())
-        .collect();
+    let kinds = record_kinds(&out);
     assert_eq!(
         kinds,
         ["context_card"],

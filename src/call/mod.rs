@@ -36,3 +36,4 @@ pub mod speech;
 #[cfg(feature = "speech")]
 pub mod stop;
 pub mod stored;
+pub mod warm;

@@ -1,7 +1,7 @@
-//! `softcall campaign check|plan|send|recover`: checking campaign files, showing what would be dialled and sent
+//! `softcall campaign check|plan|send|recover|run`: checking campaign files, showing what would be dialled and sent
 //! and why others wait, sending due messages and hand-overs, and resolving attempts a crash left in flight.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -9,10 +9,11 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 
 use crate::campaign::compliance::{Policy, Profile, Settings};
-use crate::campaign::planner::{plan, CampaignPlan};
+use crate::campaign::planner::CampaignPlan;
 use crate::campaign::strategy::{self, Strategy};
 use crate::config::Folders;
 use crate::ops::execute::execute;
+use crate::ops::planning::plan_campaign;
 use crate::store::Store;
 
 use super::{parse_moment, plural};
@@ -36,6 +37,9 @@ pub enum CampaignWhat {
     Send(SendArgs),
     /// After a crash: resolve attempts left in flight (never redialled; counted as interactions).
     Recover(RecoverArgs),
+    /// Carry the campaign out: dial, talk, send and retry until today's work is done (Ctrl-C stops).
+    #[cfg(feature = "speech")]
+    Run(Box<super::campaign_run::RunArgs>),
 }
 
 /// `softcall campaign check`
@@ -106,8 +110,11 @@ pub struct RecoverArgs {
 }
 
 /// Runs `softcall campaign`.
-pub fn run(folders: &Folders, args: CampaignArgs) -> anyhow::Result<std::process::ExitCode> {
+pub fn run(config: &std::path::Path, args: CampaignArgs) -> anyhow::Result<std::process::ExitCode> {
+    let folders = &Folders::from_config(config)?;
     match args.what {
+        #[cfg(feature = "speech")]
+        CampaignWhat::Run(a) => super::campaign_run::run_campaign(config, *a),
         CampaignWhat::Check(a) => {
             let dialogs = a.dialogs.as_ref().unwrap_or(&folders.dialogs_dir);
             let s = strategy::load(&a.file, dialogs)?;
@@ -232,21 +239,14 @@ async fn make_plan(
             Utc::now().timestamp(),
         )
         .await?;
-    let debtors = store.campaign_debtors(campaign.id).await?;
-    let histories = store.campaign_histories(campaign.id).await?;
-    let statuses: HashMap<i64, String> = store
-        .campaign_statuses(campaign.id)
-        .await?
-        .into_iter()
-        .collect();
-    let p = plan(
+    let p = plan_campaign(
+        &store,
         &s,
         Policy::new(profile, Settings::default()),
-        &debtors,
-        &histories,
-        &statuses,
+        campaign.id,
         now,
-    );
+    )
+    .await?;
     Ok((p, store, s, campaign.id))
 }
 

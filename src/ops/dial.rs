@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 
 use super::bridge::{call_context, call_outcome};
 use crate::call::config::CallConfig;
@@ -76,6 +76,16 @@ impl Route {
     pub fn uri_for(&self, phone: &str) -> String {
         self.uri_template.replace("{phone}", phone)
     }
+
+    /// Where an attempt's two-sided recording goes.
+    pub fn recording_path(&self, attempt_id: i64) -> PathBuf {
+        self.recordings.join(format!("attempt-{attempt_id}.wav"))
+    }
+
+    /// Where an attempt's report (transcript, path, timeline) is written beside its recording.
+    pub fn report_path(&self, attempt_id: i64) -> PathBuf {
+        self.recordings.join(format!("attempt-{attempt_id}.json"))
+    }
 }
 
 /// What one ticket's call came to, as stored.
@@ -85,6 +95,8 @@ pub struct DialledCall {
     pub call_id: i64,
     /// Its disposition.
     pub disposition: Disposition,
+    /// The promise stored with it: date and amount in minor units (the whole debt when none was named).
+    pub promise: Option<(NaiveDate, i64)>,
     /// The telephony result and, when answered, the conversation's report.
     pub live: LiveOutcome,
 }
@@ -136,11 +148,7 @@ impl Dialler {
             ring_timeout: route.ring_timeout,
         };
         let media = MediaSettings {
-            recording: Some(
-                route
-                    .recordings
-                    .join(format!("attempt-{}.wav", ticket.attempt_id())),
-            ),
+            recording: Some(route.recording_path(ticket.attempt_id())),
             ..route.media.clone()
         };
         let mut sink = StoreRecords::new(store, ticket.attempt_id(), ticket.debtor().id);
@@ -176,12 +184,19 @@ impl Dialler {
             },
         };
         let call_id = store.finish_call(ticket, &outcome).await?;
-        store
-            .save_call_report(call_id, &serde_json::to_string(&live)?)
-            .await?;
+        let report = serde_json::to_string(&live)?;
+        store.save_call_report(call_id, &report).await?;
+        let path = route.report_path(ticket.attempt_id());
+        if let Err(e) = std::fs::write(&path, &report) {
+            // The report is stored; only the file beside the recording is missing.
+            tracing::warn!(path = %path.display(), error = %e, "the call report file could not be written");
+        }
         Ok(DialledCall {
             call_id,
             disposition: outcome.disposition,
+            promise: outcome
+                .promise
+                .map(|(date, amount)| (date, amount.unwrap_or(ticket.debtor().record.amount_due))),
             live,
         })
     }

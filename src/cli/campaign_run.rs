@@ -71,6 +71,13 @@ pub fn run_campaign(config_path: &Path, args: RunArgs) -> anyhow::Result<std::pr
     let config = super::load_config(config_path)?;
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let summary = rt.block_on(carry_out(&config, &args))?;
+    if summary.recovered > 0 {
+        eprintln!(
+            "{} left in flight by an earlier run resolved as `unknown` (counted as made; not redialled before \
+             their retry interval)",
+            super::plural(summary.recovered, "call", "calls")
+        );
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
@@ -212,13 +219,13 @@ async fn carry_out(config: &Config, args: &RunArgs) -> anyhow::Result<RunSummary
 }
 
 /// The live progress line: a spinner on a terminal, plain lines when the output is not one.
-struct Progress {
+pub(crate) struct Progress {
     bar: ProgressBar,
     last: String,
 }
 
 impl Progress {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let bar = ProgressBar::new_spinner().with_style(
             ProgressStyle::with_template("{spinner} {elapsed} {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
@@ -230,7 +237,7 @@ impl Progress {
         }
     }
 
-    fn update(&mut self, tally: &RunTally) {
+    pub(crate) fn update(&mut self, tally: &RunTally) {
         let line = tally.status_line(format_amount);
         if line == self.last {
             return;
@@ -242,7 +249,7 @@ impl Progress {
         self.last = line;
     }
 
-    fn finish(&self) {
+    pub(crate) fn finish(&self) {
         self.bar.finish_and_clear();
         eprintln!("{}", self.last);
     }

@@ -156,7 +156,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             BenchCommand::Amd(args) => bench_amd::run(&cli.config, args),
         },
         #[cfg(feature = "speech")]
-        Command::Demo(args) => demo::run(&load_config(&cli.config)?, args),
+        Command::Demo(args) => demo::run_demo(&load_config(&cli.config)?, args),
     }
 }
 

@@ -289,6 +289,25 @@ impl Store {
         Ok(r.rows_affected())
     }
 
+    /// When a campaign run starts: its calls still in flight were left by a run that was killed (one run per
+    /// campaign at a time), so they are resolved at once, like [`Store::resolve_in_flight`] does after a crash.
+    pub async fn resolve_campaign_in_flight(
+        &self,
+        campaign_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let r = sqlx::query(
+            "UPDATE attempts SET state = 'unknown', outcome = 'unknown', conversation = 1, finished_at = $1 \
+             WHERE state = 'dialing' AND campaign_id = $2",
+        )
+        .bind(now.timestamp())
+        .bind(campaign_id)
+        .execute(self.pool())
+        .await
+        .ctx("resolving a campaign's attempts in flight")?;
+        Ok(r.rows_affected())
+    }
+
     async fn state_error(&self, attempt_id: i64, action: &'static str) -> StoreError {
         let state = sqlx::query("SELECT state FROM attempts WHERE id = $1")
             .bind(attempt_id)

@@ -9,6 +9,7 @@
 mod calls;
 mod leaks;
 mod proxy;
+mod run;
 mod stored;
 mod transfer;
 

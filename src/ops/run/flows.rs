@@ -121,6 +121,17 @@ impl CampaignFlows {
         lines
     }
 
+    /// The voice each flow speaks with (`soft_collection_en`, `en_US-joe-medium`).
+    pub fn voices(&self) -> Vec<(String, String)> {
+        let mut lines: Vec<(String, String)> = self
+            .by_name
+            .iter()
+            .map(|(name, f)| (name.clone(), f.speech.speaker.voice().id().to_string()))
+            .collect();
+        lines.sort();
+        lines
+    }
+
     /// The static sentences of every flow with the voice that speaks them.
     pub fn static_prompts(&self) -> Vec<(&ReadyFlow, String)> {
         let mut names: Vec<&String> = self.by_name.keys().collect();

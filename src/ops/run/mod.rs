@@ -81,6 +81,8 @@ pub enum RunEnd {
 pub struct RunSummary {
     /// Why it ended.
     pub end: RunEnd,
+    /// Calls an earlier, killed run left in flight, resolved as `unknown` when this one started.
+    pub recovered: u64,
     /// Its counts and calls.
     pub tally: RunTally,
 }
@@ -105,7 +107,8 @@ fn next_wake(waiting: &[WaitLine], until: Option<DateTime<Utc>>) -> Option<&Wait
         .min_by_key(|w| w.until)
 }
 
-/// Carries the campaign out until its work is done, `until` comes, or `stop` is raised.
+/// Carries the campaign out until its work is done, `until` comes, or `stop` is raised. Calls a killed run
+/// left in flight are resolved first (one run per campaign at a time).
 pub async fn run(
     dialler: &Dialler,
     flows: &CampaignFlows,
@@ -114,6 +117,9 @@ pub async fn run(
     progress: &mut (dyn FnMut(&RunTally) + Send),
 ) -> Result<RunSummary, RunError> {
     let store = &dialler.store;
+    let recovered = store
+        .resolve_campaign_in_flight(settings.campaign_id, Utc::now())
+        .await?;
     let mut tally = RunTally::default();
     let mut calls: JoinSet<(CallLine, bool)> = JoinSet::new();
     let mut watch = stop.watch();
@@ -215,7 +221,11 @@ pub async fn run(
         }
     };
     progress(&tally);
-    Ok(RunSummary { end, tally })
+    Ok(RunSummary {
+        end,
+        recovered,
+        tally,
+    })
 }
 
 /// Writes the attempt for one planned call; `None` when the debtor already has a call in flight.

@@ -79,10 +79,15 @@ pub fn values(d: &DebtorRecord, today: NaiveDate) -> BTreeMap<String, String> {
     v.insert("days_overdue".into(), d.days_overdue(today).to_string());
     v.insert("product".into(), d.product.clone().unwrap_or_default());
     v.insert("creditor".into(), d.creditor.clone().unwrap_or_default());
-    v.insert(
-        "creditor_phone".into(),
-        d.creditor_phone.clone().unwrap_or_default(),
-    );
+    // The record's own field, else a list column of that name, else empty.
+    match &d.creditor_phone {
+        Some(p) => {
+            v.insert("creditor_phone".into(), p.clone());
+        }
+        None => {
+            v.entry("creditor_phone".into()).or_default();
+        }
+    }
     v
 }
 

@@ -385,10 +385,24 @@ mod tests {
     }
 
     #[test]
-    fn a_lost_attempt_is_settled_as_an_unknown_conversation() {
-        assert_eq!(LOST.state, AttemptState::Unknown);
-        assert_eq!(LOST.outcome, AttemptOutcome::Unknown);
-        assert!(LOST.conversation);
+    fn a_lost_attempt_read_back_is_a_conversation_held_from_recovery() {
+        let written = at("2026-11-23T09:00:00Z");
+        let recovered = at("2026-11-23T09:40:00Z");
+        let stored = AttemptFacts {
+            channel: Channel::Call,
+            at: written,
+            state: LOST.state,
+            outcome: Some(LOST.outcome),
+            finished_at: Some(recovered),
+        };
+        assert_eq!(stored.contact_kind(), ContactKind::Conversation);
+        assert_eq!(
+            stored.result(),
+            AttemptResult::Lost {
+                recovered_at: recovered
+            }
+        );
+        assert!(!stored.in_flight() && !stored.failed_send());
         assert!(FINISHABLE.contains(&SETTLED_FROM) && FINISHABLE.contains(&LOST.state));
     }
 }

@@ -707,6 +707,67 @@ mod tests {
     }
 
     #[test]
+    fn confirmations_name_checked_templates_that_alone_know_the_promise() {
+        let base = "name: x
+sms: { url: 'http://127.0.0.1:9/send' }
+templates:
+  thanks: { sms: 'paying {promise_amount} by {promise_date}' }
+  hi: { sms: 'hi {full_name}' }
+confirmation: { sms: thanks }
+segments:
+  - name: a
+    ladder:
+      - day: 1
+        sms: hi
+";
+        let path = Path::new("c.yaml");
+        let s = parse_stored(path, base).unwrap();
+        assert_eq!(s.confirmation.sms.as_deref(), Some("thanks"));
+        let columns = Default::default();
+        check_placeholders(path, &s, &columns, true).unwrap();
+
+        // A ladder template does not know the promise.
+        let ladder = base
+            .replace("sms: hi\n", "sms: thanks\n")
+            .replace("confirmation: { sms: thanks }", "confirmation: { sms: hi }");
+        let s = parse_stored(path, &ladder).unwrap();
+        let err = check_placeholders(path, &s, &columns, true)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unknown placeholder `{promise_amount}`")
+                && err.contains("only a template named under `confirmation:`"),
+            "{err}"
+        );
+
+        let unknown = base.replace(
+            "confirmation: { sms: thanks }",
+            "confirmation: { sms: thank }",
+        );
+        let err = parse_stored(path, &unknown).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "c.yaml:6: `confirmation.sms`: unknown template `thank` (templates: hi, thanks)"
+        );
+        let by_mail = base.replace(
+            "confirmation: { sms: thanks }",
+            "confirmation: { email: thanks }",
+        );
+        let err = parse_stored(path, &by_mail).unwrap_err().to_string();
+        assert!(
+            err.contains("`confirmation.email`: template `thanks` needs `subject` and `body`"),
+            "{err}"
+        );
+        let no_gateway = base.replace("sms: { url: 'http://127.0.0.1:9/send' }\n", "");
+        let no_gateway = no_gateway.replace("        sms: hi\n", "        call: x\n");
+        let err = parse_stored(path, &no_gateway).unwrap_err().to_string();
+        assert!(
+            err.contains("promise confirmations go by SMS but no `sms:` gateway"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn durations() {
         assert_eq!(parse_duration("2h"), Some(Duration::hours(2)));
         assert_eq!(parse_duration("1h30m"), Some(Duration::minutes(90)));

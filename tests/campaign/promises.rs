@@ -10,6 +10,7 @@ use softcall::campaign::strategy::{self, Strategy};
 use softcall::domain::Disposition;
 use softcall::ops::execute::execute;
 use softcall::ops::lists::import_payments;
+use softcall::store::Store;
 
 use super::{
     begin_planned_call, block_on, data, import_csv, outcome, plan_campaign, sqlite_store, SmsSink,
@@ -62,7 +63,7 @@ const NOW: &str = "2026-11-23T07:00:00Z";
 
 /// Dials C-1 in campaign `campaign` at `at` and stores `disposition` (with a promise for 2026-11-25).
 async fn call_c1(
-    store: &softcall::store::Store,
+    store: &Store,
     s: &Strategy,
     campaign: &str,
     disposition: Disposition,
@@ -90,80 +91,88 @@ async fn call_c1(
 #[test]
 fn a_promise_is_confirmed_by_sms_once() {
     block_on(async {
-        let (store, dir) = sqlite_store().await;
-        let now = t(NOW);
-        import_csv(&store, dir.path(), LIST, "c", now).await;
-        let sink = SmsSink::start().await;
-        let s = strategy(sink.port, "all");
-        // Before any promise, nothing confirms anything.
-        let before = plan_campaign(&store, &s, "c", Profile::ru_230fz(), now).await;
-        assert!(before.messages.is_empty(), "{before:#?}");
-        call_c1(&store, &s, "c", Disposition::PromiseToPay, now).await;
-
-        let at = now + Duration::minutes(5);
-        let p = plan_campaign(&store, &s, "c", Profile::ru_230fz(), at).await;
-        assert_eq!(p.messages.len(), 1, "{p:#?}");
-        let line = &p.messages[0];
-        assert_eq!(
-            (
-                line.external_id.as_str(),
-                line.action.as_str(),
-                line.what.as_str(),
-                line.step.as_str()
-            ),
-            ("C-1", "sms", "thanks", CONFIRMATION_STEP)
-        );
-        assert!(line.promise_id.is_some());
-        assert!(
-            p.calls.iter().all(|c| c.external_id != "C-1"),
-            "the promise call finished the step: {p:#?}"
-        );
-
-        let c = store.campaign("c").await.unwrap();
-        let r = execute(&store, &s, c.id, &p, at, &dir.path().join("hard.csv"))
-            .await
-            .unwrap();
-        assert_eq!((r.sms_sent, r.sms_failed), (1, 0));
-        let bodies = sink.bodies();
-        assert_eq!(bodies.len(), 1);
-        let json: serde_json::Value = serde_json::from_str(&bodies[0]).unwrap();
-        assert_eq!(json["to"], "+79120000001");
-        assert_eq!(
-            json["text"],
-            "Promise Maker: 6000.00 RUB by 25.11.2026. Questions: +7 800 000-00-00"
-        );
-        let h = store
-            .history(store.debtor_id("C-1").await.unwrap())
-            .await
-            .unwrap();
-        let sent = h.attempts.last().unwrap();
-        assert_eq!(sent.promise_id, Some(h.promises[0].id));
-        assert_eq!(sent.step, CONFIRMATION_STEP);
-
-        // Planned again, later that day and the next: no second confirmation.
-        for later in [at + Duration::minutes(1), at + Duration::days(1)] {
-            let again = plan_campaign(&store, &s, "c", Profile::ru_230fz(), later).await;
-            assert!(
-                again.messages.iter().all(|m| m.promise_id.is_none()),
-                "{again:#?}"
-            );
-        }
-        assert_eq!(sink.bodies().len(), 1);
+        let (store, _dir) = sqlite_store().await;
+        promise_confirmed_once(&store).await;
     });
+}
+
+/// A promise recorded by `finish_call` is planned for one confirmation SMS, sent through the local gateway, and
+/// never planned again (run on SQLite and PostgreSQL).
+pub async fn promise_confirmed_once(store: &Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let now = t(NOW);
+    import_csv(store, dir.path(), LIST, "c", now).await;
+    let sink = SmsSink::start().await;
+    let s = strategy(sink.port, "all");
+    // Before any promise, nothing confirms anything.
+    let before = plan_campaign(store, &s, "c", Profile::ru_230fz(), now).await;
+    assert!(before.messages.is_empty(), "{before:#?}");
+    call_c1(store, &s, "c", Disposition::PromiseToPay, now).await;
+
+    let at = now + Duration::minutes(5);
+    let p = plan_campaign(store, &s, "c", Profile::ru_230fz(), at).await;
+    assert_eq!(p.messages.len(), 1, "{p:#?}");
+    let line = &p.messages[0];
+    assert_eq!(
+        (
+            line.external_id.as_str(),
+            line.action.as_str(),
+            line.what.as_str(),
+            line.step.as_str()
+        ),
+        ("C-1", "sms", "thanks", CONFIRMATION_STEP)
+    );
+    assert!(line.promise_id.is_some());
+    assert!(
+        p.calls.iter().all(|c| c.external_id != "C-1"),
+        "the promise call finished the step: {p:#?}"
+    );
+
+    let c = store.campaign("c").await.unwrap();
+    let r = execute(store, &s, c.id, &p, at, &dir.path().join("hard.csv"))
+        .await
+        .unwrap();
+    assert_eq!((r.sms_sent, r.sms_failed), (1, 0));
+    let bodies = sink.bodies();
+    assert_eq!(bodies.len(), 1);
+    let json: serde_json::Value = serde_json::from_str(&bodies[0]).unwrap();
+    assert_eq!(json["to"], "+79120000001");
+    assert_eq!(
+        json["text"],
+        "Promise Maker: 6000.00 RUB by 25.11.2026. Questions: +7 800 000-00-00"
+    );
+    let h = store
+        .history(store.debtor_id("C-1").await.unwrap())
+        .await
+        .unwrap();
+    let sent = h.attempts.last().unwrap();
+    assert_eq!(sent.promise_id, Some(h.promises[0].id));
+    assert_eq!(sent.step, CONFIRMATION_STEP);
+
+    // Planned again, later that day and the next: no second confirmation.
+    for later in [at + Duration::minutes(1), at + Duration::days(1)] {
+        let again = plan_campaign(store, &s, "c", Profile::ru_230fz(), later).await;
+        assert!(
+            again.messages.iter().all(|m| m.promise_id.is_none()),
+            "{again:#?}"
+        );
+    }
+    assert_eq!(sink.bodies().len(), 1);
 }
 
 #[test]
 fn a_promise_broken_by_the_payment_import_moves_the_debtor_to_the_broken_promise_segment() {
     block_on(async {
         let (store, dir) = sqlite_store().await;
+        let store = &store;
         let now = t(NOW);
-        import_csv(&store, dir.path(), LIST, "c", now).await;
+        import_csv(store, dir.path(), LIST, "c", now).await;
         let sink = SmsSink::start().await;
         let s = strategy(sink.port, "all");
-        call_c1(&store, &s, "c", Disposition::PromiseToPay, now).await;
+        call_c1(store, &s, "c", Disposition::PromiseToPay, now).await;
         // While the promise stands, C-1 stays in its segment and is not called.
         let standing = plan_campaign(
-            &store,
+            store,
             &s,
             "c",
             Profile::ru_230fz(),
@@ -180,12 +189,12 @@ fn a_promise_broken_by_the_payment_import_moves_the_debtor_to_the_broken_promise
             "external_id,amount,date,reference\nC-2,100.00,2026-11-24,PAY-1\n",
         )
         .unwrap();
-        let report = import_payments(&store, &payments, friday, false, None)
+        let report = import_payments(store, &payments, friday, false, None)
             .await
             .unwrap();
         assert_eq!(report.counts.broken, 1, "{report:?}");
 
-        let p = plan_campaign(&store, &s, "c", Profile::ru_230fz(), friday).await;
+        let p = plan_campaign(store, &s, "c", Profile::ru_230fz(), friday).await;
         let call = p
             .calls
             .iter()
@@ -208,23 +217,24 @@ fn a_promise_broken_by_the_payment_import_moves_the_debtor_to_the_broken_promise
 fn contacts_made_by_one_campaign_count_in_another() {
     block_on(async {
         let (store, dir) = sqlite_store().await;
+        let store = &store;
         let now = t(NOW);
-        import_csv(&store, dir.path(), LIST, "a", now).await;
-        import_csv(&store, dir.path(), LIST, "b", now).await;
+        import_csv(store, dir.path(), LIST, "a", now).await;
+        import_csv(store, dir.path(), LIST, "b", now).await;
         let sink = SmsSink::start().await;
         let (sa, sb) = (strategy(sink.port, "a_all"), strategy(sink.port, "b_all"));
 
-        let b_before = plan_campaign(&store, &sb, "b", Profile::ru_230fz(), now).await;
+        let b_before = plan_campaign(store, &sb, "b", Profile::ru_230fz(), now).await;
         assert!(
             b_before.calls.iter().any(|c| c.external_id == "C-1"),
             "{b_before:#?}"
         );
         // Campaign A talks to C-1 (no promise).
-        call_c1(&store, &sa, "a", Disposition::Refused, now).await;
+        call_c1(store, &sa, "a", Disposition::Refused, now).await;
 
         // Three hours later campaign B would call C-1 by its own ladder, but the day's interaction is used.
         let later = now + Duration::hours(3);
-        let b = plan_campaign(&store, &sb, "b", Profile::ru_230fz(), later).await;
+        let b = plan_campaign(store, &sb, "b", Profile::ru_230fz(), later).await;
         assert!(b.calls.iter().all(|c| c.external_id != "C-1"), "{b:#?}");
         let w = b
             .waiting
@@ -237,7 +247,7 @@ fn contacts_made_by_one_campaign_count_in_another() {
         assert!(b.calls.iter().any(|c| c.external_id == "C-2"), "{b:#?}");
         // The next day B may call C-1.
         let tomorrow = plan_campaign(
-            &store,
+            store,
             &sb,
             "b",
             Profile::ru_230fz(),

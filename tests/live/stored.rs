@@ -112,8 +112,8 @@ async fn a_ticket_is_dialled_and_its_promise_report_card_and_agent_task_are_stor
     assert_eq!(history.promises.len(), 1, "{history:#?}");
     assert_eq!(history.attempts.len(), 1);
     assert_eq!(
-        history.attempts[0].outcome.as_deref(),
-        Some("promise_to_pay"),
+        history.attempts[0].disposition(),
+        Some(Disposition::PromiseToPay),
         "{history:#?}"
     );
     let report: serde_json::Value = serde_json::from_str(

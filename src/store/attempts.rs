@@ -301,38 +301,41 @@ impl Store {
         older_than: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        let r = sqlx::query(
-            "UPDATE attempts SET state = $1, outcome = $2, conversation = $3, finished_at = $4 \
-             WHERE state = $5 AND created_at < $6",
-        )
-        .bind(LOST.state.as_str())
-        .bind(LOST.outcome.as_str())
-        .bind(flag(LOST.conversation))
-        .bind(now.timestamp())
-        .bind(SETTLED_FROM.as_str())
-        .bind(older_than.timestamp())
-        .execute(self.pool())
-        .await
-        .ctx("resolving attempts in flight")?;
-        Ok(r.rows_affected())
+        self.settle_lost("created_at < $6", older_than.timestamp(), now)
+            .await
     }
 
-    /// When a campaign run starts: its calls still in flight were left by a run that was killed (one run per
-    /// campaign at a time), so they are resolved at once, like [`Store::resolve_in_flight`] does after a crash.
+    /// When a campaign run starts: the campaign's attempts still in flight were left by a run that was killed
+    /// (one run per campaign at a time), so they are settled at once by the same rule as
+    /// [`Store::resolve_in_flight`].
     pub async fn resolve_campaign_in_flight(
         &self,
         campaign_id: i64,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        let r = sqlx::query(
-            "UPDATE attempts SET state = 'unknown', outcome = 'unknown', conversation = 1, finished_at = $1 \
-             WHERE state = 'dialing' AND campaign_id = $2",
-        )
-        .bind(now.timestamp())
-        .bind(campaign_id)
-        .execute(self.pool())
-        .await
-        .ctx("resolving a campaign's attempts in flight")?;
+        self.settle_lost("campaign_id = $6", campaign_id, now).await
+    }
+
+    async fn settle_lost(
+        &self,
+        condition: &str,
+        value: i64,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let sql = format!(
+            "UPDATE attempts SET state = $1, outcome = $2, conversation = $3, finished_at = $4 \
+             WHERE state = $5 AND {condition}"
+        );
+        let r = sqlx::query(&sql)
+            .bind(LOST.state.as_str())
+            .bind(LOST.outcome.as_str())
+            .bind(flag(LOST.conversation))
+            .bind(now.timestamp())
+            .bind(SETTLED_FROM.as_str())
+            .bind(value)
+            .execute(self.pool())
+            .await
+            .ctx("resolving attempts in flight")?;
         Ok(r.rows_affected())
     }
 

@@ -361,18 +361,8 @@ impl CallTask {
             // The original call is over; the transferred one may go on until the far end hangs up.
             match leg.await {
                 Ok(leg) => {
-                    if !runner
-                        .report()
-                        .transfer
-                        .as_ref()
-                        .is_some_and(|t| t.answered.is_some())
-                    {
-                        runner.transfer_finished(
-                            Instant::now(),
-                            leg.answered_ms.is_some(),
-                            leg.status,
-                        );
-                    }
+                    // Settles the transfer when the original call ended before its result came.
+                    runner.transfer_finished(Instant::now(), leg.answered_ms.is_some(), leg.status);
                     report.transfer_call = Some(leg);
                 }
                 Err(e) => report

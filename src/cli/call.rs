@@ -564,7 +564,8 @@ pub async fn place(cfg: &SipConfig, args: CallArgs) -> anyhow::Result<CallReport
                         run.report.media = Some(m);
                     }
                     CallEvent::Dtmf { digit, .. } => run.report.dtmf_received.push(digit),
-                    CallEvent::TransferProgress { .. } => {}
+                    // Transfers are not taken here, so no REFER becomes a request.
+                    CallEvent::TransferProgress { .. } | CallEvent::TransferRequested { .. } => {}
                     CallEvent::TransferCompleted { success, status } => {
                         run.report.transfer = Some(TransferReport {
                             target: args.transfer_to.clone().unwrap_or_default(),

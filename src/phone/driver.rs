@@ -6,13 +6,14 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
 use super::book::ScenarioBook;
 use super::prompt::is_voiced;
 use super::runner::{CallReport, PhoneAction, Runner};
+use super::transfer::{Leg, TransferCall};
 use crate::audio::frame::{frames_of, Frame};
 use crate::audio::wav::read_telephony;
 use crate::rtp::session::{MediaEvent, MediaHandle, MediaOptions, MediaSession, Playback};
@@ -43,6 +44,8 @@ pub struct PhoneReport {
     pub call: u64,
     /// The dialled user part of the Request-URI.
     pub called_user: Option<String>,
+    /// Which call this is among the calls to the same user (1, 2, …); it picks a per-call answer mode.
+    pub attempt: u64,
     /// Name of the scenario followed (its file name without `.yaml`), absent when none matched.
     pub scenario: Option<String>,
     /// The stereo recording, when recording.
@@ -52,6 +55,8 @@ pub struct PhoneReport {
     /// What happened, from the scenario runner.
     #[serde(flatten)]
     pub report: CallReport,
+    /// The call the phone placed when the robot transferred it, if it did.
+    pub transfer_call: Option<TransferCall>,
 }
 
 /// Why a phone could not start.
@@ -105,6 +110,7 @@ impl Phone {
         })
         .await?;
         sip.accept_inbound(true)?;
+        sip.accept_transfers(true)?;
         let (report_tx, reports) = mpsc::unbounded_channel();
         let addr = sip.local_addr;
         let handle = PhoneHandle {
@@ -114,13 +120,17 @@ impl Phone {
         };
         tokio::spawn(async move {
             let mut seq = 0u64;
+            let mut per_user: HashMap<Option<String>, u64> = HashMap::new();
             while let Some(ev) = events.recv().await {
                 let DriverEvent::Incoming(call) = ev else {
                     continue;
                 };
                 seq += 1;
+                let attempt = per_user.entry(call.called_user.clone()).or_default();
+                *attempt += 1;
                 let task = CallTask {
                     seq,
+                    attempt: *attempt,
                     sip: sip.clone(),
                     config: config.clone(),
                     reports: report_tx.clone(),
@@ -134,6 +144,7 @@ impl Phone {
 
 struct CallTask {
     seq: u64,
+    attempt: u64,
     sip: SipHandle,
     config: PhoneConfig,
     reports: mpsc::UnboundedSender<PhoneReport>,
@@ -151,13 +162,16 @@ struct Media {
 impl CallTask {
     async fn run(self, call: IncomingCall) {
         let handle = call.handle;
+        let t0 = Instant::now();
         let mut report = PhoneReport {
             call: self.seq,
             called_user: call.called_user.clone(),
+            attempt: self.attempt,
             scenario: None,
             recording: None,
             problems: Vec::new(),
             report: CallReport::default(),
+            transfer_call: None,
         };
         let Ok(mut events) = self.sip.take_call_events(handle).await else {
             return;
@@ -175,7 +189,7 @@ impl CallTask {
             return;
         };
         report.scenario = Some(name.to_string());
-        let mut runner = Runner::new(scenario.clone(), Instant::now());
+        let mut runner = Runner::new(scenario.clone(), self.attempt, t0);
         let mut clips: HashMap<PathBuf, Vec<Frame>> = HashMap::new();
         let mut session =
             match MediaSession::bind(self.sip.local_addr.ip(), self.config.rtp_ports.clone()).await
@@ -193,6 +207,7 @@ impl CallTask {
             .map(|d| d.join(format!("call-{}.wav", self.seq)));
         let mut media: Option<Media> = None;
         let mut playback: Option<Playback> = None;
+        let mut transfer: Option<tokio::task::JoinHandle<TransferCall>> = None;
         loop {
             while let Some(action) = runner.poll_action() {
                 match action {
@@ -263,6 +278,25 @@ impl CallTask {
                     PhoneAction::Hangup => {
                         let _ = self.sip.hangup(handle);
                     }
+                    PhoneAction::FollowTransfer(target) => {
+                        let user = call.called_user.as_deref().unwrap_or("phone");
+                        let leg = Leg {
+                            sip: self.sip.clone(),
+                            original: handle,
+                            target,
+                            from: format!("sip:{user}@{}", self.sip.public_addr),
+                            rtp_ports: self.config.rtp_ports.clone(),
+                            session_id: self.seq,
+                            recording: self
+                                .config
+                                .record_dir
+                                .as_ref()
+                                .map(|d| d.join(format!("call-{}-transfer.wav", self.seq))),
+                            max_call: Duration::from_millis(scenario.max_call_ms),
+                            t0,
+                        };
+                        transfer = Some(tokio::spawn(leg.run()));
+                    }
                 }
             }
             let wake = runner.poll_timeout();
@@ -287,6 +321,12 @@ impl CallTask {
             tokio::select! {
                 ev = events.recv() => match ev {
                     Some(CallEvent::Answered { .. }) => runner.answered(Instant::now()),
+                    Some(CallEvent::TransferRequested { target, .. }) => {
+                        runner.transfer_requested(Instant::now(), &target);
+                    }
+                    Some(CallEvent::TransferCompleted { success, status }) => {
+                        runner.transfer_finished(Instant::now(), success, status);
+                    }
                     Some(CallEvent::Ended(end)) => {
                         runner.ended(Instant::now(), end.reason);
                         break;
@@ -316,6 +356,19 @@ impl CallTask {
         }
         if let Some(m) = media {
             let _ = m.stopper.stop().await;
+        }
+        if let Some(leg) = transfer {
+            // The original call is over; the transferred one may go on until the far end hangs up.
+            match leg.await {
+                Ok(leg) => {
+                    // Settles the transfer when the original call ended before its result came.
+                    runner.transfer_finished(Instant::now(), leg.answered_ms.is_some(), leg.status);
+                    report.transfer_call = Some(leg);
+                }
+                Err(e) => report
+                    .problems
+                    .push(format!("the transfer call failed: {e}")),
+            }
         }
         report.report = runner.report().clone();
         if let Some(dir) = &self.config.report_dir {

@@ -7,12 +7,14 @@
 //! - [`runner`] — one call's scenario as a state machine: inputs in, actions out, a report at the end.
 //! - [`book`] — which scenario a call follows, by the dialled user.
 //! - [`driver`] — the tokio side: SIP, RTP and clips around the runner; [`Phone::start`].
+//! - [`transfer`] — the call the phone places when the robot transfers it (REFER).
 
 pub mod book;
 pub mod driver;
 pub mod prompt;
 pub mod runner;
 pub mod scenario;
+pub mod transfer;
 
 pub use book::ScenarioBook;
 pub use driver::{Phone, PhoneConfig, PhoneHandle, PhoneReport};

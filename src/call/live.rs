@@ -19,6 +19,7 @@ use super::report::CallReport;
 use super::speech::CallSpeech;
 use crate::asr::listener::ListenStats;
 use crate::asr::AsrError;
+use crate::audio::amd::AmdConfigError;
 use crate::audio::frame::{frames_of, Frame, FRAME_SAMPLES};
 use crate::dialog::context::CallContext;
 use crate::dialog::flow::Flow;
@@ -74,6 +75,9 @@ pub enum LiveError {
     /// The listener could not start.
     #[error(transparent)]
     Listener(#[from] AsrError),
+    /// Answering-machine detection has unusable settings.
+    #[error(transparent)]
+    Amd(#[from] AmdConfigError),
     /// The SIP driver stopped while the call was being set up.
     #[error("the SIP driver stopped before the call was answered")]
     DriverStopped,
@@ -355,6 +359,7 @@ fn prepare(speaker: &Speaker, text: String) {
 fn heard_input(stream: StreamClock, heard: Heard) -> Option<(Instant, Input)> {
     match heard {
         Heard::Frame { index, voiced } => Some((stream.frame(index), Input::Voice { voiced })),
+        Heard::Amd { index, decision } => Some((stream.frame(index + 1), Input::Amd(decision))),
         Heard::Partial(text) => Some((Instant::now(), Input::Partial(text))),
         Heard::Utterance {
             text,
@@ -405,8 +410,17 @@ async fn converse<S: RecordSink>(
         }
     };
     let (control, mut media_events, stopper) = media.split();
+    let amd = match conversation.config.amd.as_ref().map(|a| a.start_detector()) {
+        Some(Ok(detector)) => Some(detector),
+        Some(Err(e)) => {
+            let _ = sip.hangup(handle);
+            stopper.stop().await;
+            return Err(e.into());
+        }
+        None => None,
+    };
     let mut listening = match &speech.hearing {
-        Some(h) => match ListeningThread::spawn(h) {
+        Some(h) => match ListeningThread::spawn(h, amd) {
             Ok(l) => Some(l),
             Err(e) => {
                 let _ = sip.hangup(handle);

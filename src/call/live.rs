@@ -541,8 +541,11 @@ async fn converse<S: RecordSink>(
                         if let Some(l) = &listening {
                             if frames_heard == 0 {
                                 // Stream time 0 is the answer: the silence before the first packet counts.
+                                // Frames already waiting (while the listener started) came out earlier
+                                // than now and are not counted twice.
                                 let lag = now.saturating_duration_since(answered_at).as_millis() / 20;
-                                for _ in 1..lag {
+                                let waiting = media_events.len() as u128;
+                                for _ in (1 + waiting)..lag {
                                     l.push(&[0; FRAME_SAMPLES]);
                                     frames_heard += 1;
                                 }

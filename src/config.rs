@@ -50,6 +50,14 @@ pub enum ConfigError {
         /// The field and the problem.
         source: sip::SipConfigError,
     },
+    /// A value in the `[amd]` section is wrong.
+    #[error("{path}: [amd]: {source}")]
+    Amd {
+        /// The configuration file.
+        path: String,
+        /// The field and the problem.
+        source: crate::audio::amd::AmdConfigError,
+    },
     /// No configured language has the models a command needs.
     #[error("no language configured in {path} has its {need} installed ({missing}); see models/README.md, or run scripts/fetch-models to fetch the production models")]
     NoModels {
@@ -141,6 +149,10 @@ pub struct Config {
     /// SIP and RTP settings (`[sip]`).
     #[serde(default)]
     pub sip: sip::SipConfig,
+    /// Answering-machine detection parameters (`[amd]`, docs/amd.md); whether a call runs it is the
+    /// campaign's or the command's choice.
+    #[serde(default)]
+    pub amd: crate::audio::amd::AmdConfig,
     /// Where this configuration was read from.
     #[serde(skip)]
     pub source: PathBuf,
@@ -185,6 +197,10 @@ impl Config {
             }
         }
         config.sip.validate().map_err(|source| ConfigError::Sip {
+            path: path.display().to_string(),
+            source,
+        })?;
+        config.amd.validate().map_err(|source| ConfigError::Amd {
             path: path.display().to_string(),
             source,
         })?;

@@ -2,15 +2,21 @@
 //! happened, calls [`CallCore::handle_timeout`] when [`CallCore::poll_timeout`] says, and performs the
 //! [`Output`]s drained with [`CallCore::poll_output`]. No clock reads, no threads, no I/O: a whole call runs
 //! in simulated time in a test.
+//!
+//! With answering-machine detection on ([`CallConfig::amd`]), the flow waits after the answer for the
+//! detector's decision ([`Input::Amd`]): a person (or an undecided answer, by default) gets the flow at once; a
+//! machine gets the call's policy — hang up, or wait for the beep and leave the limited-content message — and
+//! the outcome `voicemail`.
 
 use super::barge_in::BargeInDetector;
 use super::clock::{CallClock, StreamClock, FRAME};
 use super::config::{stopping_message, transfer_failed_message, CallConfig};
 use super::io::{Input, Output, PromptId, Record};
 use super::report::{
-    CallReport, CallbackTask, ContextCard, EndReason, Speaker, TimelineEntry, TranscriptLine,
-    Transfer, TransferStatus, TurnLatency,
+    AmdReport, BeepHeard, CallReport, CallbackTask, ContextCard, EndReason, Speaker, TimelineEntry,
+    TranscriptLine, Transfer, TransferStatus, TurnLatency,
 };
+use crate::audio::amd::{AmdDecision, OnMachine, Party};
 use crate::dialog::context::{CallContext, History};
 use crate::dialog::engine::{Action, Engine, Event, Phase};
 use crate::dialog::flow::Flow;
@@ -66,7 +72,33 @@ enum AfterPrompts {
     TransferFailedBye,
     /// The campaign is stopping and the goodbye has played: hang up.
     StoppedBye,
+    /// The message left on an answering machine has played: hang up.
+    MessageLeft,
 }
+
+/// Answering-machine detection's part of the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Screening {
+    /// No detection, or a person answered: the flow runs.
+    Off,
+    /// Listening to the answer until the detector decides; at `deadline` (no audio reached the detector)
+    /// the answer counts as undecided.
+    Listening {
+        /// When to stop waiting for the detector.
+        deadline: Instant,
+    },
+    /// A machine: waiting for the beep or the greeting's end to leave the message, at the latest until
+    /// `deadline`.
+    AwaitingBeep {
+        /// When to leave the message anyway.
+        deadline: Instant,
+    },
+    /// A machine: the message is playing, or the robot hung up.
+    Machine,
+}
+
+/// How long past the detector's own limits the core waits for it (its frames may stop arriving).
+const DETECTOR_GRACE: Duration = Duration::from_secs(1);
 
 /// One call's conductor.
 pub struct CallCore {
@@ -101,6 +133,11 @@ pub struct CallCore {
     transfer: Option<Transfer>,
     /// The campaign asked the call to end politely.
     stopping: bool,
+    screening: Screening,
+    /// What answering-machine detection found.
+    amd: Option<AmdReport>,
+    /// When the flow started (the answer, or the detector's decision for a person).
+    flow_started: Option<Instant>,
     ended: Option<CallReport>,
 }
 
@@ -141,6 +178,9 @@ impl CallCore {
             callback_at: None,
             transfer: None,
             stopping: false,
+            screening: Screening::Off,
+            amd: None,
+            flow_started: None,
             ended: None,
         }
     }
@@ -162,12 +202,13 @@ impl CallCore {
 
     /// When [`CallCore::handle_timeout`] must be called next (`None`: only on input).
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.ended.is_some() || self.engine.is_none() {
+        if self.ended.is_some() {
             return None;
         }
         [
             self.max_deadline,
             self.transfer_deadline,
+            self.screening_deadline(),
             self.silence_deadline(),
             self.no_input_deadline(),
         ]
@@ -204,7 +245,18 @@ impl CallCore {
                 self.end(now, EndReason::MediaTimeout, true);
             }
             Input::Stop { at_once } => self.stop(now, at_once),
-            _ if self.engine.is_none() => {}
+            Input::Amd(decision) => self.on_amd(now, decision),
+            Input::PromptStarted { id } => self.on_prompt_started(now, id),
+            Input::PromptFinished { id } => self.on_prompt_done(now, id, false),
+            Input::PromptStopped { id } => self.on_prompt_done(now, id, true),
+            Input::PromptFailed { id, reason } => {
+                if self.playing.as_ref().is_some_and(|p| p.id == id) {
+                    self.note(now, "prompt_failed", &reason);
+                    self.playing = None;
+                    self.end(now, EndReason::PromptFailed, true);
+                }
+            }
+            _ if self.engine.is_none() => self.before_flow(now, input),
             // Once the goodbye is decided, what the debtor says or presses no longer moves the flow.
             Input::Voice { .. } | Input::Partial(_) | Input::Utterance { .. } | Input::Dtmf(_)
                 if self.stopping => {}
@@ -222,16 +274,6 @@ impl CallCore {
                 closed,
             } => self.on_utterance(now, text, confidence, (start, end, closed)),
             Input::Dtmf(key) => self.on_key(now, key),
-            Input::PromptStarted { id } => self.on_prompt_started(now, id),
-            Input::PromptFinished { id } => self.on_prompt_done(now, id, false),
-            Input::PromptStopped { id } => self.on_prompt_done(now, id, true),
-            Input::PromptFailed { id, reason } => {
-                if self.playing.as_ref().is_some_and(|p| p.id == id) {
-                    self.note(now, "prompt_failed", &reason);
-                    self.playing = None;
-                    self.end(now, EndReason::PromptFailed, true);
-                }
-            }
             Input::TransferAccepted => {
                 if let Some(t) = self.pending_transfer() {
                     t.status = TransferStatus::Accepted;
@@ -249,12 +291,19 @@ impl CallCore {
 
     /// Runs the timers due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
-        if self.ended.is_some() || self.engine.is_none() {
+        if self.ended.is_some() {
             return;
         }
         if self.max_deadline.is_some_and(|d| now >= d) {
             self.note(now, "max_length", "");
             self.end(now, EndReason::MaxLength, true);
+            return;
+        }
+        if self.screening_deadline().is_some_and(|d| now >= d) {
+            self.screening_timeout(now);
+            return;
+        }
+        if self.engine.is_none() {
             return;
         }
         if self.transfer_deadline.is_some_and(|d| now >= d) {
@@ -276,17 +325,258 @@ impl CallCore {
     }
 
     fn answer(&mut self, now: Instant) {
-        let Some(mut ctx) = self.ctx.take() else {
+        if self.stream.is_some() || self.ctx.is_none() {
             return;
-        };
-        ctx.now = self.clock.wall(now);
+        }
         self.stream = Some(StreamClock { answered_at: now });
         self.max_deadline = Some(now + self.config.max_length);
         self.last_activity = now;
         self.note(now, "answered", "");
+        let Some(amd) = &self.config.amd else {
+            self.start_flow(now);
+            return;
+        };
+        let wait = Duration::from_millis(u64::from(amd.detector.window_ms)) + DETECTOR_GRACE;
+        self.screening = Screening::Listening {
+            deadline: now + wait,
+        };
+        self.note(now, "amd_listening", "");
+        // The opening is rendered while the detector listens, so a person hears it without a gap.
+        if let Some(ctx) = &self.ctx {
+            let (_, opening) = Engine::start(Arc::clone(&self.flow), ctx.clone());
+            for action in opening {
+                if let Action::Say { text, .. } = action {
+                    self.outputs.push_back(Output::Prepare { text });
+                }
+            }
+        }
+    }
+
+    /// Starts the dialogue: at the answer, or when the detector found a person.
+    fn start_flow(&mut self, now: Instant) {
+        let Some(mut ctx) = self.ctx.take() else {
+            return;
+        };
+        ctx.now = self.clock.wall(now);
+        self.flow_started = Some(now);
+        self.last_activity = now;
         let (engine, actions) = Engine::start(Arc::clone(&self.flow), ctx);
         self.engine = Some(engine);
         self.apply(now, actions);
+    }
+
+    /// Input that arrives before the flow started: what the far end said goes into the transcript, and a key
+    /// while the detector listens means a person.
+    fn before_flow(&mut self, now: Instant, input: Input) {
+        match input {
+            Input::Utterance {
+                text,
+                confidence,
+                start,
+                end,
+                ..
+            } if self.screening != Screening::Off => {
+                let stream = self.stream.unwrap_or(StreamClock { answered_at: now });
+                self.heard_before_flow(now, (stream.at(start), stream.at(end)), text, confidence);
+            }
+            Input::Dtmf(key) if matches!(self.screening, Screening::Listening { .. }) => {
+                self.transcript.push(TranscriptLine {
+                    speaker: Speaker::Debtor,
+                    text: format!("#{key}"),
+                    start_ms: self.clock.millis(now),
+                    end_ms: Some(self.clock.millis(now)),
+                    confidence: None,
+                    interrupted: false,
+                });
+                self.decide(now, "human", Party::Human, "a key was pressed".into());
+            }
+            _ => {}
+        }
+    }
+
+    /// Keeps what was said before the flow started in the transcript; it answers no prompt.
+    fn heard_before_flow(
+        &mut self,
+        now: Instant,
+        (start, end): (Instant, Instant),
+        text: String,
+        confidence: f64,
+    ) {
+        let text = text.trim().to_string();
+        self.note(now, "heard_before_flow", &text);
+        if text.is_empty() {
+            return;
+        }
+        self.transcript.push(TranscriptLine {
+            speaker: Speaker::Debtor,
+            text,
+            start_ms: self.clock.millis(start),
+            end_ms: Some(self.clock.millis(end.max(start))),
+            confidence: Some(confidence),
+            interrupted: false,
+        });
+    }
+
+    /// The detector's decision, or its beep / greeting-end event after a machine decision.
+    fn on_amd(&mut self, now: Instant, decision: AmdDecision) {
+        let Some(undecided_as) = self.config.amd.as_ref().map(|a| a.detector.undecided_as) else {
+            return;
+        };
+        match (self.screening, decision) {
+            (Screening::Listening { .. }, d) => {
+                let (name, reason) = match d {
+                    AmdDecision::Human { reason } => ("human", reason),
+                    AmdDecision::Machine { reason, .. } => ("machine", reason),
+                    AmdDecision::Undecided { reason } => ("undecided", reason),
+                    AmdDecision::BeepDetected { .. } | AmdDecision::GreetingEnded { .. } => return,
+                };
+                let party = d.party(undecided_as).unwrap_or(Party::Human);
+                self.decide(now, name, party, reason.to_string());
+                // After an undecided answer the detector reports nothing more: a message goes at once.
+                if party == Party::Machine && !matches!(d, AmdDecision::Machine { .. }) {
+                    self.leave_message(now);
+                }
+            }
+            (
+                Screening::AwaitingBeep { .. },
+                AmdDecision::BeepDetected {
+                    start_ms,
+                    end_ms,
+                    hz,
+                },
+            ) => {
+                let beep = BeepHeard {
+                    start_ms: self.stream_millis(start_ms),
+                    end_ms: self.stream_millis(end_ms),
+                    hz,
+                };
+                self.note(
+                    now,
+                    "beep",
+                    &format!("{hz:.0} Hz, {} ms", end_ms - start_ms),
+                );
+                if let Some(amd) = &mut self.amd {
+                    amd.beep = Some(beep);
+                }
+                self.leave_message(now);
+            }
+            (Screening::AwaitingBeep { .. }, AmdDecision::GreetingEnded { at_ms }) => {
+                let at = self.stream_millis(at_ms);
+                self.note(now, "greeting_ended", "");
+                if let Some(amd) = &mut self.amd {
+                    amd.greeting_ended_ms = Some(at);
+                }
+                self.leave_message(now);
+            }
+            _ => {}
+        }
+    }
+
+    /// Records who answered and acts on it: the flow for a person, the machine policy for a machine.
+    fn decide(&mut self, now: Instant, decision: &str, party: Party, reason: String) {
+        self.note(now, "amd", &format!("{decision}: {reason}"));
+        self.amd = Some(AmdReport {
+            decision: decision.to_string(),
+            party,
+            reason,
+            at_ms: self.clock.millis(now),
+            beep: None,
+            greeting_ended_ms: None,
+            message: None,
+            message_started_ms: None,
+        });
+        let policy = self
+            .config
+            .amd
+            .as_ref()
+            .map(|a| (a.on_machine, a.message.clone()));
+        match (party, policy) {
+            (Party::Human, _) | (_, None) => {
+                self.screening = Screening::Off;
+                self.start_flow(now);
+            }
+            (Party::Machine, Some((OnMachine::LeaveMessage, Some(text)))) => {
+                let wait = self.config.amd.as_ref().map_or(Duration::ZERO, |a| {
+                    Duration::from_millis(u64::from(a.detector.message_wait_ms))
+                });
+                self.screening = Screening::AwaitingBeep {
+                    deadline: now + wait + DETECTOR_GRACE,
+                };
+                self.outputs.push_back(Output::Prepare { text });
+            }
+            (Party::Machine, Some(_)) => {
+                self.screening = Screening::Machine;
+                self.end(now, EndReason::AnsweringMachine, true);
+            }
+        }
+    }
+
+    /// Plays the limited-content message on a machine, then hangs up.
+    fn leave_message(&mut self, now: Instant) {
+        if !matches!(self.screening, Screening::AwaitingBeep { .. }) {
+            return;
+        }
+        self.screening = Screening::Machine;
+        let Some(text) = self.config.amd.as_ref().and_then(|a| a.message.clone()) else {
+            self.end(now, EndReason::AnsweringMachine, true);
+            return;
+        };
+        if let Some(amd) = &mut self.amd {
+            amd.message = Some(text.clone());
+        }
+        self.note(now, "voicemail_message", "");
+        self.queue.push_back(Prompt {
+            text,
+            interruptible: false,
+            prepared: true,
+        });
+        self.after_prompts = Some(AfterPrompts::MessageLeft);
+        self.advance(now);
+    }
+
+    /// The detector did not answer in time: its frames stopped, or no beep or silence came.
+    fn screening_timeout(&mut self, now: Instant) {
+        match self.screening {
+            Screening::Listening { .. } => {
+                let undecided_as = self
+                    .config
+                    .amd
+                    .as_ref()
+                    .map_or(Party::Human, |a| a.detector.undecided_as);
+                self.decide(
+                    now,
+                    "undecided",
+                    undecided_as,
+                    "the detector heard no audio".into(),
+                );
+                if undecided_as == Party::Machine {
+                    self.leave_message(now);
+                }
+            }
+            Screening::AwaitingBeep { .. } => {
+                self.note(now, "greeting_ended", "stopped waiting for a beep");
+                self.leave_message(now);
+            }
+            Screening::Off | Screening::Machine => {}
+        }
+    }
+
+    /// Call-clock milliseconds of a detector's stream time.
+    fn stream_millis(&self, stream_ms: u64) -> u64 {
+        let stream = self.stream.unwrap_or(StreamClock {
+            answered_at: self.clock.origin,
+        });
+        self.clock
+            .millis(stream.at(Duration::from_millis(stream_ms).as_secs_f64()))
+    }
+
+    fn screening_deadline(&self) -> Option<Instant> {
+        match self.screening {
+            Screening::Listening { deadline } | Screening::AwaitingBeep { deadline } => {
+                Some(deadline)
+            }
+            Screening::Off | Screening::Machine => None,
+        }
     }
 
     fn on_voice(&mut self, now: Instant, voiced: bool) {
@@ -313,6 +603,11 @@ impl CallCore {
             stream.at(times.1).max(stream.at(times.0)),
         );
         let closed = stream.at(times.2).clamp(end, now.max(end));
+        if self.flow_started.is_some_and(|f| start < f) {
+            // Said while the detector listened ("hello?"): it answers no prompt of the flow.
+            self.heard_before_flow(now, (start, end), text, confidence);
+            return;
+        }
         self.last_activity = self.last_activity.max(end);
         self.last_voice_end = Some(self.last_voice_end.map_or(end, |v| v.max(end)));
         let text = text.trim().to_string();
@@ -392,6 +687,12 @@ impl CallCore {
             l.start_ms = self.clock.millis(now);
         }
         self.barge.reset();
+        if self.screening == Screening::Machine {
+            let at = self.clock.millis(now);
+            if let Some(amd) = self.amd.as_mut().filter(|a| a.message_started_ms.is_none()) {
+                amd.message_started_ms = Some(at);
+            }
+        }
         if let Some((turn, spoke, taken)) = self.awaiting_reply.take() {
             let millis = |since: Instant| {
                 u64::try_from(now.saturating_duration_since(since).as_millis()).unwrap_or(u64::MAX)
@@ -612,6 +913,7 @@ impl CallCore {
             Some(AfterPrompts::Hangup) => self.end(now, EndReason::Flow, true),
             Some(AfterPrompts::TransferFailedBye) => self.end(now, EndReason::TransferFailed, true),
             Some(AfterPrompts::StoppedBye) => self.end(now, EndReason::Stopped, true),
+            Some(AfterPrompts::MessageLeft) => self.end(now, EndReason::AnsweringMachine, true),
             Some(AfterPrompts::Handoff(reason)) => self.hand_off(now, reason),
             None => {
                 let speaking = self
@@ -628,6 +930,14 @@ impl CallCore {
     /// The campaign stops: at once, or after the prompt playing with a short goodbye. An ending the flow
     /// already chose (its goodbye, a hand-off, the failed-transfer message) is left to finish.
     fn stop(&mut self, now: Instant, at_once: bool) {
+        let leaving_message = matches!(
+            self.screening,
+            Screening::AwaitingBeep { .. } | Screening::Machine
+        );
+        if !at_once && leaving_message {
+            // The short message to the machine is left; the call then ends by itself.
+            return;
+        }
         if at_once || self.engine.is_none() {
             self.note(
                 now,
@@ -744,6 +1054,9 @@ impl CallCore {
 
     /// The disposition: the flow's own ending when it has one, else what ended the call.
     fn outcome(&self, reason: EndReason) -> Disposition {
+        if self.amd.as_ref().is_some_and(|a| a.party == Party::Machine) {
+            return Disposition::Voicemail;
+        }
         if let Some(ending) = self.engine.as_ref().and_then(|e| e.ending()) {
             return ending.outcome;
         }
@@ -757,6 +1070,7 @@ impl CallCore {
         match reason {
             EndReason::Transferred | EndReason::TransferFailed => Disposition::Handoff,
             EndReason::RemoteHangup | EndReason::Silence | EndReason::Flow => Disposition::HungUp,
+            EndReason::AnsweringMachine => Disposition::Voicemail,
             EndReason::MaxLength | EndReason::MediaTimeout | EndReason::PromptFailed => {
                 Disposition::Failed
             }
@@ -798,6 +1112,7 @@ impl CallCore {
             latency: self.latency.clone(),
             recording: None,
             recognition: None,
+            amd: self.amd.clone(),
         }
     }
 
@@ -833,7 +1148,7 @@ impl CallCore {
     }
 
     fn silence_deadline(&self) -> Option<Instant> {
-        (self.playing.is_none() && self.transfer.is_none())
+        (self.engine.is_some() && self.playing.is_none() && self.transfer.is_none())
             .then(|| self.last_activity + self.config.silence_limit)
     }
 

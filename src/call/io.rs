@@ -1,6 +1,7 @@
 //! What goes into the call core and what comes out of it.
 
 use super::report::{CallReport, CallbackTask, ContextCard};
+use crate::audio::amd::AmdDecision;
 use crate::dialog::engine::PromiseMade;
 use chrono::{DateTime, Utc};
 
@@ -10,8 +11,11 @@ pub type PromptId = u64;
 /// Something the driver observed on the call.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
-    /// The debtor answered; the conversation starts.
+    /// The debtor answered; the conversation starts (after answering-machine detection, when it is on).
     Answered,
+    /// The answering-machine detector's decision or event, made at the end of the frame it was fed at `now`
+    /// (its times are stream milliseconds: 0 = the answer).
+    Amd(AmdDecision),
     /// The voice decision for one received 20 ms frame starting at `now`.
     Voice {
         /// Whether the frame holds speech.

@@ -1,9 +1,12 @@
 //! The listener of a live call on a thread of its own (its VAD is not `Send`): received frames in, what
 //! was heard out, in order. No frame is dropped: the queue is unbounded and the thread drains it on finish.
+//! When the call runs answering-machine detection, the thread also feeds each frame and its VAD verdict to
+//! the [`AmdDetector`] until it has nothing more to report.
 
 use super::speech::Hearing;
 use crate::asr::listener::{ListenEvent, ListenStats, Listener};
 use crate::asr::AsrError;
+use crate::audio::amd::{AmdDecision, AmdDetector};
 use crate::audio::frame::Frame;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc as std_mpsc;
@@ -42,6 +45,14 @@ pub enum Heard {
         /// Stream time at which the endpointer closed it (the end of the frame that decided).
         closed: f64,
     },
+    /// The answering-machine detector decided (or reported a beep or the greeting's end) at the end of frame
+    /// number `index`.
+    Amd {
+        /// Frame number.
+        index: u64,
+        /// What it reported.
+        decision: AmdDecision,
+    },
     /// A grammar could not be applied; recognition goes on with the previous one.
     GrammarRejected(String),
 }
@@ -65,8 +76,9 @@ impl std::fmt::Debug for ListeningThread {
 }
 
 impl ListeningThread {
-    /// Starts a listener on `hearing`'s model; fails when the recogniser cannot be made.
-    pub fn spawn(hearing: &Hearing) -> Result<ListeningThread, AsrError> {
+    /// Starts a listener on `hearing`'s model, with `amd` fed every frame when given; fails when the
+    /// recogniser cannot be made.
+    pub fn spawn(hearing: &Hearing, amd: Option<AmdDetector>) -> Result<ListeningThread, AsrError> {
         let (commands, command_rx) = std_mpsc::channel::<Command>();
         let (heard_tx, heard) = mpsc::unbounded_channel();
         let (ready_tx, ready_rx) = std_mpsc::channel::<Result<(), AsrError>>();
@@ -75,7 +87,7 @@ impl ListeningThread {
         let thread = std::thread::Builder::new()
             .name("listener".into())
             .spawn(move || {
-                let stats = listen(&hearing, &command_rx, &heard_tx, &ready_tx);
+                let stats = listen(&hearing, amd, &command_rx, &heard_tx, &ready_tx);
                 RUNNING.fetch_sub(1, Ordering::SeqCst);
                 stats
             });
@@ -152,6 +164,7 @@ impl Drop for ListeningThread {
 
 fn listen(
     hearing: &Hearing,
+    mut amd: Option<AmdDetector>,
     commands: &std_mpsc::Receiver<Command>,
     heard: &mpsc::UnboundedSender<Heard>,
     ready: &std_mpsc::Sender<Result<(), AsrError>>,
@@ -177,6 +190,14 @@ fn listen(
             Command::Frame(frame) => {
                 let (voiced, events) = listener.push_frame(&frame);
                 let _ = heard.send(Heard::Frame { index, voiced });
+                if let Some(detector) = amd.as_mut() {
+                    if let Some(decision) = detector.push(&frame, voiced) {
+                        let _ = heard.send(Heard::Amd { index, decision });
+                    }
+                    if detector.is_done() {
+                        amd = None;
+                    }
+                }
                 index += 1;
                 send_events(heard, events, index);
             }

@@ -20,6 +20,7 @@ use super::speech::CallSpeech;
 use super::stop::{StopLevel, StopWatch};
 use crate::asr::listener::ListenStats;
 use crate::asr::AsrError;
+use crate::audio::amd::AmdConfigError;
 use crate::audio::frame::{frames_of, Frame, FRAME_SAMPLES};
 use crate::dialog::context::CallContext;
 use crate::dialog::flow::Flow;
@@ -75,6 +76,9 @@ pub enum LiveError {
     /// The listener could not start.
     #[error(transparent)]
     Listener(#[from] AsrError),
+    /// Answering-machine detection has unusable settings.
+    #[error(transparent)]
+    Amd(#[from] AmdConfigError),
     /// The SIP driver stopped while the call was being set up.
     #[error("the SIP driver stopped before the call was answered")]
     DriverStopped,
@@ -368,6 +372,7 @@ fn prepare(speaker: &Speaker, text: String) {
 fn heard_input(stream: StreamClock, heard: Heard) -> Option<(Instant, Input)> {
     match heard {
         Heard::Frame { index, voiced } => Some((stream.frame(index), Input::Voice { voiced })),
+        Heard::Amd { index, decision } => Some((stream.frame(index + 1), Input::Amd(decision))),
         Heard::Partial(text) => Some((Instant::now(), Input::Partial(text))),
         Heard::Utterance {
             text,
@@ -418,8 +423,17 @@ async fn converse<S: RecordSink>(
         }
     };
     let (control, mut media_events, stopper) = media.split();
+    let amd = match conversation.config.amd.as_ref().map(|a| a.start_detector()) {
+        Some(Ok(detector)) => Some(detector),
+        Some(Err(e)) => {
+            let _ = sip.hangup(handle);
+            stopper.stop().await;
+            return Err(e.into());
+        }
+        None => None,
+    };
     let mut listening = match &speech.hearing {
-        Some(h) => match ListeningThread::spawn(h) {
+        Some(h) => match ListeningThread::spawn(h, amd) {
             Ok(l) => Some(l),
             Err(e) => {
                 let _ = sip.hangup(handle);
@@ -549,8 +563,11 @@ async fn converse<S: RecordSink>(
                         if let Some(l) = &listening {
                             if frames_heard == 0 {
                                 // Stream time 0 is the answer: the silence before the first packet counts.
+                                // Frames already waiting (while the listener started) came out earlier
+                                // than now and are not counted twice.
                                 let lag = now.saturating_duration_since(answered_at).as_millis() / 20;
-                                for _ in 1..lag {
+                                let waiting = media_events.len() as u128;
+                                for _ in (1 + waiting)..lag {
                                     l.push(&[0; FRAME_SAMPLES]);
                                     frames_heard += 1;
                                 }

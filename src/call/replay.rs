@@ -17,6 +17,7 @@ use super::report::CallReport;
 use crate::asr::listener::{ListenEvent, Listener, Utterance};
 use crate::asr::model::AsrModel;
 use crate::asr::AsrError;
+use crate::audio::amd::{AmdConfigError, AmdDetector};
 use crate::audio::frame::{Frame, FRAME_SAMPLES, SAMPLE_RATE};
 use crate::config::ListenConfig;
 use crate::dialog::context::CallContext;
@@ -174,6 +175,9 @@ pub enum ReplayError {
     /// The recogniser could not be created.
     #[error(transparent)]
     Asr(#[from] AsrError),
+    /// Answering-machine detection has unusable settings.
+    #[error(transparent)]
+    Amd(#[from] AmdConfigError),
 }
 
 /// Replays one call: answers at virtual time 0 and runs until the core ends the call.
@@ -197,6 +201,11 @@ pub fn run(setup: Setup<'_>, turns: &[DebtorTurn]) -> Result<ReplayedCall, Repla
             "reference transcripts (each clip's NAME.txt); the recogniser was not run".to_string(),
         ),
     };
+    let amd = config
+        .amd
+        .as_ref()
+        .map(|a| a.start_detector())
+        .transpose()?;
     let limit = config.max_length + OVERRUN;
     // The origin of virtual time; the clock is never read again.
     let origin = Instant::now();
@@ -206,6 +215,7 @@ pub fn run(setup: Setup<'_>, turns: &[DebtorTurn]) -> Result<ReplayedCall, Repla
         origin,
         speaker,
         listener,
+        amd,
         transfer,
         playing: None,
         quiet_since: Some(origin),
@@ -259,6 +269,8 @@ struct VirtualCall<'a> {
     origin: Instant,
     speaker: &'a Speaker,
     listener: Listener,
+    /// The answering-machine detector, while it has something to report.
+    amd: Option<AmdDetector>,
     transfer: TransferAnswer,
     playing: Option<Playing>,
     /// When the robot last fell quiet (`None` while it plays).
@@ -309,6 +321,15 @@ impl VirtualCall<'_> {
         }
         let (voiced, events) = self.listener.push_frame(&frame);
         self.input(now, Input::Voice { voiced });
+        if let Some(detector) = self.amd.as_mut() {
+            let decision = detector.push(&frame, voiced);
+            if detector.is_done() {
+                self.amd = None;
+            }
+            if let Some(decision) = decision {
+                self.input(now + FRAME, Input::Amd(decision));
+            }
+        }
         for event in events {
             match event {
                 ListenEvent::SpeechStarted { .. } => {}

@@ -1,6 +1,7 @@
 //! What is known about a call once it is over: timeline, transcript, path, outcome, promise, latency.
 //! Serialised as JSON: what `softcall call` prints and what the store keeps.
 
+use crate::audio::amd::Party;
 use crate::dialog::context::History;
 use crate::dialog::engine::{PromiseMade, Turn};
 use crate::domain::{DebtorRecord, Disposition};
@@ -68,6 +69,40 @@ pub enum EndReason {
     PromptFailed,
     /// The campaign was stopped while the call went on.
     Stopped,
+    /// An answering machine answered: the robot hung up on it, or after leaving its message.
+    AnsweringMachine,
+}
+
+/// What answering-machine detection found, with times in milliseconds from the start of the call.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AmdReport {
+    /// The detector's decision: `human`, `machine` or `undecided`.
+    pub decision: String,
+    /// Who the call treated the answer as (`undecided` is settled by `undecided_as`).
+    pub party: Party,
+    /// Why, in words a person can check.
+    pub reason: String,
+    /// When the decision was made.
+    pub at_ms: u64,
+    /// The beep after a greeting, when one was heard.
+    pub beep: Option<BeepHeard>,
+    /// When a greeting without a beep fell silent (the moment a message could start).
+    pub greeting_ended_ms: Option<u64>,
+    /// The message left on the machine, when the policy leaves one.
+    pub message: Option<String>,
+    /// When the message started playing.
+    pub message_started_ms: Option<u64>,
+}
+
+/// A voicemail beep.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BeepHeard {
+    /// Its start.
+    pub start_ms: u64,
+    /// Its end.
+    pub end_ms: u64,
+    /// Its frequency, Hz.
+    pub hz: f32,
 }
 
 /// The state of a hand-off to an agent.
@@ -145,6 +180,9 @@ pub struct CallReport {
     pub recording: Option<String>,
     /// What produced the debtor's text (`vosk`, `reference transcripts`…), set by the driver.
     pub recognition: Option<String>,
+    /// Answering-machine detection, when the call ran it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amd: Option<AmdReport>,
 }
 
 /// What a human agent sees when a call is handed over.

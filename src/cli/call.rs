@@ -10,6 +10,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 use serde::Serialize;
 
+use crate::audio::amd::OnMachine;
 use crate::audio::frame::{frames_of, Frame, SAMPLE_RATE};
 use crate::config::sip::{parse_port_range, SipConfig};
 use crate::rtp::summary::RtpReport;
@@ -106,6 +107,27 @@ pub struct CallArgs {
     /// callback task for agents.
     #[arg(long)]
     pub queue: Option<String>,
+    /// Detect answering machines after the answer (`[amd]` settings) before the flow speaks; a machine ends
+    /// the call as `voicemail`. Used with `--flow`.
+    #[arg(long, requires = "flow")]
+    pub amd: bool,
+    /// What to do with a machine: `hang_up`, or `leave_message` after the beep (the creditor's name and phone
+    /// only). Used with `--amd`.
+    #[arg(long, requires = "amd", value_parser = parse_on_machine, default_value = "hang_up")]
+    pub on_machine: OnMachine,
+    /// The message left on a machine: a template with `{creditor}` and `{creditor_phone}` and nothing about
+    /// the debt (default: the flow language's). Used with `--on-machine leave_message`.
+    #[arg(long, requires = "amd")]
+    pub machine_message: Option<String>,
+}
+
+/// `hang_up` or `leave_message` (a dash works too).
+fn parse_on_machine(s: &str) -> Result<OnMachine, String> {
+    match s.replace('-', "_").as_str() {
+        "hang_up" => Ok(OnMachine::HangUp),
+        "leave_message" => Ok(OnMachine::LeaveMessage),
+        _ => Err(format!("`{s}`: use hang_up or leave_message")),
+    }
 }
 
 /// `user:password@host[:port]` split into credentials and the registrar URI.

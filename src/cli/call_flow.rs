@@ -2,7 +2,8 @@
 //! (transcript, path, promise, latency per turn, and the records the call produced).
 
 use super::call::{connect, CallArgs};
-use crate::call::config::CallConfig;
+use crate::audio::amd::MachinePolicy;
+use crate::call::config::{creditor_of, voicemail_template, AmdSettings, CallConfig};
 use crate::call::io::Record;
 use crate::call::live::{
     self, CollectRecords, Conversation, DialTarget, LiveOutcome, MediaSettings,
@@ -40,9 +41,26 @@ pub async fn converse(config: &Config, args: CallArgs) -> anyhow::Result<FlowCal
         .with_context(|| format!("{}: unusable debtor record", debtor_path.display()))?;
     let speech = CallSpeech::for_language(config, flow.lang)?;
     eprintln!("recognition: {}", speech.recognition);
+    let amd = if args.amd {
+        let policy = MachinePolicy {
+            on_machine: args.on_machine,
+            message: Some(
+                args.machine_message
+                    .clone()
+                    .unwrap_or_else(|| voicemail_template(flow.lang).to_string()),
+            ),
+        };
+        let creditor = creditor_of(&ctx.debtor);
+        let settings = AmdSettings::new(config.amd.clone(), &policy, &creditor)
+            .with_context(|| format!("--amd with {}", debtor_path.display()))?;
+        Some(settings)
+    } else {
+        None
+    };
     let call_config = CallConfig {
         transfer_target: args.queue.clone().or_else(|| config.sip.queue_uri.clone()),
         max_length: Duration::from_secs_f64(args.max_duration.max(1.0)),
+        amd,
         ..CallConfig::default()
     };
     let connected = match connect(&config.sip, &args.sip, &args.target).await? {

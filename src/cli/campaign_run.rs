@@ -192,6 +192,7 @@ async fn carry_out(config: &Config, args: &RunArgs) -> anyhow::Result<RunSummary
             max_length: Duration::from_secs_f64(args.max_call.max(1.0)),
             ..CallConfig::default()
         },
+        amd: config.amd.clone(),
         tick: Duration::from_secs(1),
         stop_grace: Duration::from_secs(45),
     };

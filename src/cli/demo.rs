@@ -327,6 +327,7 @@ async fn demo_campaign(
             max_length: Duration::from_secs(180),
             ..CallConfig::default()
         },
+        amd: config.amd.clone(),
         tick: Duration::from_secs(1),
         stop_grace: Duration::from_secs(20),
     };

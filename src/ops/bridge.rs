@@ -245,6 +245,7 @@ mod tests {
             latency: vec![],
             recording: Some("rec/40.wav".into()),
             recognition: None,
+            amd: None,
         };
         let o = call_outcome(&report);
         assert_eq!(o.disposition, Disposition::PromiseToPay);

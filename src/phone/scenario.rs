@@ -274,6 +274,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_shipped_scenarios_load_and_their_clips_exist() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/phone");
+        let mut loaded = 0;
+        for entry in std::fs::read_dir(&dir).expect("examples/phone") {
+            let path = entry.expect("entry").path();
+            let scenario = Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+            for step in &scenario.steps {
+                if let Action::Play(clip) = &step.action {
+                    assert!(
+                        clip.is_file(),
+                        "{}: {} is missing",
+                        path.display(),
+                        clip.display()
+                    );
+                }
+            }
+            loaded += 1;
+        }
+        let machine = Scenario::load(&dir.join("voicemail.yaml")).expect("voicemail.yaml");
+        assert_eq!(
+            machine.steps[0].after,
+            Trigger::Now,
+            "the greeting plays at the answer"
+        );
+        assert!(loaded >= 7);
+    }
+
+    #[test]
     fn parses_steps_with_defaults_and_rejects_bad_keys() {
         let s = Scenario::parse(
             "answer: answer\nring_ms: 200\nsteps:\n  - play: hello.wav\n  - at_prompt_ms: 800\n    keys: \"1#\"\n    info: true\n  - after: now\n    wait_ms: 500\n  - hangup: true\n",

@@ -1,6 +1,7 @@
 //! The call core running whole calls in simulated time: a small driver plays prompts for a time that grows
 //! with their length, and the debtor's speech arrives as 20 ms voice decisions followed by an utterance.
 
+mod amd;
 mod calls;
 mod endings;
 mod props;

@@ -6,6 +6,7 @@
 //! model, so English speech is not understood: these calls reach their outcomes by keys, and speech is used
 //! for what does not need understanding (barge-in, what does not barge in, hanging up mid-prompt).
 
+mod amd;
 mod calls;
 mod leaks;
 mod proxy;

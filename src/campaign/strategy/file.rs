@@ -9,9 +9,11 @@ use serde::Deserialize;
 
 use super::rules::Rules;
 use super::{
-    Confirmation, EmailSettings, Limits, Retry, Segment, SmsGateway, Step, Strategy, Template,
+    AnsweringMachine, Confirmation, EmailSettings, Limits, Retry, Segment, SmsGateway, Step,
+    Strategy, Template,
 };
 use crate::campaign::channel::Channel;
+use crate::audio::amd::{MachinePolicy, OnMachine};
 
 /// Why a campaign file cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +67,23 @@ struct RawStrategy {
     #[serde(default)]
     confirmation: Option<RawConfirmation>,
     segments: Vec<RawSegment>,
+    #[serde(default)]
+    answering_machine: Option<RawAnsweringMachine>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAnsweringMachine {
+    #[serde(default = "detect_by_default")]
+    detect: bool,
+    #[serde(default)]
+    on_machine: OnMachine,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+fn detect_by_default() -> bool {
+    true
 }
 
 #[derive(Debug, Deserialize)]
@@ -474,6 +493,30 @@ fn parse_checking(
             "concurrency and calls_per_second must be at least 1".into(),
         ));
     }
+    let answering_machine = match raw.answering_machine {
+        None => AnsweringMachine::default(),
+        Some(a) => {
+            let policy = MachinePolicy {
+                on_machine: a.on_machine,
+                message: a.message,
+            };
+            if let Err(e) = policy.validate() {
+                let (anchor, field) = match policy.message {
+                    Some(_) => ("message:", "answering_machine.message"),
+                    None => ("on_machine:", "answering_machine.on_machine"),
+                };
+                return Err(invalid(
+                    &["^answering_machine:", anchor],
+                    field.into(),
+                    e.to_string(),
+                ));
+            }
+            AnsweringMachine {
+                detect: a.detect,
+                policy,
+            }
+        }
+    };
     Ok(Strategy {
         name: raw.name,
         limits,
@@ -488,6 +531,7 @@ fn parse_checking(
         templates,
         confirmation,
         segments,
+        answering_machine,
     })
 }
 
@@ -765,6 +809,47 @@ segments:
             err.contains("promise confirmations go by SMS but no `sms:` gateway"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_answering_machine_profile_defaults_to_detect_and_hang_up_and_refuses_debt_in_the_message(
+    ) {
+        let base = "name: x\nsegments:\n  - name: a\n    ladder:\n      - day: 1\n        hand_over: true\n";
+        let parse = |extra: &str| parse_stored(Path::new("c.yaml"), &format!("{base}{extra}"));
+        let s = parse("").expect("parses");
+        assert_eq!(s.answering_machine, AnsweringMachine::default());
+        assert!(s.answering_machine.detect);
+        assert_eq!(s.answering_machine.policy.on_machine, OnMachine::HangUp);
+
+        let s = parse("answering_machine: { detect: false }\n").expect("parses");
+        assert!(!s.answering_machine.detect);
+
+        let s = parse(
+            "answering_machine:\n  on_machine: leave_message\n  message: \"This is {creditor}, please call {creditor_phone}.\"\n",
+        )
+        .expect("parses");
+        assert_eq!(
+            s.answering_machine.policy.on_machine,
+            OnMachine::LeaveMessage
+        );
+        assert!(s.answering_machine.detect);
+
+        let err = |extra: &str| parse(extra).unwrap_err().to_string();
+        assert_eq!(
+            err("answering_machine:\n  on_machine: leave_message\n"),
+            "c.yaml:8: `answering_machine.on_machine`: on_machine = leave_message needs a `message` template with {creditor} and {creditor_phone}"
+        );
+        let e = err(
+            "answering_machine:\n  on_machine: leave_message\n  message: \"{creditor}: you owe {amount}. {creditor_phone}\"\n",
+        );
+        assert!(
+            e.starts_with(
+                "c.yaml:9: `answering_machine.message`: voicemail message text contains `owe`"
+            ),
+            "{e}"
+        );
+        let e = err("answering_machine: { on_machine: hang_upp }\n");
+        assert!(e.starts_with("c.yaml:7:"), "{e}");
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub use rules::Rules;
 use super::channel::Channel;
 use super::history::HistorySummary;
 use super::scheduler::RetryPolicy;
+use crate::audio::amd::{AmdConfig, MachinePolicy};
+use crate::call::config::{creditor_of, AmdSettings, AmdSettingsError};
 use crate::domain::DebtorRecord;
 
 /// A loaded and checked campaign strategy.
@@ -34,6 +36,43 @@ pub struct Strategy {
     pub confirmation: Confirmation,
     /// Segments in order: the first whose rules match takes the debtor.
     pub segments: Vec<Segment>,
+    /// What calls do about answering machines.
+    pub answering_machine: AnsweringMachine,
+}
+
+/// A campaign's answering-machine profile (`answering_machine:` in the campaign file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnsweringMachine {
+    /// Whether calls listen for a machine after the answer before the flow speaks (on unless the file
+    /// says `detect: false`).
+    pub detect: bool,
+    /// Hang up on a machine or leave the limited-content message.
+    pub policy: MachinePolicy,
+}
+
+impl Default for AnsweringMachine {
+    fn default() -> Self {
+        Self {
+            detect: true,
+            policy: MachinePolicy::default(),
+        }
+    }
+}
+
+impl AnsweringMachine {
+    /// The detection settings of one call to `debtor` (`detector` is the `[amd]` section); `None` when the
+    /// campaign does not detect machines. Fails when the message needs a creditor name or phone the record
+    /// lacks.
+    pub fn settings(
+        &self,
+        detector: &AmdConfig,
+        debtor: &DebtorRecord,
+    ) -> Result<Option<AmdSettings>, AmdSettingsError> {
+        if !self.detect {
+            return Ok(None);
+        }
+        AmdSettings::new(detector.clone(), &self.policy, &creditor_of(debtor)).map(Some)
+    }
 }
 
 /// Throughput limits of a campaign.

@@ -22,7 +22,8 @@ use self::tally::{CallLine, RunTally};
 use super::dial::{CallScript, DialError, DialledCall, Dialler};
 use super::execute::{execute, ExecuteError};
 use super::planning::plan_campaign;
-use crate::call::config::CallConfig;
+use crate::audio::amd::{AmdConfig, MachinePolicy};
+use crate::call::config::{creditor_of, AmdSettings, CallConfig};
 use crate::call::stop::{StopLevel, StopSwitch};
 use crate::campaign::compliance::Policy;
 use crate::campaign::dial::{DialOrder, DialTicket};
@@ -56,8 +57,11 @@ pub struct RunSettings {
     pub until: Option<DateTime<Utc>>,
     /// Where hand-overs to hard collection are appended.
     pub handover_csv: PathBuf,
-    /// Settings of every call (hand-off target, limits, barge-in).
+    /// Settings of every call (hand-off target, limits, barge-in); answering-machine detection is added per
+    /// call from the strategy's profile.
     pub call_config: CallConfig,
+    /// The detector's parameters (`[amd]` of the configuration).
+    pub amd: AmdConfig,
     /// The longest wait between two plans.
     pub tick: Duration,
     /// After a polite stop, calls still going after this long are ended at once.
@@ -185,7 +189,7 @@ pub async fn run(
             let script = CallScript {
                 flow: ready.flow.clone(),
                 speech: ready.speech.clone(),
-                config: settings.call_config.clone(),
+                config: call_config(settings, &ticket),
                 stop: stop.watch(),
             };
             tally.dialled();
@@ -226,6 +230,29 @@ pub async fn run(
         recovered,
         tally,
     })
+}
+
+/// The settings of one call: the run's, with answering-machine detection as the campaign's profile says. A
+/// message the debtor's record cannot fill (no creditor phone) falls back to hanging up on machines.
+fn call_config(settings: &RunSettings, ticket: &DialTicket) -> CallConfig {
+    let profile = &settings.strategy.answering_machine;
+    let record = &ticket.debtor().record;
+    let amd = profile.settings(&settings.amd, record).or_else(|e| {
+        tracing::warn!(error = %e, "the answering-machine message cannot be filled; machines are hung up on");
+        AmdSettings::new(
+            settings.amd.clone(),
+            &MachinePolicy::default(),
+            &creditor_of(record),
+        )
+        .map(|s| profile.detect.then_some(s))
+    });
+    CallConfig {
+        amd: amd.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "answering-machine detection is off for this call");
+            None
+        }),
+        ..settings.call_config.clone()
+    }
 }
 
 /// Writes the attempt for one planned call; `None` when the debtor already has a call in flight.

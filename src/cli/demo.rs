@@ -11,7 +11,8 @@ use chrono::{Timelike, Utc};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::campaign_run::{print_results, Progress};
+use super::campaign_run::Progress;
+use super::plural;
 use crate::call::config::CallConfig;
 use crate::call::live::MediaSettings;
 use crate::call::stop::StopSwitch;
@@ -169,34 +170,15 @@ pub fn run_demo(config: &Config, args: DemoArgs) -> anyhow::Result<std::process:
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let tally = rt.block_on(demo_campaign(config, &args, folder.path()))?;
     println!();
-    print_results(&tally);
-    println!();
-    for d in &DEBTORS {
-        let calls: Vec<&str> = tally
-            .calls
-            .iter()
-            .filter(|c| c.external_id == d.id)
-            .map(|c| c.disposition.as_str())
-            .collect();
-        println!(
-            "{:<5} {:<44} {}",
-            d.id,
-            d.scenario,
-            if calls.is_empty() {
-                "not called".to_string()
-            } else {
-                calls.join(" → ")
-            }
-        );
-    }
+    print_table(&tally);
     println!(
-        "\n{} calls, {} answered, {} promises ({} USD), {} hand-offs, {} voicemail, in {:.0} s",
+        "\n{} calls, {} answered, {} ({} USD), {}, {}, in {:.0} s",
         tally.dialled,
         tally.answered,
-        tally.promises,
+        plural(u64::from(tally.promises), "promise", "promises"),
         format_amount(tally.promised_minor),
-        tally.handoffs,
-        tally.voicemail,
+        plural(u64::from(tally.handoffs), "hand-off", "hand-offs"),
+        plural(u64::from(tally.voicemail), "voicemail", "voicemails"),
         started.elapsed().as_secs_f64()
     );
     match &folder {
@@ -213,6 +195,61 @@ pub fn run_demo(config: &Config, args: DemoArgs) -> anyhow::Result<std::process:
     } else {
         std::process::ExitCode::SUCCESS
     })
+}
+
+/// One line per debtor: the scenario, the outcome of each attempt, the promise, the attempts and where the
+/// last call's recording and report are; then what the recogniser heard where the debtor spoke.
+fn print_table(tally: &RunTally) {
+    println!(
+        "{:<5} {:<44} {:<28} {:<18} {:>8}  recording / report",
+        "", "scenario", "outcome", "promise", "attempts"
+    );
+    for d in &DEBTORS {
+        let calls: Vec<_> = tally
+            .calls
+            .iter()
+            .filter(|c| c.external_id == d.id)
+            .collect();
+        let outcomes: Vec<&str> = calls.iter().map(|c| c.disposition.as_str()).collect();
+        let promise = calls.iter().find_map(|c| c.promise).map_or_else(
+            || "-".into(),
+            |(date, amount)| format!("{date} {}", format_amount(amount)),
+        );
+        let last = calls.last();
+        let place = match last {
+            Some(c) => match (&c.error, &c.recording, &c.report) {
+                (Some(e), _, _) => format!("error: {e}"),
+                (None, Some(rec), Some(rep)) => format!("{rec}  {rep}"),
+                (None, None, Some(rep)) => rep.clone(),
+                _ => "-".into(),
+            },
+            None => "-".into(),
+        };
+        println!(
+            "{:<5} {:<44} {:<28} {:<18} {:>8}  {}",
+            d.id,
+            d.scenario,
+            if outcomes.is_empty() {
+                "not called".to_string()
+            } else {
+                outcomes.join(" → ")
+            },
+            promise,
+            calls.len(),
+            place
+        );
+    }
+    for c in tally.calls.iter().filter(|c| !c.heard.is_empty()) {
+        println!(
+            "{}: the recogniser heard {}",
+            c.external_id,
+            c.heard
+                .iter()
+                .map(|h| format!("\"{h}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
 }
 
 async fn demo_campaign(

@@ -83,24 +83,27 @@ impl Campaign {
         .expect("phone starts")
     }
 
-    /// Starts `softcall campaign run` against the phone.
-    fn run(&self, phone: &PhoneHandle) -> Child {
+    /// Starts `softcall campaign run` against the phone, running on to `until` when given.
+    fn run(&self, phone: &PhoneHandle, until: Option<chrono::DateTime<chrono::Utc>>) -> Child {
         let rtp = port_block(8);
-        Command::new(env!("CARGO_BIN_EXE_softcall"))
-            .args([
-                "campaign",
-                "run",
-                "--campaign",
-                "run-test",
-                "--profile",
-                "us-regf",
-            ])
-            .args(["--db", &self.db(), "--bind", "127.0.0.1:0", "--json"])
-            .arg("--strategy")
-            .arg(self.path("campaign.yaml"))
-            .args(["--dial", &format!("sip:{{phone}}@{}", phone.addr)])
-            .args(["--rtp-ports", &format!("{rtp}-{}", rtp + 7)])
-            .current_dir(repo(""))
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_softcall"));
+        cmd.args([
+            "campaign",
+            "run",
+            "--campaign",
+            "run-test",
+            "--profile",
+            "us-regf",
+        ])
+        .args(["--db", &self.db(), "--bind", "127.0.0.1:0", "--json"])
+        .arg("--strategy")
+        .arg(self.path("campaign.yaml"))
+        .args(["--dial", &format!("sip:{{phone}}@{}", phone.addr)])
+        .args(["--rtp-ports", &format!("{rtp}-{}", rtp + 7)]);
+        if let Some(until) = until {
+            cmd.args(["--until", &until.to_rfc3339()]);
+        }
+        cmd.current_dir(repo(""))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -184,10 +187,11 @@ async fn ctrl_c_ends_the_call_in_progress_politely_and_stores_it() {
     let c = Campaign::new(&[("R-1", "+15550101001", LISTENS_LONG)]);
     let phone = c.phone().await;
     let store = c.store().await;
-    let child = c.run(&phone);
+    let child = c.run(&phone, None);
     attempts_at_least(&store, &["R-1"], 1).await;
-    // Into the conversation: the identity was confirmed by the key and the robot is talking.
-    tokio::time::sleep(Duration::from_secs(12)).await;
+    // Into the conversation: the machine check found nobody talking, the greeting played, the identity was
+    // confirmed by the key and the robot is talking.
+    tokio::time::sleep(Duration::from_secs(24)).await;
     let pressed = Instant::now();
     signal(&child, libc::SIGINT);
     let (status, stdout, stderr) =
@@ -241,11 +245,15 @@ async fn a_killed_run_restarts_without_dialling_anyone_twice_or_losing_an_outcom
     ]);
     let phone = c.phone().await;
     let store = c.store().await;
-    let child = c.run(&phone);
+    let child = c.run(&phone, None);
     attempts_at_least(&store, &["K-1", "K-2", "K-3"], 3).await;
     let busy = store.debtor_id("K-1").await.expect("debtor");
     let deadline = Instant::now() + Duration::from_secs(30);
-    while store.history(busy).await.expect("history").attempts[0].state.as_str() != "done" {
+    while store.history(busy).await.expect("history").attempts[0]
+        .state
+        .as_str()
+        != "done"
+    {
         assert!(Instant::now() < deadline, "the busy call is stored");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -253,8 +261,10 @@ async fn a_killed_run_restarts_without_dialling_anyone_twice_or_losing_an_outcom
     signal(&child, libc::SIGKILL);
     let _ = tokio::task::spawn_blocking(move || finish(child, Duration::from_secs(10))).await;
 
-    // The restart resolves the two calls the kill left in flight and dials nobody again.
-    let restarted = c.run(&phone);
+    // The restart resolves the two calls the kill left in flight and dials nobody again: it runs on for
+    // 15 s while the lost calls' retry interval (an hour) holds them.
+    let until = chrono::Utc::now() + chrono::Duration::seconds(15);
+    let restarted = c.run(&phone, Some(until));
     let (status, stdout, stderr) =
         tokio::task::spawn_blocking(move || finish(restarted, Duration::from_secs(90)))
             .await
@@ -274,7 +284,12 @@ async fn a_killed_run_restarts_without_dialling_anyone_twice_or_losing_an_outcom
         let d = store.debtor_id(id).await.expect("debtor");
         let h = store.history(d).await.expect("history");
         assert_eq!(h.attempts.len(), 1, "{id} was dialled once");
-        assert_eq!(h.attempts[0].state.as_str(), "unknown", "{id}: {:?}", h.attempts[0]);
+        assert_eq!(
+            h.attempts[0].state.as_str(),
+            "unknown",
+            "{id}: {:?}",
+            h.attempts[0]
+        );
     }
     phone.stop().await;
 }

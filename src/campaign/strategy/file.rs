@@ -12,8 +12,8 @@ use super::{
     AnsweringMachine, Confirmation, EmailSettings, Limits, Retry, Segment, SmsGateway, Step,
     Strategy, Template,
 };
-use crate::campaign::channel::Channel;
 use crate::audio::amd::{MachinePolicy, OnMachine};
+use crate::campaign::channel::Channel;
 
 /// Why a campaign file cannot be used.
 #[derive(Debug, thiserror::Error)]

@@ -24,6 +24,7 @@ use super::execute::{execute, ExecuteError};
 use super::planning::plan_campaign;
 use crate::audio::amd::{AmdConfig, MachinePolicy};
 use crate::call::config::{creditor_of, AmdSettings, CallConfig};
+use crate::call::report::Speaker;
 use crate::call::stop::{StopLevel, StopSwitch};
 use crate::campaign::compliance::Policy;
 use crate::campaign::dial::{DialOrder, DialTicket};
@@ -309,6 +310,7 @@ async fn call_line(
         promise: None,
         recording: None,
         report: None,
+        heard: Vec::new(),
         error: None,
     };
     match result {
@@ -317,6 +319,15 @@ async fn call_line(
             line.disposition = call.disposition;
             line.promise = call.promise;
             line.recording = report.and_then(|r| r.recording.clone());
+            line.heard = report
+                .map(|r| {
+                    r.transcript
+                        .iter()
+                        .filter(|l| l.speaker == Speaker::Debtor && !l.text.starts_with('#'))
+                        .map(|l| l.text.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
             line.report = Some(
                 dialler
                     .route

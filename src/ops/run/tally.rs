@@ -24,6 +24,8 @@ pub struct CallLine {
     pub recording: Option<String>,
     /// The call's report (transcript, path, timeline), when it was written.
     pub report: Option<String>,
+    /// What the recogniser made of the debtor's speech, turn by turn, as it was heard.
+    pub heard: Vec<String>,
     /// Why the call could not be placed or stored, when it could not.
     pub error: Option<String>,
 }
@@ -156,6 +158,7 @@ mod tests {
             promise: promise.map(|a| (NaiveDate::from_ymd_opt(2026, 12, 9).expect("date"), a)),
             recording: None,
             report: None,
+            heard: Vec::new(),
             error: None,
         }
     }

@@ -143,19 +143,7 @@ async fn carry_out(config: &Config, args: &RunArgs) -> anyhow::Result<RunSummary
     let campaign = store.campaign(&args.campaign).await?;
     let strategy = strategy_of(&store, campaign.id, args, &dialogs).await?;
 
-    let flows = CampaignFlows::load(&strategy, &dialogs, config)?;
-    for line in flows.recognition() {
-        eprintln!("recognition: {line}");
-    }
-    let warm = ProgressBar::new(0).with_style(
-        ProgressStyle::with_template("preparing prompts {bar:30} {pos}/{len}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    flows.warm_up(&mut |done, total| {
-        warm.set_length(total as u64);
-        warm.set_position(done as u64);
-    })?;
-    warm.finish_and_clear();
+    let flows = ready_flows(&strategy, &dialogs, config, |l| eprintln!("{l}"))?;
 
     let connected = match connect(&config.sip, &args.sip, &dial.replace("{phone}", "0")).await? {
         Ok(c) => c,
@@ -217,6 +205,33 @@ async fn carry_out(config: &Config, args: &RunArgs) -> anyhow::Result<RunSummary
     connected.close().await;
     store.close().await;
     Ok(result?)
+}
+
+/// Loads the campaign's flows, tells `say` the recogniser and voice of each, and renders their static prompts
+/// with a progress bar.
+pub(crate) fn ready_flows(
+    strategy: &Strategy,
+    dialogs: &Path,
+    config: &Config,
+    say: fn(&str),
+) -> anyhow::Result<CampaignFlows> {
+    let flows = CampaignFlows::load(strategy, dialogs, config)?;
+    for line in flows.recognition() {
+        say(&format!("recognition: {line}"));
+    }
+    for (name, voice) in flows.voices() {
+        say(&format!("voice: {name}: Piper {voice}"));
+    }
+    let warm = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("preparing prompts {bar:30} {pos}/{len}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    flows.warm_up(&mut |done, total| {
+        warm.set_length(total as u64);
+        warm.set_position(done as u64);
+    })?;
+    warm.finish_and_clear();
+    Ok(flows)
 }
 
 /// The live progress line: a spinner on a terminal, plain lines when the output is not one.

@@ -9,9 +9,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::{Timelike, Utc};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 
-use super::campaign_run::Progress;
+use super::campaign_run::{ready_flows, Progress};
 use super::plural;
 use crate::call::config::CallConfig;
 use crate::call::live::MediaSettings;
@@ -22,7 +21,6 @@ use crate::campaign::strategy;
 use crate::config::Config;
 use crate::ops::dial::{Dialler, Route};
 use crate::ops::lists::{import_debtors, DebtorImport};
-use crate::ops::run::flows::CampaignFlows;
 use crate::ops::run::tally::RunTally;
 use crate::ops::run::{run, RunSettings};
 use crate::phone::{Phone, PhoneConfig, ScenarioBook};
@@ -262,22 +260,7 @@ async fn demo_campaign(
         .parent()
         .map_or_else(|| PathBuf::from("phones"), |p| p.join("phones"));
     let strategy = strategy::load(&args.campaign, &config.dialogs_dir)?;
-    let flows = CampaignFlows::load(&strategy, &config.dialogs_dir, config)?;
-    for line in flows.recognition() {
-        println!("recognition: {line}");
-    }
-    for (name, voice) in flows.voices() {
-        println!("voice: {name}: Piper {voice}");
-    }
-    let warm = ProgressBar::new(0).with_style(
-        ProgressStyle::with_template("preparing prompts {bar:30} {pos}/{len}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    flows.warm_up(&mut |done, total| {
-        warm.set_length(total as u64);
-        warm.set_position(done as u64);
-    })?;
-    warm.finish_and_clear();
+    let flows = ready_flows(&strategy, &config.dialogs_dir, config, |l| println!("{l}"))?;
 
     let db = folder.join("softcall.db");
     let store = Store::open(&format!("sqlite://{}", db.display())).await?;

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::channel::Channel;
+use super::channel::{Channel, Direction};
 use crate::domain::{Disposition, PromiseStatus};
 
 /// One attempt to reach the debtor on any channel.
@@ -14,6 +14,9 @@ pub struct AttemptEntry {
     pub id: i64,
     /// Channel.
     pub channel: Channel,
+    /// Outbound (we dialled or sent) or inbound (the debtor called us).
+    #[serde(default)]
+    pub direction: Direction,
     /// When the attempt was written (before dialling or sending).
     pub at: DateTime<Utc>,
     /// `dialing`, `done` or `unknown`.
@@ -263,6 +266,7 @@ mod tests {
                 AttemptEntry {
                     id: 1,
                     channel: Channel::Call,
+                    direction: Direction::Outbound,
                     at: t(9),
                     state: "done".into(),
                     outcome: Some("promise_to_pay".into()),
@@ -272,6 +276,7 @@ mod tests {
                 AttemptEntry {
                     id: 2,
                     channel: Channel::Sms,
+                    direction: Direction::Outbound,
                     at: t(11),
                     state: "done".into(),
                     outcome: Some("sent".into()),
@@ -281,6 +286,7 @@ mod tests {
                 AttemptEntry {
                     id: 3,
                     channel: Channel::Call,
+                    direction: Direction::Outbound,
                     at: t(12),
                     state: "dialing".into(),
                     outcome: None,

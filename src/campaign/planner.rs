@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::channel::Channel;
+use super::channel::{Channel, Direction};
 use super::compliance::{Contact, ContactKind, DebtorFacts, Policy};
 use super::debtor::StoredDebtor;
 use super::history::{summarize, DebtorHistory};
@@ -118,8 +118,9 @@ pub fn facts(d: &StoredDebtor, tz: Tz, history: &DebtorHistory) -> DebtorFacts {
     .learn_from_history(history.refusals.iter().map(|r| r.kind.as_str()))
 }
 
-/// The contacts compliance counts: every attempt; answered calls, sent messages, calls in flight and calls lost
-/// in a crash count as interactions (the stricter reading).
+/// The contacts compliance sees: every attempt with its direction; answered calls, sent messages, calls in
+/// flight and calls lost in a crash count as interactions (the stricter reading). The policy counts only outbound
+/// ones towards the limits: a debtor's own call is shown, never counted.
 pub fn contacts(history: &DebtorHistory) -> Vec<Contact> {
     history
         .attempts
@@ -137,6 +138,7 @@ pub fn contacts(history: &DebtorHistory) -> Vec<Contact> {
                 } else {
                     ContactKind::Attempt
                 },
+                direction: a.direction,
                 outcome: a.outcome.clone(),
             }
         })
@@ -349,13 +351,19 @@ pub fn plan(
             metas.push(meta(step));
         }
         if let Some(flow) = &step.call {
-            let calls: Vec<_> = in_step
-                .iter()
-                .filter(|a| a.channel == Channel::Call)
-                .collect();
-            let reached = calls.iter().any(|a| {
-                a.right_party || (a.conversation && a.outcome.as_deref() != Some("unknown"))
+            let step_calls = in_step.iter().filter(|a| a.channel == Channel::Call);
+            // A debtor who called us and talked as themselves (a promise, a refusal, a dispute…) is reached for the
+            // ladder like an answered call; someone else on their phone is not. The step's attempts, daily cap and
+            // retries count only the calls we dialled.
+            let reached = step_calls.clone().any(|a| match a.direction {
+                Direction::Outbound => {
+                    a.right_party || (a.conversation && a.outcome.as_deref() != Some("unknown"))
+                }
+                Direction::Inbound => a.right_party,
             });
+            let calls: Vec<_> = step_calls
+                .filter(|a| a.direction == Direction::Outbound)
+                .collect();
             if reached {
                 let next = segment.ladder.iter().find(|s| s.day > step.day);
                 step_wait(
@@ -548,6 +556,7 @@ mod tests {
         AttemptEntry {
             id: 1,
             channel,
+            direction: Direction::Outbound,
             at: at("2026-11-23T07:00:00Z"),
             state: state.into(),
             outcome: outcome.map(str::to_string),
@@ -619,5 +628,112 @@ mod tests {
     fn phones_are_masked() {
         assert_eq!(mask_phone("+79123456789"), "+7912***6789");
         assert_eq!(mask_phone("+7912"), "***");
+    }
+
+    fn debtor() -> StoredDebtor {
+        use crate::campaign::debtor::StoredPhone;
+        use crate::domain::{DebtorFlags, DebtorRecord};
+        StoredDebtor {
+            id: 7,
+            record: DebtorRecord {
+                external_id: "L-7".into(),
+                full_name: "Test".into(),
+                phones: vec!["+79123456789".into()],
+                time_zone: "Europe/Moscow".into(),
+                region: None,
+                amount_due: 1_000_000,
+                currency: "RUB".into(),
+                due_date: NaiveDate::from_ymd_opt(2026, 11, 14).unwrap(),
+                product: None,
+                creditor: None,
+                creditor_phone: None,
+                email: None,
+                language: None,
+                prior_delinquencies: 0,
+                flags: DebtorFlags::default(),
+                extra: Default::default(),
+            },
+            phones: vec![StoredPhone {
+                id: 1,
+                e164: "+79123456789".into(),
+            }],
+            status: "active".into(),
+        }
+    }
+
+    /// The plan at 12:00 Moscow time on 23 November for one debtor with one call at 10:00 that morning.
+    fn plan_after(direction: Direction, outcome: &str, right_party: bool) -> CampaignPlan {
+        let strategy = crate::campaign::strategy::file::parse_stored(
+            std::path::Path::new("c.yaml"),
+            "name: s\nsegments:\n  - name: all\n    ladder:\n      - day: 7\n        call: soft\n",
+        )
+        .unwrap();
+        let history = DebtorHistory {
+            attempts: vec![AttemptEntry {
+                direction,
+                right_party,
+                ..attempt(Channel::Call, "done", Some(outcome), true)
+            }],
+            ..Default::default()
+        };
+        let d = debtor();
+        plan(
+            &strategy,
+            Policy::new(
+                crate::campaign::compliance::Profile::ru_230fz(),
+                crate::campaign::compliance::Settings::default(),
+            ),
+            std::slice::from_ref(&d),
+            &HashMap::from([(d.id, history)]),
+            &HashMap::new(),
+            at("2026-11-23T09:00:00Z"),
+        )
+    }
+
+    #[test]
+    fn a_debtors_own_call_never_uses_up_the_outbound_limits() {
+        // 230-FZ allows one interaction a day. The debtor called us this morning and hung up: they may still be
+        // called today.
+        let p = plan_after(Direction::Inbound, "hung_up", false);
+        assert_eq!(p.calls.len(), 1, "{p:#?}");
+        // The same conversation started by us uses the day's interaction (and reaches the step).
+        let p = plan_after(Direction::Outbound, "hung_up", false);
+        assert!(p.calls.is_empty(), "{p:#?}");
+
+        let contacts = contacts(&DebtorHistory {
+            attempts: vec![AttemptEntry {
+                direction: Direction::Inbound,
+                ..attempt(Channel::Call, "done", Some("hung_up"), true)
+            }],
+            ..Default::default()
+        });
+        assert_eq!(contacts[0].direction, Direction::Inbound);
+        let policy = Policy::new(
+            crate::campaign::compliance::Profile::ru_230fz(),
+            crate::campaign::compliance::Settings::default(),
+        );
+        let facts = facts(
+            &debtor(),
+            chrono_tz::Europe::Moscow,
+            &DebtorHistory::default(),
+        );
+        let now = at("2026-11-23T09:00:00Z");
+        assert!(policy.decide(&facts, &contacts, Channel::Call, now).allowed);
+        let outbound = vec![Contact {
+            direction: Direction::Outbound,
+            ..contacts[0].clone()
+        }];
+        assert!(!policy.decide(&facts, &outbound, Channel::Call, now).allowed);
+    }
+
+    #[test]
+    fn a_debtors_own_call_with_a_promise_reaches_the_step() {
+        let p = plan_after(Direction::Inbound, "promise_to_pay", true);
+        assert!(p.calls.is_empty(), "{p:#?}");
+        assert!(
+            p.waiting.iter().any(|w| w.reason == "step_done"),
+            "{:#?}",
+            p.waiting
+        );
     }
 }

@@ -1,8 +1,9 @@
-//! `softcall campaign check|plan|send|recover`: checking campaign files, showing what would be dialled and sent
-//! and why others wait, sending due messages and hand-overs, and resolving attempts a crash left in flight.
+//! `softcall campaign check|plan|send|recover|answer`: checking campaign files, showing what would be dialled and
+//! sent and why others wait, sending due messages and hand-overs, resolving attempts a crash left in flight, and
+//! answering the calls debtors place to the campaign.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -36,6 +37,9 @@ pub enum CampaignWhat {
     Send(SendArgs),
     /// After a crash: resolve attempts left in flight (never redialled; counted as interactions).
     Recover(RecoverArgs),
+    /// Answer the calls debtors place to the campaign until Ctrl-C: caller ID, identity, the inbound flow.
+    #[cfg(feature = "speech")]
+    Answer(super::campaign_answer::AnswerArgs),
 }
 
 /// `softcall campaign check`
@@ -105,9 +109,12 @@ pub struct RecoverArgs {
     pub db: Option<String>,
 }
 
-/// Runs `softcall campaign`.
-pub fn run(folders: &Folders, args: CampaignArgs) -> anyhow::Result<std::process::ExitCode> {
+/// Runs `softcall campaign` with the configuration at `config`.
+pub fn run(config: &Path, args: CampaignArgs) -> anyhow::Result<std::process::ExitCode> {
+    let folders = &super::folders(config)?;
     match args.what {
+        #[cfg(feature = "speech")]
+        CampaignWhat::Answer(a) => super::campaign_answer::run(&super::load_config(config)?, a),
         CampaignWhat::Check(a) => {
             let dialogs = a.dialogs.as_ref().unwrap_or(&folders.dialogs_dir);
             let s = strategy::load(&a.file, dialogs)?;

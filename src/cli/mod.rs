@@ -14,6 +14,8 @@ pub mod call;
 #[cfg(feature = "speech")]
 mod call_flow;
 pub mod campaign;
+#[cfg(feature = "speech")]
+pub mod campaign_answer;
 pub mod compliance;
 #[cfg(feature = "speech")]
 mod demo;
@@ -135,7 +137,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Call(args) => call::run(&cli.config, *args),
         Command::Phone(args) => phone::run(args),
         Command::Import(a) => import::run(&folders(&cli.config)?, a),
-        Command::Campaign(a) => campaign::run(&folders(&cli.config)?, a),
+        Command::Campaign(a) => campaign::run(&cli.config, a),
         Command::Export(a) => export::run(&folders(&cli.config)?, a),
         Command::Analytics(a) => analytics::run(&folders(&cli.config)?, a),
         #[cfg(feature = "speech")]

@@ -342,7 +342,10 @@ fn split(m: MediaHandle, telephone_event: bool) -> Media {
 }
 
 /// A clip at 8 kHz in frames, read once per call.
-fn clip(cache: &mut HashMap<PathBuf, Vec<Frame>>, path: &Path) -> Result<Vec<Frame>, String> {
+pub(super) fn clip(
+    cache: &mut HashMap<PathBuf, Vec<Frame>>,
+    path: &Path,
+) -> Result<Vec<Frame>, String> {
     if let Some(f) = cache.get(path) {
         return Ok(f.clone());
     }

@@ -7,8 +7,10 @@
 //! - [`runner`] — one call's scenario as a state machine: inputs in, actions out, a report at the end.
 //! - [`book`] — which scenario a call follows, by the dialled user.
 //! - [`driver`] — the tokio side: SIP, RTP and clips around the runner; [`Phone::start`].
+//! - [`dialer`] — the phone placing one call (a debtor calling back) and following its scenario.
 
 pub mod book;
+pub mod dialer;
 pub mod driver;
 pub mod prompt;
 pub mod runner;

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 
 use super::{QueryContext, Store, StoreError};
-use crate::campaign::channel::Channel;
+use crate::campaign::channel::{Channel, Direction};
 use crate::campaign::history::{
     summarize, AttemptEntry, ComplaintEntry, DebtorHistory, HistorySummary, PaymentEntry,
     PromiseEntry, RefusalEntry,
@@ -41,6 +41,11 @@ pub(crate) fn ts(t: i64) -> Result<DateTime<Utc>, StoreError> {
 
 pub(crate) fn parse_channel(s: &str) -> Result<Channel, StoreError> {
     s.parse::<Channel>()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub(crate) fn parse_direction(s: &str) -> Result<Direction, StoreError> {
+    s.parse::<Direction>()
         .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
@@ -151,7 +156,7 @@ impl Store {
         let mut h = DebtorHistory::default();
         let c = "reading the contact history";
         for r in sqlx::query(
-            "SELECT id, channel, created_at, state, outcome, right_party, conversation FROM attempts \
+            "SELECT id, channel, direction, created_at, state, outcome, right_party, conversation FROM attempts \
              WHERE debtor_id = $1 ORDER BY created_at, id",
         )
         .bind(debtor_id)
@@ -163,6 +168,7 @@ impl Store {
             h.attempts.push(AttemptEntry {
                 id: r.try_get("id").ctx(c)?,
                 channel: parse_channel(&channel)?,
+                direction: parse_direction(&r.try_get::<String, _>("direction").ctx(c)?)?,
                 at: ts(r.try_get("created_at").ctx(c)?)?,
                 state: r.try_get("state").ctx(c)?,
                 outcome: r.try_get("outcome").ctx(c)?,
@@ -226,8 +232,8 @@ impl Store {
         let mut map: HashMap<i64, DebtorHistory> = HashMap::new();
         let members = "SELECT debtor_id FROM campaign_debtors WHERE campaign_id = $1";
         for r in sqlx::query(&format!(
-            "SELECT id, debtor_id, channel, created_at, state, outcome, right_party, conversation FROM attempts \
-             WHERE debtor_id IN ({members}) ORDER BY created_at, id"
+            "SELECT id, debtor_id, channel, direction, created_at, state, outcome, right_party, conversation \
+             FROM attempts WHERE debtor_id IN ({members}) ORDER BY created_at, id"
         ))
         .bind(campaign_id)
         .fetch_all(pool)
@@ -238,6 +244,7 @@ impl Store {
             map.entry(r.try_get("debtor_id").ctx(c)?).or_default().attempts.push(AttemptEntry {
                 id: r.try_get("id").ctx(c)?,
                 channel: parse_channel(&channel)?,
+                direction: parse_direction(&r.try_get::<String, _>("direction").ctx(c)?)?,
                 at: ts(r.try_get("created_at").ctx(c)?)?,
                 state: r.try_get("state").ctx(c)?,
                 outcome: r.try_get("outcome").ctx(c)?,

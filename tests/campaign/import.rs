@@ -190,3 +190,27 @@ fn schema_files_match_their_source() {
         );
     }
 }
+
+#[test]
+fn later_migrations_are_the_same_for_both_back_ends() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let names = |dir: &str| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(root.join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n != "0001_schema.sql")
+            .collect();
+        v.sort();
+        v
+    };
+    let later = names("sqlite");
+    assert!(later.len() >= 3, "{later:?}");
+    assert_eq!(later, names("postgres"));
+    for name in &later {
+        assert_eq!(
+            std::fs::read_to_string(root.join("sqlite").join(name)).unwrap(),
+            std::fs::read_to_string(root.join("postgres").join(name)).unwrap(),
+            "migrations/sqlite/{name} and migrations/postgres/{name} differ: write it once, copy it to both"
+        );
+    }
+}

@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 
 use super::retry::{AttemptResult, RetryPolicy};
 use super::{DebtorId, RetryState};
+use crate::campaign::channel::Direction;
 use crate::campaign::compliance::{Channel, Contact, ContactKind};
 
 /// An attempt written before dialling whose result was lost.
@@ -71,6 +72,7 @@ pub fn resolve_unknown_attempts(
                 at: a.written_at,
                 channel: a.channel,
                 kind: ContactKind::Conversation,
+                direction: Direction::Outbound,
                 outcome: Some("unknown".to_string()),
             },
             retry: state,

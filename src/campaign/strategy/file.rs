@@ -8,7 +8,10 @@ use chrono::Duration;
 use serde::Deserialize;
 
 use super::rules::Rules;
-use super::{EmailSettings, Limits, Retry, Segment, SmsGateway, Step, Strategy, Template};
+use super::{
+    EmailSettings, Inbound, Limits, Retry, Segment, SmsGateway, Step, Strategy, Template,
+    UnknownCaller,
+};
 
 /// Why a campaign file cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +63,16 @@ struct RawStrategy {
     #[serde(default)]
     templates: BTreeMap<String, RawTemplate>,
     segments: Vec<RawSegment>,
+    #[serde(default)]
+    inbound: Option<RawInbound>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInbound {
+    flow: String,
+    #[serde(default)]
+    unknown_caller: UnknownCaller,
 }
 
 #[derive(Debug, Deserialize)]
@@ -301,15 +314,8 @@ fn parse_checking(
                 ));
             }
             if let (Some(flow), Some(dialogs_dir)) = (&step.call, dialogs_dir) {
-                let file_path: PathBuf = dialogs_dir.join(format!("{flow}.yaml"));
-                if flow.is_empty() || flow.contains(['/', '\\']) || !file_path.is_file() {
-                    return Err(err_at(
-                        "call:",
-                        format!(
-                            "unknown flow `{flow}`: {} does not exist",
-                            file_path.display()
-                        ),
-                    ));
+                if let Some(message) = unknown_flow(flow, dialogs_dir) {
+                    return Err(err_at("call:", message));
                 }
             }
             for (key, name, needs) in [("sms:", &step.sms, "sms"), ("email:", &step.email, "body")]
@@ -449,7 +455,26 @@ fn parse_checking(
             "concurrency and calls_per_second must be at least 1".into(),
         ));
     }
+    let inbound = match raw.inbound {
+        None => None,
+        Some(i) => {
+            if let Some(dialogs_dir) = dialogs_dir {
+                if let Some(message) = unknown_flow(&i.flow, dialogs_dir) {
+                    return Err(invalid(
+                        &["^inbound:", "flow:"],
+                        "inbound.flow".into(),
+                        message,
+                    ));
+                }
+            }
+            Some(Inbound {
+                flow: i.flow,
+                unknown_caller: i.unknown_caller,
+            })
+        }
+    };
     Ok(Strategy {
+        inbound,
         name: raw.name,
         limits,
         sms: raw.sms.map(|s| SmsGateway {
@@ -462,6 +487,17 @@ fn parse_checking(
         email,
         templates,
         segments,
+    })
+}
+
+/// Why `flow` names no flow file in `dialogs_dir`, or `None` when `<dialogs_dir>/<flow>.yaml` exists.
+fn unknown_flow(flow: &str, dialogs_dir: &Path) -> Option<String> {
+    let file_path: PathBuf = dialogs_dir.join(format!("{flow}.yaml"));
+    (flow.is_empty() || flow.contains(['/', '\\']) || !file_path.is_file()).then(|| {
+        format!(
+            "unknown flow `{flow}`: {} does not exist",
+            file_path.display()
+        )
     })
 }
 

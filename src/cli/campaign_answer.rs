@@ -189,8 +189,10 @@ async fn answer(config: &Config, args: AnswerArgs) -> anyhow::Result<std::proces
     let _ = sip.shutdown().await;
     store.close().await;
     eprintln!(
-        "answered {} calls from debtors and {} from unknown numbers; {} failed",
-        served.debtors, served.unknown, served.failed
+        "answered {} from debtors and {} from unknown numbers; {} failed",
+        super::plural(served.debtors, "call", "calls"),
+        served.unknown,
+        served.failed
     );
     Ok(if served.failed > 0 {
         std::process::ExitCode::FAILURE

@@ -66,6 +66,9 @@ pub enum InboundError {
     /// The SIP driver stopped.
     #[error("the SIP driver stopped")]
     SipStopped,
+    /// Neither the caller's campaign nor the answering campaign has an inbound plan.
+    #[error("no inbound plan for campaign {0} (the answering campaign's plan must be in Answering::plans)")]
+    NoPlan(i64),
 }
 
 /// How one campaign answers: the flows and the voice and recogniser they speak and listen with.
@@ -233,9 +236,7 @@ async fn answer_debtor(
 ) -> Result<AnsweredCall, InboundError> {
     let Some(plan) = answering.plan_for(found.campaign_id) else {
         let _ = sip.reject(call.handle, 480);
-        return Err(InboundError::Store(StoreError::UnknownCampaign(
-            found.campaign_id.to_string(),
-        )));
+        return Err(InboundError::NoPlan(found.campaign_id));
     };
     let now = Utc::now();
     let order = DialOrder {
@@ -389,9 +390,7 @@ async fn answer_unknown(
 ) -> Result<AnsweredCall, InboundError> {
     let Some(plan) = answering.plan_for(answering.campaign_id) else {
         let _ = sip.reject(call.handle, 480);
-        return Err(InboundError::Store(StoreError::UnknownCampaign(
-            answering.campaign_id.to_string(),
-        )));
+        return Err(InboundError::NoPlan(answering.campaign_id));
     };
     let now = Utc::now();
     let lang = plan.unknown_flow.lang;

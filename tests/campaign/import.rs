@@ -51,6 +51,14 @@ fn sqlite_history_promises_and_payments() {
 }
 
 #[test]
+fn sqlite_inbound_contacts() {
+    block_on(async {
+        let (store, _dir) = sqlite_store().await;
+        scenarios::inbound_contacts(&store).await;
+    });
+}
+
+#[test]
 fn sqlite_crash_recovery() {
     block_on(async {
         let (store, _dir) = sqlite_store().await;

@@ -34,6 +34,16 @@ impl Default for CallConfig {
     }
 }
 
+/// What the debtor hears when the campaign stops during the call.
+pub fn stopping_message(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ru => {
+            "Извините, сейчас нам нужно закончить разговор. Мы вам перезвоним. До свидания."
+        }
+        Lang::En => "I'm sorry, we have to end this call now. We will call you back. Goodbye.",
+    }
+}
+
 /// The default message after a failed transfer.
 pub fn transfer_failed_message(lang: Lang) -> &'static str {
     match lang {

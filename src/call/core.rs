@@ -5,7 +5,7 @@
 
 use super::barge_in::BargeInDetector;
 use super::clock::{CallClock, StreamClock, FRAME};
-use super::config::{transfer_failed_message, CallConfig};
+use super::config::{stopping_message, transfer_failed_message, CallConfig};
 use super::io::{Input, Output, PromptId, Record};
 use super::report::{
     CallReport, CallbackTask, ContextCard, EndReason, Speaker, TimelineEntry, TranscriptLine,
@@ -64,6 +64,8 @@ enum AfterPrompts {
     Handoff(String),
     /// The failed-transfer message has played: hang up.
     TransferFailedBye,
+    /// The campaign is stopping and the goodbye has played: hang up.
+    StoppedBye,
 }
 
 /// One call's conductor.
@@ -97,6 +99,8 @@ pub struct CallCore {
     flags: Vec<String>,
     callback_at: Option<chrono::DateTime<chrono::Utc>>,
     transfer: Option<Transfer>,
+    /// The campaign asked the call to end politely.
+    stopping: bool,
     ended: Option<CallReport>,
 }
 
@@ -136,6 +140,7 @@ impl CallCore {
             flags: Vec::new(),
             callback_at: None,
             transfer: None,
+            stopping: false,
             ended: None,
         }
     }
@@ -198,7 +203,11 @@ impl CallCore {
                 self.note(now, "media_timeout", "");
                 self.end(now, EndReason::MediaTimeout, true);
             }
+            Input::Stop { at_once } => self.stop(now, at_once),
             _ if self.engine.is_none() => {}
+            // Once the goodbye is decided, what the debtor says or presses no longer moves the flow.
+            Input::Voice { .. } | Input::Partial(_) | Input::Utterance { .. } | Input::Dtmf(_)
+                if self.stopping => {}
             Input::Voice { voiced } => self.on_voice(now, voiced),
             Input::Partial(text) => {
                 if self.playing_interruptible() && self.barge.partial(&text) {
@@ -602,6 +611,7 @@ impl CallCore {
         match self.after_prompts.take() {
             Some(AfterPrompts::Hangup) => self.end(now, EndReason::Flow, true),
             Some(AfterPrompts::TransferFailedBye) => self.end(now, EndReason::TransferFailed, true),
+            Some(AfterPrompts::StoppedBye) => self.end(now, EndReason::Stopped, true),
             Some(AfterPrompts::Handoff(reason)) => self.hand_off(now, reason),
             None => {
                 let speaking = self
@@ -613,6 +623,39 @@ impl CallCore {
                 }
             }
         }
+    }
+
+    /// The campaign stops: at once, or after the prompt playing with a short goodbye. An ending the flow
+    /// already chose (its goodbye, a hand-off, the failed-transfer message) is left to finish.
+    fn stop(&mut self, now: Instant, at_once: bool) {
+        if at_once || self.engine.is_none() {
+            self.note(
+                now,
+                "stopped",
+                if at_once { "at once" } else { "before answer" },
+            );
+            self.end(now, EndReason::Stopped, true);
+            return;
+        }
+        if self.stopping {
+            return;
+        }
+        self.stopping = true;
+        self.note(now, "stopping", "");
+        if self.after_prompts.is_some() || self.transfer.is_some() {
+            return;
+        }
+        self.queue.clear();
+        self.held.clear();
+        self.listening = None;
+        self.listening_since = None;
+        self.queue.push_back(Prompt {
+            text: stopping_message(self.flow.lang).to_string(),
+            interruptible: false,
+            prepared: false,
+        });
+        self.after_prompts = Some(AfterPrompts::StoppedBye);
+        self.advance(now);
     }
 
     fn hand_off(&mut self, now: Instant, reason: String) {
@@ -717,6 +760,9 @@ impl CallCore {
             EndReason::MaxLength | EndReason::MediaTimeout | EndReason::PromptFailed => {
                 Disposition::Failed
             }
+            // Cut short by us: the debtor, once identified, is told we will call back.
+            EndReason::Stopped if self.identity_confirmed() => Disposition::Callback,
+            EndReason::Stopped => Disposition::HungUp,
         }
     }
 
@@ -761,6 +807,12 @@ impl CallCore {
             event: event.to_string(),
             detail: detail.to_string(),
         });
+    }
+
+    fn identity_confirmed(&self) -> bool {
+        self.engine
+            .as_ref()
+            .is_some_and(|e| e.vars().get("identity_confirmed").truthy())
     }
 
     fn playing_interruptible(&self) -> bool {

@@ -68,6 +68,11 @@ pub enum Input {
     },
     /// Media stopped arriving.
     MediaTimeout,
+    /// The campaign is stopping: end politely after the prompt playing, or at once.
+    Stop {
+        /// Hang up now instead of saying goodbye.
+        at_once: bool,
+    },
 }
 
 /// Something the driver must do, in order.

@@ -17,6 +17,7 @@ use super::listening::{Heard, ListeningThread};
 use super::playout::Rendering;
 use super::report::CallReport;
 use super::speech::CallSpeech;
+use super::stop::{StopLevel, StopWatch};
 use crate::asr::listener::ListenStats;
 use crate::asr::AsrError;
 use crate::audio::frame::{frames_of, Frame, FRAME_SAMPLES};
@@ -143,6 +144,8 @@ pub struct Conversation {
     pub ctx: CallContext,
     /// Barge-in, time limits, hand-off.
     pub config: CallConfig,
+    /// The campaign's stop: a ringing call is cancelled, a conversation ends politely or at once.
+    pub stop: StopWatch,
 }
 
 /// How a live call went: the telephony result and, when answered, the conversation's report.
@@ -204,8 +207,18 @@ pub async fn dial<S: RecordSink>(
         })
         .await?;
     let mut ringing = None;
+    let mut stop = conversation.stop.clone();
+    let mut cancelled = false;
     let remote = loop {
-        match events.recv().await {
+        let event = tokio::select! {
+            ev = events.recv() => ev,
+            _ = stop.raised(), if !cancelled => {
+                cancelled = true;
+                let _ = sip.hangup(handle);
+                continue;
+            }
+        };
+        match event {
             None => return Err(LiveError::DriverStopped),
             Some(CallEvent::Progress { status }) => {
                 ringing.get_or_insert(status);
@@ -420,10 +433,19 @@ async fn converse<S: RecordSink>(
         flow,
         mut ctx,
         config,
+        mut stop,
     } = conversation;
     ctx.now = chrono::Utc::now();
     let mut core = CallCore::start(flow, ctx, config, answered_at);
     core.handle_input(answered_at, Input::Answered);
+    if stop.level() > StopLevel::Run {
+        core.handle_input(
+            answered_at,
+            Input::Stop {
+                at_once: stop.level() == StopLevel::AtOnce,
+            },
+        );
+    }
     let stream = StreamClock { answered_at };
 
     let mut frames_heard = 0u64;
@@ -606,6 +628,9 @@ async fn converse<S: RecordSink>(
                         }
                     }
                 }
+            }
+            level = stop.raised() => {
+                core.handle_input(Instant::now(), Input::Stop { at_once: level == StopLevel::AtOnce });
             }
             _ = sleep_until(timer) => core.handle_timeout(Instant::now()),
             _ = sleep_until(hangup_deadline) => {

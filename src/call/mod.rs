@@ -34,4 +34,6 @@ pub mod report;
 #[cfg(feature = "speech")]
 pub mod speech;
 #[cfg(feature = "speech")]
+pub mod stop;
 pub mod stored;
+pub mod warm;

@@ -66,6 +66,8 @@ pub enum EndReason {
     MediaTimeout,
     /// A prompt could not be rendered or played.
     PromptFailed,
+    /// The campaign was stopped while the call went on.
+    Stopped,
 }
 
 /// The state of a hand-off to an agent.

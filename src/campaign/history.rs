@@ -5,10 +5,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::channel::{Channel, Direction};
+use super::scheduler::{AttemptFacts, AttemptOutcome, AttemptState};
 use crate::domain::{Disposition, PromiseStatus};
 
 /// One attempt to reach the debtor on any channel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AttemptEntry {
     /// Attempt id.
     pub id: i64,
@@ -19,22 +20,42 @@ pub struct AttemptEntry {
     pub direction: Direction,
     /// When the attempt was written (before dialling or sending).
     pub at: DateTime<Utc>,
-    /// `dialing`, `done` or `unknown`.
-    pub state: String,
+    /// In flight, done, or lost in a crash.
+    pub state: AttemptState,
     /// The call disposition or message result, once known.
-    pub outcome: Option<String>,
+    pub outcome: Option<AttemptOutcome>,
     /// The debtor personally was reached.
     pub right_party: bool,
     /// A conversation took place (counts as an interaction).
     pub conversation: bool,
+    /// When it finished; for an attempt lost in a crash, the moment of recovery.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// The segment it was made in.
+    pub segment: String,
+    /// The ladder step it was made for (`day 7`, or [`CONFIRMATION_STEP`]).
+    pub step: String,
+    /// The promise it confirmed, for a promise confirmation.
+    pub promise_id: Option<i64>,
 }
+
+/// The step label of promise confirmations (they stand outside the ladder).
+pub const CONFIRMATION_STEP: &str = "promise confirmation";
 
 impl AttemptEntry {
     /// The disposition of a finished call (`None` for messages, calls in flight and calls lost in a crash).
     pub fn disposition(&self) -> Option<Disposition> {
-        match self.channel {
-            Channel::Call => self.outcome.as_deref()?.parse().ok(),
-            _ => None,
+        self.outcome.and_then(AttemptOutcome::disposition)
+    }
+
+    /// The attempt as the one rule of [`crate::campaign::scheduler::attempt`] reads it.
+    pub fn facts(&self) -> AttemptFacts {
+        AttemptFacts {
+            channel: self.channel,
+            direction: self.direction,
+            at: self.at,
+            state: self.state,
+            outcome: self.outcome,
+            finished_at: self.finished_at,
         }
     }
 }
@@ -85,7 +106,7 @@ pub struct ComplaintEntry {
 }
 
 /// Everything stored about one debtor's contacts, oldest first.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DebtorHistory {
     /// Attempts on every channel.
     pub attempts: Vec<AttemptEntry>,
@@ -141,7 +162,7 @@ pub fn summarize(history: &DebtorHistory) -> HistorySummary {
     let to_contact = |a: &AttemptEntry| LastContact {
         at: a.at,
         channel: a.channel,
-        outcome: a.outcome.clone(),
+        outcome: a.outcome.map(|o| o.as_str().to_string()),
     };
     HistorySummary {
         last_contact: finished
@@ -268,30 +289,42 @@ mod tests {
                     channel: Channel::Call,
                     direction: Direction::Outbound,
                     at: t(9),
-                    state: "done".into(),
-                    outcome: Some("promise_to_pay".into()),
+                    state: AttemptState::Done,
+                    outcome: Some(AttemptOutcome::Call(Disposition::PromiseToPay)),
                     right_party: true,
                     conversation: true,
+                    finished_at: None,
+                    segment: "s".into(),
+                    step: "day 1".into(),
+                    promise_id: None,
                 },
                 AttemptEntry {
                     id: 2,
                     channel: Channel::Sms,
                     direction: Direction::Outbound,
                     at: t(11),
-                    state: "done".into(),
-                    outcome: Some("sent".into()),
+                    state: AttemptState::Done,
+                    outcome: Some(AttemptOutcome::Sent),
                     right_party: false,
                     conversation: false,
+                    finished_at: None,
+                    segment: "s".into(),
+                    step: "day 1".into(),
+                    promise_id: None,
                 },
                 AttemptEntry {
                     id: 3,
                     channel: Channel::Call,
                     direction: Direction::Outbound,
                     at: t(12),
-                    state: "dialing".into(),
+                    state: AttemptState::Dialing,
                     outcome: None,
                     right_party: false,
                     conversation: false,
+                    finished_at: None,
+                    segment: "s".into(),
+                    step: "day 1".into(),
+                    promise_id: None,
                 },
             ],
             promises: vec![

@@ -8,15 +8,16 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::channel::{Channel, Direction};
-use super::compliance::{Contact, ContactKind, DebtorFacts, Policy};
+use super::compliance::{Contact, DebtorFacts, Policy};
 use super::debtor::StoredDebtor;
-use super::history::{summarize, DebtorHistory};
+use super::history::{summarize, AttemptEntry, DebtorHistory, CONFIRMATION_STEP};
 use super::scheduler::{
-    DueStep, Limits, Load, RetryPolicy, RetryState, Scheduler, StepAction, WaitReason, WorkItem,
+    AttemptResult, DueStep, Limits, Load, RetryPolicy, RetryState, Scheduler, StepAction,
+    WaitReason, WorkItem,
 };
 use super::standing::{self, DebtorStatus};
-use super::strategy::{Step, Strategy};
-use crate::domain::{Disposition, PromiseStatus};
+use super::strategy::{Retry, Strategy};
+use crate::domain::PromiseStatus;
 
 /// One thing to do now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -39,6 +40,8 @@ pub struct PlanLine {
     pub phone_masked: Option<String>,
     /// The call should recall the last promise.
     pub recall_promise: bool,
+    /// The promise a confirmation message confirms (`None` for ladder steps).
+    pub promise_id: Option<i64>,
     /// Why it is allowed now.
     pub reason: String,
 }
@@ -118,30 +121,15 @@ pub fn facts(d: &StoredDebtor, tz: Tz, history: &DebtorHistory) -> DebtorFacts {
     .learn_from_history(history.refusals.iter().map(|r| r.kind.as_str()))
 }
 
-/// The contacts compliance sees: every attempt with its direction; answered calls, sent messages, calls in
-/// flight and calls lost in a crash count as interactions (the stricter reading). The policy counts only outbound
-/// ones towards the limits: a debtor's own call is shown, never counted.
+/// The contacts compliance sees, as the rule of [`crate::campaign::scheduler::attempt`] reads each attempt:
+/// answered calls, sent messages, calls in flight and calls lost in a crash count as interactions (the stricter
+/// reading); each keeps its direction, and the policy counts only outbound ones towards the limits (a debtor's own
+/// call is shown, never counted).
 pub fn contacts(history: &DebtorHistory) -> Vec<Contact> {
     history
         .attempts
         .iter()
-        .map(|a| {
-            let reached = match a.channel {
-                Channel::Call => a.conversation || a.state == "dialing" || a.state == "unknown",
-                _ => a.outcome.as_deref() != Some("failed"),
-            };
-            Contact {
-                at: a.at,
-                channel: a.channel,
-                kind: if reached {
-                    ContactKind::Conversation
-                } else {
-                    ContactKind::Attempt
-                },
-                direction: a.direction,
-                outcome: a.outcome.clone(),
-            }
-        })
+        .map(|a| a.facts().contact())
         .collect()
 }
 
@@ -149,9 +137,14 @@ struct Meta {
     debtor_id: i64,
     external_id: String,
     segment: String,
-    step: Step,
+    step: String,
+    recall_promise: bool,
     phone_ids: Vec<i64>,
     phones: Vec<String>,
+    /// The promise a confirmation confirms.
+    promise_id: Option<i64>,
+    /// The last attempt was lost in a crash: a backoff is the hold after recovery.
+    held_after_loss: bool,
 }
 
 fn local_midnight(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
@@ -160,6 +153,35 @@ fn local_midnight(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
         .earliest()
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or_else(|| Utc.from_utc_datetime(&naive))
+}
+
+/// The message action of `channel` with `template`.
+fn message_action(channel: Channel, template: &str) -> StepAction {
+    if channel == Channel::Email {
+        StepAction::Email {
+            template: template.to_string(),
+        }
+    } else {
+        StepAction::Sms {
+            template: template.to_string(),
+        }
+    }
+}
+
+/// The retry state after `attempts`, each read by the one attempt rule.
+fn replay(policy: &RetryPolicy, attempts: &[&AttemptEntry], tz: Tz, phones: usize) -> RetryState {
+    policy.replay(
+        attempts.iter().map(|a| (a.at, a.facts().result())),
+        tz,
+        phones,
+    )
+}
+
+/// Whether the last of `attempts` was lost in a crash.
+fn last_lost(attempts: &[&AttemptEntry]) -> bool {
+    attempts
+        .last()
+        .is_some_and(|a| matches!(a.facts().result(), AttemptResult::Lost { .. }))
 }
 
 /// Plans one moment for a campaign. `histories` holds every debtor's full history (all campaigns, so legal
@@ -184,7 +206,7 @@ pub fn plan(
     for d in debtors {
         let raw = histories.get(&d.id).unwrap_or(&empty);
         for a in &raw.attempts {
-            if a.channel == Channel::Call && a.state == "dialing" {
+            if a.channel == Channel::Call && a.facts().in_flight() {
                 load.calls_in_flight += 1;
                 if a.at > now - Duration::seconds(1) && a.at <= now {
                     load.calls_started_last_second += 1;
@@ -242,49 +264,47 @@ pub fn plan(
             continue;
         };
         let dpd = d.record.days_overdue(today);
-        let Some(step) = segment.step_at(dpd) else {
-            let first = segment.ladder.first().map_or(0, |s| s.day);
-            let until = local_midnight(tz, d.record.due_date + Duration::days(first));
-            out.waiting.push(wait(
-                "not_due",
-                format!("{dpd} days overdue; the ladder starts on day {first}"),
-                Some(segment.name.clone()),
-                Some(until),
-            ));
-            continue;
-        };
-        let label = step.label();
-        let due_at = local_midnight(tz, d.record.due_date + Duration::days(step.day));
-        let in_step: Vec<_> = history
-            .attempts
-            .iter()
-            .filter(|a| a.at >= due_at && a.outcome.as_deref() != Some("skipped"))
-            .collect();
-        if step.hand_over {
+        let step = segment.step_at(dpd);
+        if let Some(step) = step.filter(|s| s.hand_over) {
             out.hand_overs.push(PlanLine {
                 debtor_id: d.id,
                 external_id: d.record.external_id.clone(),
                 segment: segment.name.clone(),
-                step: label.clone(),
+                step: step.label(),
                 action: "hand_over".into(),
                 what: "hard_collection".into(),
                 phone_id: None,
                 phone_masked: None,
                 recall_promise: false,
+                promise_id: None,
                 reason: format!("{dpd} days overdue: soft collection ends"),
             });
             continue;
         }
         let facts = facts(d, tz, &history);
         let contacts = contacts(&history);
-        let in_flight = history.attempts.iter().any(|a| a.state == "dialing");
-        let meta = |step: &Step| Meta {
+        let in_flight = history.attempts.iter().any(|a| a.facts().in_flight());
+        let phone_ids: Vec<i64> = d.phones.iter().map(|p| p.id).collect();
+        let phones: Vec<String> = d.phones.iter().map(|p| p.e164.clone()).collect();
+        let meta = |step: String, recall_promise: bool, promise_id, held_after_loss| Meta {
             debtor_id: d.id,
             external_id: d.record.external_id.clone(),
             segment: segment.name.clone(),
-            step: step.clone(),
-            phone_ids: d.phones.iter().map(|p| p.id).collect(),
-            phones: d.phones.iter().map(|p| p.e164.clone()).collect(),
+            step,
+            recall_promise,
+            phone_ids: phone_ids.clone(),
+            phones: phones.clone(),
+            promise_id,
+            held_after_loss,
+        };
+        let item = |action: StepAction, due_at, retry| WorkItem {
+            debtor: d.id,
+            phones: phones.clone(),
+            facts: facts.clone(),
+            history: contacts.clone(),
+            step: Some(DueStep { action, due_at }),
+            retry,
+            in_flight: false,
         };
         let mut step_wait =
             |channel: &str, reason: &str, detail: String, until: Option<DateTime<Utc>>| {
@@ -298,10 +318,103 @@ pub fn plan(
                     until,
                 })
             };
+
+        // Promise confirmations: the oldest pending promise not yet confirmed on a channel, one per channel and
+        // tick; a ladder message on that channel waits for it.
+        let confirm_policy = Retry::default();
+        let mut confirming: Vec<Channel> = Vec::new();
+        for (channel, template) in strategy.confirmation.messages() {
+            for p in history
+                .promises
+                .iter()
+                .filter(|p| p.status == PromiseStatus::Pending)
+            {
+                let tries: Vec<&AttemptEntry> = history
+                    .attempts
+                    .iter()
+                    .filter(|a| a.promise_id == Some(p.id) && a.channel == channel)
+                    .collect();
+                if tries.iter().any(|a| !a.facts().failed_send()) {
+                    continue;
+                }
+                confirming.push(channel);
+                if tries.len() as u32 >= confirm_policy.max_attempts {
+                    step_wait(
+                        channel.as_str(),
+                        "attempts_used",
+                        format!(
+                            "{CONFIRMATION_STEP} of promise {}: {} failed sends",
+                            p.id,
+                            tries.len()
+                        ),
+                        None,
+                    );
+                    break;
+                }
+                if channel == Channel::Email && d.record.email.is_none() {
+                    step_wait(
+                        "email",
+                        "no_address",
+                        format!("{CONFIRMATION_STEP}: no e-mail address on file"),
+                        None,
+                    );
+                    break;
+                }
+                let retry = replay(&confirm_policy.policy(), &tries, tz, phones.len());
+                items.push(item(message_action(channel, template), p.made_at, retry));
+                metas.push(meta(
+                    CONFIRMATION_STEP.to_string(),
+                    false,
+                    Some(p.id),
+                    last_lost(&tries),
+                ));
+                break;
+            }
+        }
+
+        let Some(step) = step else {
+            let first = segment.ladder.first().map_or(0, |s| s.day);
+            let until = local_midnight(tz, d.record.due_date + Duration::days(first));
+            out.waiting.push(wait(
+                "not_due",
+                format!("{dpd} days overdue; the ladder starts on day {first}"),
+                Some(segment.name.clone()),
+                Some(until),
+            ));
+            continue;
+        };
+        let label = step.label();
+        let due_at = local_midnight(tz, d.record.due_date + Duration::days(step.day));
+        // The step's own attempts: made for this step of this segment, so a debtor who moves to another segment
+        // (a broken promise) starts that segment's step afresh. A call the debtor placed belongs to no step: it
+        // counts for the step active when it came.
+        let in_step: Vec<&AttemptEntry> = history
+            .attempts
+            .iter()
+            .filter(|a| {
+                a.at >= due_at
+                    && (a.direction == Direction::Inbound
+                        || (a.segment == segment.name && a.step == label))
+            })
+            .collect();
+        let step_policy = step.retry.policy();
         for (channel, template) in [(Channel::Sms, &step.sms), (Channel::Email, &step.email)] {
             let Some(template) = template else { continue };
-            let tries: Vec<_> = in_step.iter().filter(|a| a.channel == channel).collect();
-            if tries.iter().any(|a| a.outcome.as_deref() != Some("failed")) {
+            let tries: Vec<&AttemptEntry> = in_step
+                .iter()
+                .copied()
+                .filter(|a| a.channel == channel)
+                .collect();
+            if tries.iter().any(|a| !a.facts().failed_send()) {
+                continue;
+            }
+            if confirming.contains(&channel) {
+                step_wait(
+                    channel.as_str(),
+                    "confirmation_first",
+                    format!("the {CONFIRMATION_STEP} goes out first; {label} follows"),
+                    Some(now + Duration::minutes(1)),
+                );
                 continue;
             }
             if tries.len() as u32 >= step.retry.max_attempts {
@@ -322,49 +435,17 @@ pub fn plan(
                 );
                 continue;
             }
-            let next_retry_at = tries.last().map(|a| a.at + step.retry.no_answer);
-            items.push(WorkItem {
-                debtor: d.id,
-                phones: d.phones.iter().map(|p| p.e164.clone()).collect(),
-                facts: facts.clone(),
-                history: contacts.clone(),
-                step: Some(DueStep {
-                    action: if channel == Channel::Sms {
-                        StepAction::Sms {
-                            template: template.clone(),
-                        }
-                    } else {
-                        StepAction::Email {
-                            template: template.clone(),
-                        }
-                    },
-                    due_at,
-                }),
-                retry: RetryState {
-                    local_day: Some(today),
-                    attempts_today: 0,
-                    next_retry_at,
-                    next_phone: 0,
-                },
-                in_flight: false,
-            });
-            metas.push(meta(step));
+            let retry = replay(&step_policy, &tries, tz, phones.len());
+            items.push(item(message_action(channel, template), due_at, retry));
+            metas.push(meta(label.clone(), false, None, last_lost(&tries)));
         }
         if let Some(flow) = &step.call {
-            let step_calls = in_step.iter().filter(|a| a.channel == Channel::Call);
-            // A debtor who called us and talked as themselves (a promise, a refusal, a dispute…) is reached for the
-            // ladder like an answered call; someone else on their phone is not. The step's attempts, daily cap and
-            // retries count only the calls we dialled.
-            let reached = step_calls.clone().any(|a| match a.direction {
-                Direction::Outbound => {
-                    a.right_party || (a.conversation && a.outcome.as_deref() != Some("unknown"))
-                }
-                Direction::Inbound => a.right_party,
-            });
-            let calls: Vec<_> = step_calls
-                .filter(|a| a.direction == Direction::Outbound)
-                .collect();
-            if reached {
+            // A debtor who called us and talked as themselves (a promise, a refusal, a dispute…) reached the step
+            // like an answered call; the step's attempts, daily cap and retries count only the calls we dialled.
+            if in_step
+                .iter()
+                .any(|a| a.channel == Channel::Call && a.facts().reaches_step())
+            {
                 let next = segment.ladder.iter().find(|s| s.day > step.day);
                 step_wait(
                     "call",
@@ -377,6 +458,11 @@ pub fn plan(
                 );
                 continue;
             }
+            let calls: Vec<&AttemptEntry> = in_step
+                .iter()
+                .copied()
+                .filter(|a| a.channel == Channel::Call && a.facts().dialled())
+                .collect();
             if calls.len() as u32 >= step.retry.max_attempts {
                 step_wait(
                     "call",
@@ -386,11 +472,9 @@ pub fn plan(
                 );
                 continue;
             }
-            let today_calls = calls
-                .iter()
-                .filter(|a| a.at.with_timezone(&tz).date_naive() == today)
-                .count() as u32;
-            if today_calls >= step.retry.max_per_day {
+            let retry = replay(&step_policy, &calls, tz, phones.len());
+            let today_calls = step_policy.attempts_today(&retry, tz, now);
+            if today_calls >= step_policy.max_attempts_per_day {
                 let tomorrow = local_midnight(tz, today + Duration::days(1));
                 step_wait(
                     "call",
@@ -400,50 +484,24 @@ pub fn plan(
                 );
                 continue;
             }
-            let next_retry_at = calls.last().map(|a| {
-                let busy = a.disposition().is_some_and(Disposition::is_line_busy);
-                a.at + if busy {
-                    step.retry.busy
-                } else {
-                    step.retry.no_answer
-                }
-            });
-            let unanswered = calls
-                .iter()
-                .filter(|a| {
-                    a.outcome.is_none() || a.disposition().is_some_and(Disposition::is_unanswered)
-                })
-                .count();
             items.push(WorkItem {
-                debtor: d.id,
-                phones: d.phones.iter().map(|p| p.e164.clone()).collect(),
-                facts: facts.clone(),
-                history: contacts.clone(),
-                step: Some(DueStep {
-                    action: StepAction::Call { flow: flow.clone() },
-                    due_at,
-                }),
-                retry: RetryState {
-                    local_day: Some(today),
-                    attempts_today: today_calls,
-                    next_retry_at,
-                    next_phone: if d.phones.is_empty() {
-                        0
-                    } else {
-                        unanswered % d.phones.len()
-                    },
-                },
                 in_flight,
+                ..item(StepAction::Call { flow: flow.clone() }, due_at, retry)
             });
-            metas.push(meta(step));
+            metas.push(meta(
+                label.clone(),
+                step.recall_promise,
+                None,
+                last_lost(&calls),
+            ));
         }
     }
     let scheduler = Scheduler::new(
         policy,
         RetryPolicy {
-            retry_after: Duration::hours(2),
             // Per-step caps are applied above; the scheduler must not cap lower.
             max_attempts_per_day: u32::MAX,
+            ..RetryPolicy::default()
         },
         Limits {
             max_concurrent_calls: strategy.limits.concurrency,
@@ -451,20 +509,17 @@ pub fn plan(
         },
     );
     let decided = scheduler.plan(&items, load, now);
-    // Items of one debtor in order; actions take theirs by channel, waits take what is left in order.
+    // Items of one debtor in order; actions take the item they came from, waits take what is left in order.
     let mut left: HashMap<i64, Vec<usize>> = HashMap::new();
     for (i, item) in items.iter().enumerate() {
         left.entry(item.debtor).or_default().push(i);
     }
-    let channel_of = |i: usize| items[i].step.as_ref().map(|s| s.action.channel());
+    let action_of = |i: usize| items[i].step.as_ref().map(|s| &s.action);
     for a in decided.actions {
         let Some(slots) = left.get_mut(&a.debtor) else {
             continue;
         };
-        let Some(pos) = slots
-            .iter()
-            .position(|&i| channel_of(i) == Some(a.action.channel()))
-        else {
+        let Some(pos) = slots.iter().position(|&i| action_of(i) == Some(&a.action)) else {
             continue;
         };
         let m = &metas[slots.remove(pos)];
@@ -480,12 +535,13 @@ pub fn plan(
             debtor_id: m.debtor_id,
             external_id: m.external_id.clone(),
             segment: m.segment.clone(),
-            step: m.step.label(),
+            step: m.step.clone(),
             action: action.into(),
             what,
             phone_id: phone.as_ref().map(|p| p.0),
             phone_masked: phone.map(|p| p.1),
-            recall_promise: m.step.recall_promise && action == "call",
+            recall_promise: m.recall_promise && action == "call",
+            promise_id: m.promise_id,
             reason: a.reason,
         };
         if action == "call" {
@@ -501,16 +557,28 @@ pub fn plan(
         let m = slot.map(|i| &metas[i]);
         // The scheduler words backoffs with its own default wait; the step's retry policy decided this one.
         let detail = match (w.reason, slot.and_then(|i| items[i].retry.next_retry_at)) {
+            (WaitReason::RetryBackoff, Some(at)) if m.is_some_and(|m| m.held_after_loss) => {
+                format!(
+                    "held after an attempt whose result a crash lost, until {}",
+                    at.to_rfc3339()
+                )
+            }
             (WaitReason::RetryBackoff, Some(at)) => {
                 format!("retry after the last attempt, from {}", at.to_rfc3339())
             }
             _ => w.detail,
         };
+        let detail = match m {
+            Some(m) if m.promise_id.is_some() => format!("{}: {detail}", m.step),
+            _ => detail,
+        };
         out.waiting.push(WaitLine {
             debtor_id: w.debtor,
             external_id: m.map(|m| m.external_id.clone()).unwrap_or_default(),
             segment: m.map(|m| m.segment.clone()),
-            action: slot.and_then(channel_of).map(|c| c.as_str().to_string()),
+            action: slot
+                .and_then(action_of)
+                .map(|a| a.channel().as_str().to_string()),
             reason: wait_name(w.reason),
             detail,
             until: w.until,
@@ -541,39 +609,62 @@ fn wait_name(r: WaitReason) -> String {
 mod tests {
     use super::*;
 
+    use crate::campaign::compliance::{ContactKind, Profile, Settings};
+    use crate::campaign::debtor::StoredPhone;
     use crate::campaign::history::{AttemptEntry, PaymentEntry, PromiseEntry, RefusalEntry};
+    use crate::campaign::scheduler::{AttemptOutcome, AttemptState};
+    use crate::domain::{DebtorFlags, DebtorRecord, Disposition};
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().to_utc()
     }
 
-    fn attempt(
+    fn entry(
         channel: Channel,
-        state: &str,
-        outcome: Option<&str>,
-        conversation: bool,
+        when: &str,
+        state: AttemptState,
+        outcome: Option<AttemptOutcome>,
     ) -> AttemptEntry {
         AttemptEntry {
             id: 1,
             channel,
             direction: Direction::Outbound,
-            at: at("2026-11-23T07:00:00Z"),
-            state: state.into(),
-            outcome: outcome.map(str::to_string),
+            at: at(when),
+            state,
+            outcome,
             right_party: false,
-            conversation,
+            conversation: outcome
+                .and_then(AttemptOutcome::disposition)
+                .is_some_and(Disposition::is_conversation),
+            finished_at: None,
+            segment: "all".into(),
+            step: "day 7".into(),
+            promise_id: None,
         }
+    }
+
+    fn attempt(
+        channel: Channel,
+        state: AttemptState,
+        outcome: Option<AttemptOutcome>,
+    ) -> AttemptEntry {
+        entry(channel, "2026-11-23T07:00:00Z", state, outcome)
     }
 
     #[test]
     fn contacts_count_in_flight_and_lost_calls_as_interactions() {
+        use AttemptState::{Dialing, Done, Unknown};
         let history = DebtorHistory {
             attempts: vec![
-                attempt(Channel::Call, "done", Some("no_answer"), false),
-                attempt(Channel::Call, "dialing", None, false),
-                attempt(Channel::Call, "unknown", Some("unknown"), true),
-                attempt(Channel::Sms, "done", Some("sent"), false),
-                attempt(Channel::Email, "done", Some("failed"), false),
+                attempt(
+                    Channel::Call,
+                    Done,
+                    Some(AttemptOutcome::Call(Disposition::NoAnswer)),
+                ),
+                attempt(Channel::Call, Dialing, None),
+                attempt(Channel::Call, Unknown, Some(AttemptOutcome::Unknown)),
+                attempt(Channel::Sms, Done, Some(AttemptOutcome::Sent)),
+                attempt(Channel::Email, Done, Some(AttemptOutcome::NotSent)),
             ],
             ..Default::default()
         };
@@ -587,6 +678,268 @@ mod tests {
                 ContactKind::Conversation,
                 ContactKind::Attempt
             ]
+        );
+    }
+
+    const STRATEGY: &str = "name: unit
+sms: { url: 'http://127.0.0.1:9/send' }
+templates:
+  hi: { sms: 'hi {full_name}' }
+  firm: { sms: 'you broke a promise' }
+  thanks: { sms: 'promised {promise_amount} by {promise_date}' }
+confirmation: { sms: thanks }
+segments:
+  - name: broken
+    when: { broken_promises: { min: 1 } }
+    ladder:
+      - day: 1
+        sms: firm
+  - name: all
+    ladder:
+      - day: 1
+        sms: hi
+      - day: 7
+        call: soft
+        retry: { no_answer: 2h, max_per_day: 3 }
+";
+
+    fn strategy() -> Strategy {
+        crate::campaign::strategy::file::parse_stored(std::path::Path::new("unit.yaml"), STRATEGY)
+            .unwrap()
+    }
+
+    /// Overdue since 2026-11-15 in Moscow, two phones.
+    fn debtor() -> StoredDebtor {
+        StoredDebtor {
+            id: 7,
+            record: DebtorRecord {
+                external_id: "U-7".into(),
+                full_name: "Unit".into(),
+                phones: vec!["+79120000001".into(), "+79120000002".into()],
+                time_zone: "Europe/Moscow".into(),
+                region: None,
+                amount_due: 1_000_000,
+                currency: "RUB".into(),
+                due_date: NaiveDate::from_ymd_opt(2026, 11, 15).unwrap(),
+                product: None,
+                creditor: None,
+                creditor_phone: None,
+                email: None,
+                language: None,
+                prior_delinquencies: 0,
+                flags: DebtorFlags::default(),
+                extra: Default::default(),
+            },
+            phones: vec![
+                StoredPhone {
+                    id: 71,
+                    e164: "+79120000001".into(),
+                },
+                StoredPhone {
+                    id: 72,
+                    e164: "+79120000002".into(),
+                },
+            ],
+            status: "active".into(),
+        }
+    }
+
+    fn plan_with(history: DebtorHistory, now: &str) -> CampaignPlan {
+        plan(
+            &strategy(),
+            Policy::new(Profile::ru_230fz(), Settings::default()),
+            &[debtor()],
+            &HashMap::from([(7, history)]),
+            &HashMap::new(),
+            at(now),
+        )
+    }
+
+    fn pending_promise(id: i64, made: &str, date: (i32, u32, u32)) -> PromiseEntry {
+        PromiseEntry {
+            id,
+            made_at: at(made),
+            promised_date: NaiveDate::from_ymd_opt(date.0, date.1, date.2).unwrap(),
+            amount: 500_000,
+            status: PromiseStatus::Pending,
+        }
+    }
+
+    #[test]
+    fn a_lost_call_holds_the_debtor_from_recovery_and_rotates_the_phone() {
+        // Written 10:00 Moscow on Monday, recovered 11:30: one of the day's attempts, an interaction.
+        let mut lost = entry(
+            Channel::Call,
+            "2026-11-23T07:00:00Z",
+            AttemptState::Unknown,
+            Some(AttemptOutcome::Unknown),
+        );
+        lost.finished_at = Some(at("2026-11-23T08:30:00Z"));
+        let history = DebtorHistory {
+            attempts: vec![lost],
+            ..Default::default()
+        };
+        let soon = plan_with(history.clone(), "2026-11-23T08:31:00Z");
+        assert!(soon.calls.is_empty(), "{soon:#?}");
+        let w = &soon.waiting[0];
+        assert_eq!(w.action.as_deref(), Some("call"));
+        assert!(
+            w.until.is_some_and(|u| u >= at("2026-11-23T10:30:00Z")),
+            "held two hours from recovery, not from dialling: {w:?}"
+        );
+        // The next day the debtor is dialled again, on the next phone.
+        let next_day = plan_with(history, "2026-11-24T07:00:00Z");
+        assert_eq!(next_day.calls.len(), 1, "{next_day:#?}");
+        assert_eq!(next_day.calls[0].phone_id, Some(72));
+    }
+
+    #[test]
+    fn a_lost_call_alone_is_held_by_the_retry_interval() {
+        // With compliance limits that never bind, the hold itself shows: retry_backoff until recovery + 2 h.
+        let mut lost = entry(
+            Channel::Call,
+            "2026-11-23T07:00:00Z",
+            AttemptState::Unknown,
+            Some(AttemptOutcome::Unknown),
+        );
+        lost.finished_at = Some(at("2026-11-23T08:30:00Z"));
+        let history = DebtorHistory {
+            attempts: vec![lost],
+            ..Default::default()
+        };
+        let mut profile = Profile::ru_230fz();
+        profile.call_limits.clear();
+        let run = |now: &str| {
+            plan(
+                &strategy(),
+                Policy::new(profile.clone(), Settings::default()),
+                &[debtor()],
+                &HashMap::from([(7, history.clone())]),
+                &HashMap::new(),
+                at(now),
+            )
+        };
+        let held = run("2026-11-23T10:29:00Z");
+        assert!(held.calls.is_empty());
+        assert_eq!(held.waiting[0].reason, "retry_backoff", "{held:#?}");
+        assert_eq!(held.waiting[0].until, Some(at("2026-11-23T10:30:00Z")));
+        assert!(held.waiting[0].detail.contains("crash"), "{held:#?}");
+        let after = run("2026-11-23T10:30:00Z");
+        assert_eq!(after.calls.len(), 1, "{after:#?}");
+        assert_eq!(after.calls[0].phone_id, Some(72), "the next phone");
+    }
+
+    #[test]
+    fn attempts_of_another_segment_do_not_finish_this_step() {
+        // Reached on day 8 in segment `all`; then the promise broke: segment `broken` starts its own step.
+        let reached = entry(
+            Channel::Call,
+            "2026-11-23T07:00:00Z",
+            AttemptState::Done,
+            Some(AttemptOutcome::Call(Disposition::PromiseToPay)),
+        );
+        let mut promise = pending_promise(3, "2026-11-23T07:05:00Z", (2026, 11, 25));
+        promise.status = PromiseStatus::Broken;
+        let history = DebtorHistory {
+            attempts: vec![reached],
+            promises: vec![promise],
+            ..Default::default()
+        };
+        let p = plan_with(history, "2026-11-27T08:00:00Z");
+        assert_eq!(p.messages.len(), 1, "{p:#?}");
+        assert_eq!(
+            (p.messages[0].segment.as_str(), p.messages[0].what.as_str()),
+            ("broken", "firm")
+        );
+    }
+
+    #[test]
+    fn a_pending_promise_is_confirmed_once() {
+        let promise = pending_promise(3, "2026-11-23T07:05:00Z", (2026, 11, 25));
+        let reached = entry(
+            Channel::Call,
+            "2026-11-23T07:00:00Z",
+            AttemptState::Done,
+            Some(AttemptOutcome::Call(Disposition::PromiseToPay)),
+        );
+        let history = DebtorHistory {
+            attempts: vec![reached.clone()],
+            promises: vec![promise.clone()],
+            ..Default::default()
+        };
+        let p = plan_with(history, "2026-11-23T07:10:00Z");
+        assert_eq!(p.messages.len(), 1, "{p:#?}");
+        let line = &p.messages[0];
+        assert_eq!(
+            (
+                line.action.as_str(),
+                line.what.as_str(),
+                line.step.as_str(),
+                line.promise_id,
+                line.phone_id
+            ),
+            ("sms", "thanks", CONFIRMATION_STEP, Some(3), Some(71))
+        );
+
+        // Once sent (or while in flight, or lost), never again; after a failed send, again after the backoff.
+        for (state, outcome, again) in [
+            (AttemptState::Done, Some(AttemptOutcome::Sent), false),
+            (AttemptState::Dialing, None, false),
+            (AttemptState::Unknown, Some(AttemptOutcome::Unknown), false),
+            (AttemptState::Done, Some(AttemptOutcome::NotSent), true),
+        ] {
+            let mut sent = entry(Channel::Sms, "2026-11-23T07:10:00Z", state, outcome);
+            sent.step = CONFIRMATION_STEP.into();
+            sent.promise_id = Some(3);
+            let history = DebtorHistory {
+                attempts: vec![reached.clone(), sent],
+                promises: vec![promise.clone()],
+                ..Default::default()
+            };
+            let later = plan_with(history, "2026-11-23T10:00:00Z");
+            let confirmations = later
+                .messages
+                .iter()
+                .filter(|m| m.promise_id.is_some())
+                .count();
+            assert_eq!(confirmations, usize::from(again), "{state:?} {later:#?}");
+        }
+    }
+
+    #[test]
+    fn a_confirmation_beyond_the_message_limit_waits_and_says_why() {
+        // Two SMS today already: 230-FZ allows two a day.
+        let mut attempts = vec![entry(
+            Channel::Call,
+            "2026-11-23T07:00:00Z",
+            AttemptState::Done,
+            Some(AttemptOutcome::Call(Disposition::PromiseToPay)),
+        )];
+        for when in ["2026-11-23T06:00:00Z", "2026-11-23T06:30:00Z"] {
+            attempts.push(entry(
+                Channel::Sms,
+                when,
+                AttemptState::Done,
+                Some(AttemptOutcome::Sent),
+            ));
+        }
+        let history = DebtorHistory {
+            attempts,
+            promises: vec![pending_promise(3, "2026-11-23T07:05:00Z", (2026, 11, 25))],
+            ..Default::default()
+        };
+        let p = plan_with(history, "2026-11-23T07:10:00Z");
+        assert!(p.messages.is_empty(), "{p:#?}");
+        let w = p
+            .waiting
+            .iter()
+            .find(|w| w.action.as_deref() == Some("sms"))
+            .expect("the confirmation waits");
+        assert!(w.reason.starts_with("compliance:limit"), "{w:?}");
+        assert!(w.detail.starts_with(CONFIRMATION_STEP), "{w:?}");
+        assert!(
+            w.until.is_some_and(|u| u >= at("2026-11-23T21:00:00Z")),
+            "tomorrow in Moscow: {w:?}"
         );
     }
 
@@ -630,63 +983,31 @@ mod tests {
         assert_eq!(mask_phone("+7912"), "***");
     }
 
-    fn debtor() -> StoredDebtor {
-        use crate::campaign::debtor::StoredPhone;
-        use crate::domain::{DebtorFlags, DebtorRecord};
-        StoredDebtor {
-            id: 7,
-            record: DebtorRecord {
-                external_id: "L-7".into(),
-                full_name: "Test".into(),
-                phones: vec!["+79123456789".into()],
-                time_zone: "Europe/Moscow".into(),
-                region: None,
-                amount_due: 1_000_000,
-                currency: "RUB".into(),
-                due_date: NaiveDate::from_ymd_opt(2026, 11, 14).unwrap(),
-                product: None,
-                creditor: None,
-                creditor_phone: None,
-                email: None,
-                language: None,
-                prior_delinquencies: 0,
-                flags: DebtorFlags::default(),
-                extra: Default::default(),
-            },
-            phones: vec![StoredPhone {
-                id: 1,
-                e164: "+79123456789".into(),
-            }],
-            status: "active".into(),
+    /// One call at 10:00 Moscow time on 23 November (day 8: the call step), placed by us or by the debtor.
+    fn call_at_ten(direction: Direction, d: Disposition) -> AttemptEntry {
+        let mut a = entry(
+            Channel::Call,
+            "2026-11-23T07:00:00Z",
+            AttemptState::Done,
+            Some(AttemptOutcome::Call(d)),
+        );
+        a.direction = direction;
+        a.right_party = d.is_right_party();
+        if direction == Direction::Inbound {
+            a.segment = "inbound".into();
+            a.step = "inbound".into();
         }
+        a
     }
 
-    /// The plan at 12:00 Moscow time on 23 November for one debtor with one call at 10:00 that morning.
-    fn plan_after(direction: Direction, outcome: &str, right_party: bool) -> CampaignPlan {
-        let strategy = crate::campaign::strategy::file::parse_stored(
-            std::path::Path::new("c.yaml"),
-            "name: s\nsegments:\n  - name: all\n    ladder:\n      - day: 7\n        call: soft\n",
-        )
-        .unwrap();
-        let history = DebtorHistory {
-            attempts: vec![AttemptEntry {
-                direction,
-                right_party,
-                ..attempt(Channel::Call, "done", Some(outcome), true)
-            }],
-            ..Default::default()
-        };
-        let d = debtor();
-        plan(
-            &strategy,
-            Policy::new(
-                crate::campaign::compliance::Profile::ru_230fz(),
-                crate::campaign::compliance::Settings::default(),
-            ),
-            std::slice::from_ref(&d),
-            &HashMap::from([(d.id, history)]),
-            &HashMap::new(),
-            at("2026-11-23T09:00:00Z"),
+    /// The plan at 12:00 Moscow time on 23 November after `attempts`.
+    fn plan_after(attempts: Vec<AttemptEntry>) -> CampaignPlan {
+        plan_with(
+            DebtorHistory {
+                attempts,
+                ..Default::default()
+            },
+            "2026-11-23T09:00:00Z",
         )
     }
 
@@ -694,24 +1015,22 @@ mod tests {
     fn a_debtors_own_call_never_uses_up_the_outbound_limits() {
         // 230-FZ allows one interaction a day. The debtor called us this morning and hung up: they may still be
         // called today.
-        let p = plan_after(Direction::Inbound, "hung_up", false);
+        let own = call_at_ten(Direction::Inbound, Disposition::HungUp);
+        let p = plan_after(vec![own.clone()]);
         assert_eq!(p.calls.len(), 1, "{p:#?}");
         // The same conversation started by us uses the day's interaction (and reaches the step).
-        let p = plan_after(Direction::Outbound, "hung_up", false);
+        let p = plan_after(vec![call_at_ten(Direction::Outbound, Disposition::HungUp)]);
         assert!(p.calls.is_empty(), "{p:#?}");
+        // Three calls of their own use neither the step's daily cap (three) nor its attempts.
+        let p = plan_after(vec![own.clone(), own.clone(), own.clone()]);
+        assert_eq!(p.calls.len(), 1, "{p:#?}");
 
         let contacts = contacts(&DebtorHistory {
-            attempts: vec![AttemptEntry {
-                direction: Direction::Inbound,
-                ..attempt(Channel::Call, "done", Some("hung_up"), true)
-            }],
+            attempts: vec![own],
             ..Default::default()
         });
         assert_eq!(contacts[0].direction, Direction::Inbound);
-        let policy = Policy::new(
-            crate::campaign::compliance::Profile::ru_230fz(),
-            crate::campaign::compliance::Settings::default(),
-        );
+        let policy = Policy::new(Profile::ru_230fz(), Settings::default());
         let facts = facts(
             &debtor(),
             chrono_tz::Europe::Moscow,
@@ -728,12 +1047,21 @@ mod tests {
 
     #[test]
     fn a_debtors_own_call_with_a_promise_reaches_the_step() {
-        let p = plan_after(Direction::Inbound, "promise_to_pay", true);
+        let p = plan_after(vec![call_at_ten(
+            Direction::Inbound,
+            Disposition::PromiseToPay,
+        )]);
         assert!(p.calls.is_empty(), "{p:#?}");
         assert!(
             p.waiting.iter().any(|w| w.reason == "step_done"),
             "{:#?}",
             p.waiting
         );
+        // Someone else calling from the debtor's phone does not.
+        let p = plan_after(vec![call_at_ten(
+            Direction::Inbound,
+            Disposition::WrongPerson,
+        )]);
+        assert_eq!(p.calls.len(), 1, "{p:#?}");
     }
 }

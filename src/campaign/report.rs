@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::channel::Channel;
 use super::debtor::StoredDebtor;
 use super::history::{summarize, DebtorHistory};
+use super::scheduler::AttemptOutcome;
 use super::standing::{self, DebtorStatus};
 use super::strategy::Strategy;
 use crate::domain::PromiseStatus;
@@ -261,7 +262,9 @@ pub fn analytics(
         row.attempts += 1;
         if a.channel == Channel::Call {
             row.calls += 1;
-            row.contacts += u32::from(a.conversation && a.outcome.as_deref() != Some("unknown"));
+            row.contacts += u32::from(
+                a.conversation && a.outcome.as_deref() != Some(AttemptOutcome::Unknown.as_str()),
+            );
             row.right_party_contacts += u32::from(a.right_party);
         } else {
             row.messages += 1;

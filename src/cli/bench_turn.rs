@@ -136,6 +136,7 @@ async fn bench(config: &Config, args: BenchTurnArgs) -> anyhow::Result<std::proc
                     max_length: Duration::from_secs(300),
                     ..CallConfig::default()
                 },
+                stop: crate::call::stop::StopWatch::never(),
             };
             let target = DialTarget {
                 target: format!("sip:debtor@{phone_addr}"),

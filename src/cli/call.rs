@@ -23,17 +23,12 @@ use crate::sip::outcome::Outcome;
 use crate::sip::sdp::{LocalMedia, RemoteMedia};
 use crate::sip::transaction::Timers;
 
-/// Arguments of `softcall call`.
-#[derive(Debug, Args)]
-pub struct CallArgs {
-    /// Who to call, e.g. `sip:+79001234567@pbx.example.com` or `sip:bob@127.0.0.1:5070`.
-    pub target: String,
+/// Flags that override the `[sip]` settings for a call or a campaign run.
+#[derive(Debug, Clone, Args)]
+pub struct SipFlags {
     /// Our address-of-record for From (defaults to the registered user, else `sip:softcall@<local ip>`).
     #[arg(long)]
     pub from: Option<String>,
-    /// Display name in From.
-    #[arg(long)]
-    pub display_name: Option<String>,
     /// Register first: `user:password@registrar[:port]`; the same credentials answer INVITE challenges.
     /// Default: `[sip] registrar`, `username` and the password from the configuration.
     #[arg(long)]
@@ -57,6 +52,22 @@ pub struct CallArgs {
     /// UDP port range for RTP, e.g. `10000-20000`. Default: `[sip] rtp_ports` (16384-32767).
     #[arg(long, value_parser = parse_port_range)]
     pub rtp_ports: Option<RangeInclusive<u16>>,
+    /// Seconds to let a call ring before cancelling it. Default: `[sip] ring_timeout_s` (30).
+    #[arg(long)]
+    pub ring_timeout: Option<f64>,
+}
+
+/// Arguments of `softcall call`.
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// Who to call, e.g. `sip:+79001234567@pbx.example.com` or `sip:bob@127.0.0.1:5070`.
+    pub target: String,
+    /// Display name in From.
+    #[arg(long)]
+    pub display_name: Option<String>,
+    /// How to reach the network (flags over `[sip]`).
+    #[command(flatten)]
+    pub sip: SipFlags,
     /// WAV file to play once the call is answered (any rate; mixed to mono and resampled to 8 kHz).
     #[arg(long)]
     pub play: Option<PathBuf>,
@@ -66,9 +77,6 @@ pub struct CallArgs {
     /// Hang up this many seconds after the answer (default: after playback, or when the peer hangs up).
     #[arg(long)]
     pub hangup_after: Option<f64>,
-    /// Cancel the call if not answered within this many seconds. Default: `[sip] ring_timeout_s` (30).
-    #[arg(long)]
-    pub ring_timeout: Option<f64>,
     /// DTMF digits to send after the answer (RFC 4733 when the peer supports it, else SIP INFO).
     #[arg(long)]
     pub dtmf: Option<String>,
@@ -110,7 +118,7 @@ fn parse_register(s: &str) -> anyhow::Result<(Credentials, String)> {
 }
 
 /// The registration to make: `--register`, else the configured registrar with its credentials.
-fn registration(args: &CallArgs, cfg: &SipConfig) -> anyhow::Result<Option<(Credentials, String)>> {
+fn registration(args: &SipFlags, cfg: &SipConfig) -> anyhow::Result<Option<(Credentials, String)>> {
     if let Some(r) = &args.register {
         return parse_register(r).map(Some);
     }
@@ -295,7 +303,8 @@ pub struct RegistrationRefused {
 /// Starts the SIP driver for `args` over the `[sip]` settings `cfg` and registers when asked.
 pub async fn connect(
     cfg: &SipConfig,
-    args: &CallArgs,
+    args: &SipFlags,
+    target: &str,
 ) -> anyhow::Result<Result<Connected, RegistrationRefused>> {
     let registration = registration(args, cfg)?;
     let credentials = match (&registration, &args.auth) {
@@ -306,7 +315,7 @@ pub async fn connect(
     let dest = match (&args.proxy, &registration) {
         (Some(p), _) => driver::resolve_uri(&format!("sip:{p}")).await?,
         (None, Some((_, registrar))) => driver::resolve_uri(registrar).await?,
-        (None, None) => driver::resolve_uri(&args.target).await?,
+        (None, None) => driver::resolve_uri(target).await?,
     };
     let rtp_ports = match args.rtp_ports.clone() {
         Some(r) => r,
@@ -425,7 +434,7 @@ pub async fn place(cfg: &SipConfig, args: CallArgs) -> anyhow::Result<CallReport
         recording: args.record.clone(),
         sip: None,
     };
-    let mut connected = match connect(cfg, &args).await? {
+    let mut connected = match connect(cfg, &args.sip, &args.target).await? {
         Ok(c) => c,
         Err(refused) => {
             report.registered = Some(false);
@@ -555,7 +564,8 @@ pub async fn place(cfg: &SipConfig, args: CallArgs) -> anyhow::Result<CallReport
                         run.report.media = Some(m);
                     }
                     CallEvent::Dtmf { digit, .. } => run.report.dtmf_received.push(digit),
-                    CallEvent::TransferProgress { .. } => {}
+                    // Transfers are not taken here, so no REFER becomes a request.
+                    CallEvent::TransferProgress { .. } | CallEvent::TransferRequested { .. } => {}
                     CallEvent::TransferCompleted { success, status } => {
                         run.report.transfer = Some(TransferReport {
                             target: args.transfer_to.clone().unwrap_or_default(),

@@ -45,7 +45,7 @@ pub async fn converse(config: &Config, args: CallArgs) -> anyhow::Result<FlowCal
         max_length: Duration::from_secs_f64(args.max_duration.max(1.0)),
         ..CallConfig::default()
     };
-    let connected = match connect(&config.sip, &args).await? {
+    let connected = match connect(&config.sip, &args.sip, &args.target).await? {
         Ok(c) => c,
         Err(refused) => anyhow::bail!("{}", refused.reason),
     };
@@ -71,6 +71,7 @@ pub async fn converse(config: &Config, args: CallArgs) -> anyhow::Result<FlowCal
         flow: Arc::new(flow),
         ctx,
         config: call_config,
+        stop: crate::call::stop::StopWatch::never(),
     };
     let mut records = CollectRecords::default();
     let outcome = live::dial(

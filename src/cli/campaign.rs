@@ -1,8 +1,8 @@
-//! `softcall campaign check|plan|send|recover|answer`: checking campaign files, showing what would be dialled and
-//! sent and why others wait, sending due messages and hand-overs, resolving attempts a crash left in flight, and
-//! answering the calls debtors place to the campaign.
+//! `softcall campaign check|plan|send|recover|run|answer`: checking campaign files, showing what would be dialled
+//! and sent and why others wait, sending due messages and hand-overs, resolving attempts a crash left in flight,
+//! carrying the campaign out, and answering the calls debtors place to the campaign.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -10,10 +10,11 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 
 use crate::campaign::compliance::{Policy, Profile, Settings};
-use crate::campaign::planner::{plan, CampaignPlan};
+use crate::campaign::planner::CampaignPlan;
 use crate::campaign::strategy::{self, Strategy};
 use crate::config::Folders;
 use crate::ops::execute::execute;
+use crate::ops::planning::plan_campaign;
 use crate::store::Store;
 
 use super::{parse_moment, plural};
@@ -37,6 +38,9 @@ pub enum CampaignWhat {
     Send(SendArgs),
     /// After a crash: resolve attempts left in flight (never redialled; counted as interactions).
     Recover(RecoverArgs),
+    /// Carry the campaign out: dial, talk, send and retry until today's work is done (Ctrl-C stops).
+    #[cfg(feature = "speech")]
+    Run(Box<super::campaign_run::RunArgs>),
     /// Answer the calls debtors place to the campaign until Ctrl-C: caller ID, identity, the inbound flow.
     #[cfg(feature = "speech")]
     Answer(super::campaign_answer::AnswerArgs),
@@ -111,8 +115,10 @@ pub struct RecoverArgs {
 
 /// Runs `softcall campaign` with the configuration at `config`.
 pub fn run(config: &Path, args: CampaignArgs) -> anyhow::Result<std::process::ExitCode> {
-    let folders = &super::folders(config)?;
+    let folders = &Folders::from_config(config)?;
     match args.what {
+        #[cfg(feature = "speech")]
+        CampaignWhat::Run(a) => super::campaign_run::run_campaign(config, *a),
         #[cfg(feature = "speech")]
         CampaignWhat::Answer(a) => super::campaign_answer::run(&super::load_config(config)?, a),
         CampaignWhat::Check(a) => {
@@ -239,21 +245,14 @@ async fn make_plan(
             Utc::now().timestamp(),
         )
         .await?;
-    let debtors = store.campaign_debtors(campaign.id).await?;
-    let histories = store.campaign_histories(campaign.id).await?;
-    let statuses: HashMap<i64, String> = store
-        .campaign_statuses(campaign.id)
-        .await?
-        .into_iter()
-        .collect();
-    let p = plan(
+    let p = plan_campaign(
+        &store,
         &s,
         Policy::new(profile, Settings::default()),
-        &debtors,
-        &histories,
-        &statuses,
+        campaign.id,
         now,
-    );
+    )
+    .await?;
     Ok((p, store, s, campaign.id))
 }
 

@@ -16,6 +16,8 @@ mod call_flow;
 pub mod campaign;
 #[cfg(feature = "speech")]
 pub mod campaign_answer;
+#[cfg(feature = "speech")]
+pub mod campaign_run;
 pub mod compliance;
 #[cfg(feature = "speech")]
 mod demo;
@@ -156,7 +158,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             BenchCommand::Amd(args) => bench_amd::run(&cli.config, args),
         },
         #[cfg(feature = "speech")]
-        Command::Demo(args) => demo::run(&load_config(&cli.config)?, args),
+        Command::Demo(args) => demo::run_demo(&load_config(&cli.config)?, args),
     }
 }
 

@@ -48,6 +48,9 @@ pub struct SipConfig {
     pub user_agent: Option<String>,
     /// Agent queue URI a call is handed off to by REFER (`sip:queue@pbx.example.com`).
     pub queue_uri: Option<String>,
+    /// Request-URI of campaign calls, `{phone}` standing for the debtor's E.164 number
+    /// (`sip:{phone}@pbx.example.com`).
+    pub dial_uri: Option<String>,
     /// Seconds to let a call ring before cancelling it.
     pub ring_timeout_s: f64,
 }
@@ -64,6 +67,7 @@ impl Default for SipConfig {
             password_env: None,
             user_agent: None,
             queue_uri: None,
+            dial_uri: None,
             ring_timeout_s: 30.0,
         }
     }
@@ -101,6 +105,16 @@ fn check_sip_uri(field: &'static str, uri: &str) -> Result<(), SipConfigError> {
     }
 }
 
+/// Checks a campaign Request-URI template: a SIP URI with `{phone}` where the number goes.
+pub fn check_dial_uri(template: &str) -> Result<(), String> {
+    if !template.contains("{phone}") {
+        return Err(format!(
+            "`{template}` has no {{phone}}; write it like sip:{{phone}}@pbx.example.com"
+        ));
+    }
+    check_sip_uri("dial_uri", &template.replace("{phone}", "0")).map_err(|e| e.problem)
+}
+
 impl SipConfig {
     /// Checks every field, so a bad value is reported when the file is loaded, not mid-call.
     pub fn validate(&self) -> Result<(), SipConfigError> {
@@ -116,6 +130,9 @@ impl SipConfig {
         }
         if let Some(q) = &self.queue_uri {
             check_sip_uri("queue_uri", q)?;
+        }
+        if let Some(d) = &self.dial_uri {
+            check_dial_uri(d).map_err(|problem| invalid("dial_uri", problem))?;
         }
         if self.username.as_deref() == Some("") {
             return Err(invalid("username", "is empty"));
@@ -198,6 +215,19 @@ mod tests {
         assert_eq!(c.rtp_port_range().unwrap(), 16384..=32767);
         assert_eq!(c.ring_timeout(), Duration::from_secs(30));
         assert_eq!(c.credentials().unwrap(), None);
+    }
+
+    #[test]
+    fn the_dial_uri_needs_the_phone_placeholder_and_a_host() {
+        let c = parse(r#"dial_uri = "sip:{phone}@pbx.example.com:5080""#).unwrap();
+        assert_eq!(
+            c.dial_uri.as_deref(),
+            Some("sip:{phone}@pbx.example.com:5080")
+        );
+        let e = parse(r#"dial_uri = "sip:robot@pbx.example.com""#).unwrap_err();
+        assert!(e.contains("sip.dial_uri") && e.contains("{phone}"), "{e}");
+        let e = parse(r#"dial_uri = "tel:{phone}""#).unwrap_err();
+        assert!(e.contains("not a SIP URI"), "{e}");
     }
 
     #[test]

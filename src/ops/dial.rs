@@ -7,12 +7,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 
 use super::bridge::{call_context, call_outcome};
 use crate::call::config::CallConfig;
 use crate::call::live::{self, Conversation, DialTarget, LiveError, LiveOutcome, MediaSettings};
 use crate::call::speech::CallSpeech;
+use crate::call::stop::StopWatch;
 use crate::call::stored::StoreRecords;
 use crate::campaign::dial::DialTicket;
 use crate::campaign::outcome::CallOutcome;
@@ -75,6 +76,16 @@ impl Route {
     pub fn uri_for(&self, phone: &str) -> String {
         self.uri_template.replace("{phone}", phone)
     }
+
+    /// Where an attempt's two-sided recording goes.
+    pub fn recording_path(&self, attempt_id: i64) -> PathBuf {
+        self.recordings.join(format!("attempt-{attempt_id}.wav"))
+    }
+
+    /// Where an attempt's report (transcript, path, timeline) is written beside its recording.
+    pub fn report_path(&self, attempt_id: i64) -> PathBuf {
+        self.recordings.join(format!("attempt-{attempt_id}.json"))
+    }
 }
 
 /// What one ticket's call came to, as stored.
@@ -84,70 +95,111 @@ pub struct DialledCall {
     pub call_id: i64,
     /// Its disposition.
     pub disposition: Disposition,
+    /// The promise stored with it: date and amount in minor units (the whole debt when none was named).
+    pub promise: Option<(NaiveDate, i64)>,
     /// The telephony result and, when answered, the conversation's report.
     pub live: LiveOutcome,
 }
 
-/// Dials the ticket's phone, holds `flow` with the debtor, and stores everything about the call.
-pub async fn conduct(
-    store: &Store,
-    sip: &SipHandle,
-    ticket: &DialTicket,
-    flow: Arc<Flow>,
-    speech: &CallSpeech,
-    config: CallConfig,
-    route: &Route,
-) -> Result<DialledCall, DialError> {
-    std::fs::create_dir_all(&route.recordings).map_err(|source| DialError::Recordings {
-        path: route.recordings.display().to_string(),
-        source,
-    })?;
-    let dialled_at = Utc::now();
-    let ctx = call_context(ticket, flow.lang, dialled_at)?;
-    let target = DialTarget {
-        target: route.uri_for(ticket.phone()),
-        from: route.from.clone(),
-        display_name: None,
-        dest: route.dest,
-        credentials: route.credentials.clone(),
-        ring_timeout: route.ring_timeout,
-    };
-    let media = MediaSettings {
-        recording: Some(
-            route
-                .recordings
-                .join(format!("attempt-{}.wav", ticket.attempt_id())),
-        ),
-        ..route.media.clone()
-    };
-    let mut sink = StoreRecords::new(store, ticket.attempt_id(), ticket.debtor().id);
-    let conversation = Conversation { flow, ctx, config };
-    let live = live::dial(sip, target, conversation, speech, &media, &mut sink).await?;
-    let outcome = match &live.report {
-        Some(report) => CallOutcome {
-            started_at: dialled_at,
-            ..call_outcome(report)
-        },
-        None => CallOutcome {
-            disposition: unanswered(live.telephony.outcome),
-            started_at: dialled_at,
-            answered_at: None,
-            ended_at: Utc::now(),
-            promise: None,
-            handoff_reason: None,
-            recording_path: None,
-            events: Vec::new(),
-        },
-    };
-    let call_id = store.finish_call(ticket, &outcome).await?;
-    store
-        .save_call_report(call_id, &serde_json::to_string(&live)?)
+/// What every call of a run shares: the store, the SIP driver and the route out.
+#[derive(Clone)]
+pub struct Dialler {
+    /// Where tickets, outcomes and reports are stored.
+    pub store: Store,
+    /// The running SIP driver.
+    pub sip: SipHandle,
+    /// Where and how calls go out.
+    pub route: Route,
+}
+
+/// What one call holds with the debtor: the flow, its voice and ears, the call settings and the run's stop.
+#[derive(Debug, Clone)]
+pub struct CallScript {
+    /// The flow of the debtor's ladder step.
+    pub flow: Arc<Flow>,
+    /// The voice and recogniser of the flow's language.
+    pub speech: CallSpeech,
+    /// Barge-in, limits, hand-off target.
+    pub config: CallConfig,
+    /// The run's stop.
+    pub stop: StopWatch,
+}
+
+impl Dialler {
+    /// Dials the ticket's phone, holds the script's flow with the debtor, and stores everything about the call.
+    pub async fn conduct(
+        &self,
+        ticket: &DialTicket,
+        script: CallScript,
+    ) -> Result<DialledCall, DialError> {
+        let (store, route) = (&self.store, &self.route);
+        std::fs::create_dir_all(&route.recordings).map_err(|source| DialError::Recordings {
+            path: route.recordings.display().to_string(),
+            source,
+        })?;
+        let dialled_at = Utc::now();
+        let ctx = call_context(ticket, script.flow.lang, dialled_at)?;
+        let target = DialTarget {
+            target: route.uri_for(ticket.phone()),
+            from: route.from.clone(),
+            display_name: None,
+            dest: route.dest,
+            credentials: route.credentials.clone(),
+            ring_timeout: route.ring_timeout,
+        };
+        let media = MediaSettings {
+            recording: Some(route.recording_path(ticket.attempt_id())),
+            ..route.media.clone()
+        };
+        let mut sink = StoreRecords::new(store, ticket.attempt_id(), ticket.debtor().id);
+        let conversation = Conversation {
+            flow: script.flow,
+            ctx,
+            config: script.config,
+            stop: script.stop,
+        };
+        let live = live::dial(
+            &self.sip,
+            target,
+            conversation,
+            &script.speech,
+            &media,
+            &mut sink,
+        )
         .await?;
-    Ok(DialledCall {
-        call_id,
-        disposition: outcome.disposition,
-        live,
-    })
+        let outcome = match &live.report {
+            Some(report) => CallOutcome {
+                started_at: dialled_at,
+                ..call_outcome(report)
+            },
+            None => CallOutcome {
+                disposition: unanswered(live.telephony.outcome),
+                started_at: dialled_at,
+                answered_at: None,
+                ended_at: Utc::now(),
+                promise: None,
+                handoff_reason: None,
+                recording_path: None,
+                events: Vec::new(),
+            },
+        };
+        let call_id = store.finish_call(ticket, &outcome).await?;
+        let report = serde_json::to_string(&live)?;
+        store.save_call_report(call_id, &report).await?;
+        let path = route.report_path(ticket.attempt_id());
+        if let Err(e) = std::fs::write(&path, &report) {
+            // The report is stored; only the file beside the recording is missing.
+            tracing::warn!(path = %path.display(), error = %e, "the call report file could not be written");
+        }
+        Ok(DialledCall {
+            call_id,
+            disposition: outcome.disposition,
+            promise: outcome
+                .promise
+                .map(|(date, amount)| (date, amount.unwrap_or(ticket.debtor().record.amount_due))),
+            live,
+        })
+    }
 }
 
 /// The disposition of a call that never reached a conversation.

@@ -1,5 +1,6 @@
-//! Carrying out the non-call part of a plan: sending due SMS and e-mails (each written as an attempt before it
-//! goes out) and handing debtors over to hard collection (a status change and an export line).
+//! Carrying out the non-call part of a plan: sending due SMS and e-mails, ladder messages and promise confirmations
+//! alike (each written as an attempt before it goes out), and handing debtors over to hard collection (a status
+//! change and an export line).
 
 use std::io::Write;
 use std::path::Path;
@@ -69,7 +70,21 @@ pub async fn execute(
             .time_zone
             .parse()
             .unwrap_or(chrono_tz::Europe::Moscow);
-        let values = template::values(&debtor.record, now.with_timezone(&tz).date_naive());
+        let mut values = template::values(&debtor.record, now.with_timezone(&tz).date_naive());
+        if let Some(promise_id) = line.promise_id {
+            let history = store.history(debtor.id).await?;
+            let promise = history
+                .promises
+                .iter()
+                .find(|p| p.id == promise_id)
+                .ok_or_else(|| {
+                    StoreError::Corrupt(format!(
+                        "promise {promise_id} of debtor {} is not stored",
+                        debtor.record.external_id
+                    ))
+                })?;
+            template::add_promise(&mut values, promise.promised_date, promise.amount);
+        }
         let attempt_id = store
             .begin_message(
                 &MessageOrder {
@@ -80,6 +95,7 @@ pub async fn execute(
                     segment: line.segment.clone(),
                     step: line.step.clone(),
                     template: line.what.clone(),
+                    promise_id: line.promise_id,
                 },
                 now,
             )
@@ -147,9 +163,7 @@ pub async fn execute(
                 at: now,
             })
             .await?;
-        store
-            .finish_message(attempt_id, if ok { "sent" } else { "failed" }, now)
-            .await?;
+        store.finish_message(attempt_id, ok, now).await?;
         match (channel, ok) {
             (Channel::Sms, true) => report.sms_sent += 1,
             (Channel::Sms, false) => report.sms_failed += 1,

@@ -21,6 +21,7 @@ use crate::call::live::{
     self, CollectRecords, Conversation, LiveError, LiveOutcome, MediaSettings,
 };
 use crate::call::speech::CallSpeech;
+use crate::call::stop::StopWatch;
 use crate::call::stored::StoreRecords;
 use crate::campaign::dial::{DialOrder, DialTicket};
 use crate::campaign::import::phone::normalize;
@@ -278,6 +279,8 @@ async fn answer_debtor(
         flow: Arc::clone(&plan.flow),
         ctx,
         config: answering.config.clone(),
+        // A call in progress ends by itself: stopping `campaign answer` only refuses new calls.
+        stop: StopWatch::never(),
     };
     let live = match live::answer(sip, call, conversation, &plan.speech, &media, &mut sink).await {
         Ok(l) => l,
@@ -411,6 +414,7 @@ async fn answer_unknown(
         flow: Arc::clone(&plan.unknown_flow),
         ctx,
         config,
+        stop: StopWatch::never(),
     };
     // The hand-off card would describe nobody: it stays in memory.
     let mut records = CollectRecords::default();

@@ -7,6 +7,8 @@
 //! - [`lists`] — importing debtor and payment lists into the store, all-or-nothing or skipping invalid rows.
 //! - [`execute`] — sending the due SMS and e-mails and handing debtors over to hard collection.
 //! - [`report`] — loading a campaign's facts for results and analytics.
+//! - [`planning`] — a campaign's plan at one moment, from the store.
+//! - [`run`] — `campaign run`: the loop that plans, dials, sends and waits until the campaign's work is done.
 
 pub mod bridge;
 #[cfg(feature = "speech")]
@@ -15,4 +17,7 @@ pub mod execute;
 #[cfg(feature = "speech")]
 pub mod inbound;
 pub mod lists;
+pub mod planning;
 pub mod report;
+#[cfg(feature = "speech")]
+pub mod run;

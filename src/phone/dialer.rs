@@ -1,18 +1,16 @@
 //! The phone placing a call: a debtor calling the robot back. One call from a given caller ID (the From user)
 //! to a SIP URI; once answered, the scenario's steps run against the robot's prompts as on an answered call.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use super::driver::{clip, PhoneReport};
-use super::prompt::is_voiced;
-use super::runner::{CallReport, PhoneAction, Runner};
+use super::driver::PhoneReport;
+use super::line::{Line, Turn};
+use super::runner::{CallReport, Runner};
 use super::scenario::Scenario;
-use crate::audio::frame::Frame;
-use crate::rtp::session::{MediaControl, MediaEvent, MediaOptions, MediaSession, Playback};
+use crate::rtp::session::MediaSession;
 use crate::sip::driver::{self, DriverConfig, DriverError};
 use crate::sip::endpoint::{uri_user, CallEvent, CallRequest};
 use crate::sip::sdp::LocalMedia;
@@ -86,12 +84,14 @@ async fn follow(sip: &driver::SipHandle, dial: DialOut) -> Result<PhoneReport, D
     let mut report = PhoneReport {
         call: 1,
         called_user: uri_user(&dial.target),
+        attempt: 1,
         scenario: Some(name),
         recording: None,
         problems: Vec::new(),
         report: CallReport::default(),
+        transfer_call: None,
     };
-    let (handle, mut events) = sip
+    let (_, events) = sip
         .place_call(CallRequest {
             target: dial.target.clone(),
             from: format!("sip:{}@{}", dial.caller, sip.public_addr.ip()),
@@ -102,115 +102,22 @@ async fn follow(sip: &driver::SipHandle, dial: DialOut) -> Result<PhoneReport, D
             ring_timeout: dial.ring_timeout,
         })
         .await?;
-    let mut runner = Runner::calling(scenario, Instant::now());
-    let mut session = Some(session);
-    let mut clips: HashMap<PathBuf, Vec<Frame>> = HashMap::new();
-    let mut media: Option<MediaControl> = None;
-    let mut received: Option<tokio::sync::mpsc::Receiver<MediaEvent>> = None;
-    let mut stopper = None;
-    let mut telephone_event = false;
-    let mut playback: Option<Playback> = None;
+    let runner = Runner::calling(scenario, Instant::now());
+    let mut line = Line::new(sip.clone(), events, runner, Some(session), dial.recording);
     loop {
-        while let Some(action) = runner.poll_action() {
-            match action {
-                PhoneAction::Play(path) => {
-                    let frames = clip(&mut clips, &path).unwrap_or_else(|e| {
-                        report.problems.push(e);
-                        Vec::new()
-                    });
-                    match &media {
-                        Some(control) if !frames.is_empty() => {
-                            playback = Some(control.play(frames))
-                        }
-                        _ => runner.playback_finished(Instant::now()),
-                    }
-                }
-                PhoneAction::SendKeys { keys, info } => {
-                    for key in keys.chars() {
-                        if let Some(control) = media.as_ref().filter(|_| telephone_event) {
-                            if let Err(e) = control.send_dtmf(key) {
-                                report.problems.push(format!("key {key}: {e}"));
-                            }
-                        }
-                        if info || !telephone_event {
-                            let _ = sip.send_dtmf_info(handle, key, 160);
-                        }
-                    }
-                }
-                PhoneAction::Hangup => {
-                    let _ = sip.hangup(handle);
-                }
-                PhoneAction::Ring | PhoneAction::Answer | PhoneAction::Reject(_) => {}
+        match line.next().await {
+            Turn::Over => break,
+            Turn::Event(CallEvent::Answered { media: remote }) => {
+                line.start_media(&remote);
+                line.runner.answered(Instant::now());
             }
-        }
-        let wake = runner.poll_timeout();
-        let sleep = async {
-            match wake {
-                Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
-                None => std::future::pending().await,
-            }
-        };
-        let frame = async {
-            match received.as_mut() {
-                Some(rx) => rx.recv().await,
-                None => std::future::pending().await,
-            }
-        };
-        let played = async {
-            match playback.as_mut() {
-                Some(p) => p.await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            ev = events.recv() => match ev {
-                Some(CallEvent::Answered { media: remote }) => {
-                    if let Some(s) = session.take() {
-                        let options = MediaOptions {
-                            recording: dial.recording.clone(),
-                            ..MediaOptions::default()
-                        };
-                        match s.start(remote.addr, remote.codec, remote.telephone_event, options) {
-                            Ok(m) => {
-                                report.recording = dial.recording.clone();
-                                telephone_event = remote.telephone_event.is_some();
-                                let (control, rx, stop) = m.split();
-                                media = Some(control);
-                                received = Some(rx);
-                                stopper = Some(stop);
-                            }
-                            Err(e) => report.problems.push(format!("cannot start media: {e}")),
-                        }
-                    }
-                    runner.answered(Instant::now());
-                }
-                Some(CallEvent::Ended(end)) => {
-                    runner.ended(Instant::now(), end.reason);
-                    break;
-                }
-                Some(_) => {}
-                None => {
-                    runner.ended(Instant::now(), "the SIP driver stopped");
-                    break;
-                }
-            },
-            ev = frame => match ev {
-                Some(MediaEvent::Audio(f)) => runner.frame(Instant::now(), is_voiced(&f)),
-                Some(_) => {}
-                // The media task stopped: no more frames will come.
-                None => received = None,
-            },
-            _ = played => {
-                playback = None;
-                runner.playback_finished(Instant::now());
-            }
-            _ = sleep => runner.handle_timeout(Instant::now()),
+            // Ringing, answering and transfers belong to calls the phone answers.
+            Turn::Action(_) | Turn::Event(_) => {}
         }
     }
-    drop(received);
-    if let Some(stop) = stopper {
-        let _ = stop.stop().await;
-    }
-    report.report = runner.report().clone();
+    line.stop_media().await;
+    report.recording = line.recorded.take();
+    report.problems.append(&mut line.problems);
+    report.report = line.runner.report().clone();
     Ok(report)
 }

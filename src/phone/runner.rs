@@ -29,6 +29,9 @@ pub enum PhoneAction {
     },
     /// Hang up.
     Hangup,
+    /// Carry out the transfer the robot asked for (REFER): call this URI; report
+    /// [`Runner::transfer_finished`] with its result.
+    FollowTransfer(String),
 }
 
 /// One robot prompt the phone heard, in ms since the call arrived.
@@ -58,9 +61,26 @@ pub struct CallEnding {
     pub reason: String,
 }
 
+/// A transfer the robot asked of the phone (REFER), as the phone carried it out.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TransferReport {
+    /// The Refer-To URI the phone called.
+    pub target: String,
+    /// When the REFER arrived, in ms since the call arrived.
+    pub requested_ms: u64,
+    /// When the new call was answered or failed.
+    pub finished_ms: Option<u64>,
+    /// Whether the transfer target answered (absent while it was still ringing at the end).
+    pub answered: Option<bool>,
+    /// The final status of the new call (200, 486 …) as reported to the robot.
+    pub status: Option<u16>,
+}
+
 /// The phone's report of one call.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct CallReport {
+    /// How the phone answered this call (by the scenario's `answer` and the call's number for the user).
+    pub answer_mode: AnswerMode,
     /// When the phone answered, in ms since the call arrived.
     pub answered_ms: Option<u64>,
     /// Everything the phone did, in order.
@@ -71,6 +91,8 @@ pub struct CallReport {
     pub keys_sent: String,
     /// How the call ended.
     pub ended: Option<CallEnding>,
+    /// The transfer the robot asked for, if it did.
+    pub transfer: Option<TransferReport>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,26 +130,25 @@ pub struct Runner {
     actions: VecDeque<PhoneAction>,
     report: CallReport,
     hang_up_at: Option<Instant>,
+    /// A transfer is being carried out: the steps wait.
+    transferring: bool,
+    /// After a successful transfer: hang up the original call if the robot has not by then.
+    leave_at: Option<Instant>,
 }
 
+/// How long the phone waits for the robot's BYE after a transfer succeeded before it hangs up the
+/// original call itself (RFC 5589 section 6: the transferor normally leaves).
+pub const LEAVE_AFTER_TRANSFER: Duration = Duration::from_secs(5);
+
 impl Runner {
-    /// Starts the scenario for a call that arrived at `now`: the phone rings.
-    pub fn new(scenario: Scenario, now: Instant) -> Self {
-        let ring_until = (scenario.answer != AnswerMode::RingOut)
-            .then(|| now + Duration::from_millis(scenario.ring_ms));
-        let detector = PromptDetector::new(Duration::from_millis(scenario.silence_ms));
-        let mut runner = Runner {
-            scenario,
-            t0: now,
-            phase: Phase::Ringing,
-            ring_until,
-            step: 0,
-            state: StepState::Armed,
-            detector,
-            actions: VecDeque::new(),
-            report: CallReport::default(),
-            hang_up_at: None,
-        };
+    /// Starts the scenario for a call that arrived at `now`, the `call`-th (1-based) this phone got for
+    /// the dialled user (it picks the answer mode): the phone rings.
+    pub fn new(scenario: Scenario, call: u64, now: Instant) -> Self {
+        let mode = scenario.answer.for_call(call);
+        let ring_until =
+            (mode != AnswerMode::RingOut).then(|| now + Duration::from_millis(scenario.ring_ms));
+        let mut runner = Runner::start(scenario, now, Phase::Ringing, mode);
+        runner.ring_until = ring_until;
         runner.act(now, PhoneAction::Ring, "ring".into());
         runner
     }
@@ -135,24 +156,33 @@ impl Runner {
     /// Starts the scenario for a call the phone places at `now` (its answer mode and ringing do not apply):
     /// the steps begin when the callee answers ([`Runner::answered`]).
     pub fn calling(scenario: Scenario, now: Instant) -> Self {
-        let detector = PromptDetector::new(Duration::from_millis(scenario.silence_ms));
-        let mut runner = Runner {
-            scenario,
-            t0: now,
-            phase: Phase::Answering,
-            ring_until: None,
-            step: 0,
-            state: StepState::Armed,
-            detector,
-            actions: VecDeque::new(),
-            report: CallReport::default(),
-            hang_up_at: None,
-        };
+        let mut runner = Runner::start(scenario, now, Phase::Answering, AnswerMode::default());
         runner.report.deeds.push(Deed {
             at_ms: 0,
             what: "call".into(),
         });
         runner
+    }
+
+    fn start(scenario: Scenario, now: Instant, phase: Phase, mode: AnswerMode) -> Self {
+        let detector = PromptDetector::new(Duration::from_millis(scenario.silence_ms));
+        Runner {
+            scenario,
+            t0: now,
+            phase,
+            ring_until: None,
+            step: 0,
+            state: StepState::Armed,
+            detector,
+            actions: VecDeque::new(),
+            report: CallReport {
+                answer_mode: mode,
+                ..CallReport::default()
+            },
+            hang_up_at: None,
+            transferring: false,
+            leave_at: None,
+        }
     }
 
     /// Next thing the driver must do.
@@ -171,11 +201,13 @@ impl Runner {
             }
             _ => None,
         };
+        let step = step.filter(|_| !self.transferring);
         [
             self.ring_until,
             step,
             self.detector.poll_timeout(),
             self.hang_up_at,
+            self.leave_at,
         ]
         .into_iter()
         .flatten()
@@ -244,11 +276,64 @@ impl Runner {
         self.phase = Phase::Over;
     }
 
+    /// The robot asked the phone to transfer itself to `target` (REFER, already accepted): the steps
+    /// wait and the phone calls `target`.
+    pub fn transfer_requested(&mut self, now: Instant, target: &str) {
+        if self.phase != Phase::Talking {
+            return;
+        }
+        self.transferring = true;
+        self.report.transfer = Some(TransferReport {
+            target: target.to_string(),
+            requested_ms: self.ms(now),
+            finished_ms: None,
+            answered: None,
+            status: None,
+        });
+        self.act(
+            now,
+            PhoneAction::FollowTransfer(target.to_string()),
+            format!("follow transfer to {target}"),
+        );
+    }
+
+    /// The call placed for the transfer was answered (`answered`) or failed, with its final `status`.
+    /// After an answer the phone leaves the original call unless the robot hangs up first; after a
+    /// failure the steps go on.
+    pub fn transfer_finished(&mut self, now: Instant, answered: bool, status: Option<u16>) {
+        if !self.transferring {
+            return;
+        }
+        self.transferring = false;
+        let at = self.ms(now);
+        if let Some(t) = self.report.transfer.as_mut() {
+            t.finished_ms = Some(at);
+            t.answered = Some(answered);
+            t.status = status;
+        }
+        let status = status.map_or("no status".to_string(), |s| s.to_string());
+        if answered {
+            self.report.deeds.push(Deed {
+                at_ms: at,
+                what: format!("transfer answered {status}"),
+            });
+            if self.phase == Phase::Talking {
+                self.leave_at = Some(now + LEAVE_AFTER_TRANSFER);
+            }
+            return;
+        }
+        // The steps go on; one whose moment passed meanwhile is due at the next timeout.
+        self.report.deeds.push(Deed {
+            at_ms: at,
+            what: format!("transfer failed {status}"),
+        });
+    }
+
     /// Runs what is due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.ring_until.is_some_and(|t| t <= now) {
             self.ring_until = None;
-            match self.scenario.answer {
+            match self.report.answer_mode {
                 AnswerMode::Answer => {
                     self.phase = Phase::Answering;
                     self.act(now, PhoneAction::Answer, "answer".into());
@@ -265,11 +350,14 @@ impl Runner {
             self.on_prompt(now, ev);
         }
         match self.state {
+            _ if self.transferring => {}
             StepState::FiresAt(at) if at <= now => self.fire(now),
             StepState::Waiting(at) if at <= now => self.next_step(now),
             _ => {}
         }
-        if self.phase == Phase::Talking && self.hang_up_at.is_some_and(|t| t <= now) {
+        if self.phase == Phase::Talking && self.leave_at.is_some_and(|t| t <= now) {
+            self.hang_up(now, "transferred; the robot did not hang up");
+        } else if self.phase == Phase::Talking && self.hang_up_at.is_some_and(|t| t <= now) {
             self.hang_up(now, "maximum call length");
         }
     }
@@ -298,7 +386,7 @@ impl Runner {
                     start_ms: self.ms(start),
                     end_ms: None,
                 });
-                if self.state == StepState::Armed {
+                if self.state == StepState::Armed && !self.transferring {
                     if let Some(offset) = self.current_offset() {
                         self.state = StepState::FiresAt(start + offset);
                         if start + offset <= now {
@@ -317,6 +405,7 @@ impl Runner {
                     _ => self.report.prompts.push(span),
                 }
                 let waits_for_end = self.state == StepState::Armed
+                    && !self.transferring
                     && self.current_offset().is_none()
                     && self
                         .scenario
@@ -421,7 +510,7 @@ mod tests {
     ) -> (Vec<(u64, PhoneAction)>, CallReport) {
         let scenario = Scenario::parse(scenario, Path::new("s.yaml")).unwrap();
         let t0 = Instant::now();
-        let mut runner = Runner::new(scenario, t0);
+        let mut runner = Runner::new(scenario, 1, t0);
         let mut log = Vec::new();
         let mut answered = false;
         let mut clip_end = None;
@@ -542,7 +631,7 @@ mod tests {
 
         let t0 = Instant::now();
         let s = Scenario::parse("answer: ring_out\n", Path::new("s.yaml")).unwrap();
-        let mut runner = Runner::new(s, t0);
+        let mut runner = Runner::new(s, 1, t0);
         assert_eq!(runner.poll_action(), Some(PhoneAction::Ring));
         assert_eq!(
             runner.poll_timeout(),
@@ -602,5 +691,132 @@ mod tests {
             }
         );
         assert!((1900..=2200).contains(&ms), "sent at {ms} ms");
+    }
+
+    /// A call answered at `t0` following `scenario`, its ring and answer actions drained.
+    fn talking(scenario: &str, call: u64, t0: Instant) -> Runner {
+        let s = Scenario::parse(scenario, Path::new("s.yaml")).unwrap();
+        let mut runner = Runner::new(s, call, t0);
+        runner.handle_timeout(t0);
+        assert_eq!(runner.poll_action(), Some(PhoneAction::Ring));
+        assert_eq!(runner.poll_action(), Some(PhoneAction::Answer));
+        runner.answered(t0);
+        runner
+    }
+
+    /// The robot speaks from `from_ms` to `to_ms` (20 ms frames).
+    fn robot_speaks(runner: &mut Runner, t0: Instant, from_ms: u64, to_ms: u64) {
+        for ms in (from_ms..to_ms).step_by(20) {
+            runner.frame(t0 + Duration::from_millis(ms), true);
+        }
+    }
+
+    #[test]
+    fn a_transfer_pauses_the_steps_and_an_answered_one_leaves_the_call() {
+        let t0 = Instant::now();
+        let mut runner = talking("ring_ms: 0\nsteps:\n  - keys: \"1\"\n", 1, t0);
+        runner.transfer_requested(
+            t0 + Duration::from_secs(1),
+            "sip:agent-queue@127.0.0.1:5070",
+        );
+        assert_eq!(
+            runner.poll_action(),
+            Some(PhoneAction::FollowTransfer(
+                "sip:agent-queue@127.0.0.1:5070".into()
+            ))
+        );
+        // A prompt ends while the transfer is carried out: the key waits.
+        robot_speaks(&mut runner, t0, 1000, 2000);
+        runner.handle_timeout(t0 + Duration::from_secs(3));
+        assert_eq!(runner.poll_action(), None);
+        runner.transfer_finished(t0 + Duration::from_secs(4), true, Some(200));
+        let leave = t0 + Duration::from_secs(4) + LEAVE_AFTER_TRANSFER;
+        assert_eq!(runner.poll_timeout(), Some(leave));
+        runner.handle_timeout(leave);
+        assert_eq!(runner.poll_action(), Some(PhoneAction::Hangup));
+        let report = runner.report();
+        assert_eq!(
+            report.transfer,
+            Some(TransferReport {
+                target: "sip:agent-queue@127.0.0.1:5070".into(),
+                requested_ms: 1000,
+                finished_ms: Some(4000),
+                answered: Some(true),
+                status: Some(200),
+            })
+        );
+        assert_eq!(report.keys_sent, "");
+        assert_eq!(
+            report.ended.as_ref().map(|e| e.reason.as_str()),
+            Some("we hung up (transferred; the robot did not hang up)")
+        );
+        assert_eq!(report.answer_mode, AnswerMode::Answer);
+    }
+
+    #[test]
+    fn after_a_failed_transfer_the_steps_go_on() {
+        let t0 = Instant::now();
+        let mut runner = talking("ring_ms: 0\nsteps:\n  - keys: \"1\"\n", 1, t0);
+        runner.transfer_requested(t0, "sip:q@127.0.0.1:5070");
+        runner.poll_action();
+        runner.transfer_finished(t0 + Duration::from_secs(1), false, Some(486));
+        robot_speaks(&mut runner, t0, 1000, 2000);
+        let end = runner.poll_timeout().unwrap();
+        runner.handle_timeout(end);
+        assert_eq!(
+            runner.poll_action(),
+            Some(PhoneAction::SendKeys {
+                keys: "1".into(),
+                info: false
+            })
+        );
+        let t = runner.report().transfer.clone().unwrap();
+        assert_eq!((t.answered, t.status), (Some(false), Some(486)));
+        let deeds: Vec<&str> = runner
+            .report()
+            .deeds
+            .iter()
+            .map(|d| d.what.as_str())
+            .collect();
+        assert_eq!(
+            deeds,
+            [
+                "ring",
+                "answer",
+                "follow transfer to sip:q@127.0.0.1:5070",
+                "transfer failed 486",
+                "keys 1"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_answer_mode_follows_the_call_number() {
+        let t0 = Instant::now();
+        let scenario = "answer: [no_answer, busy, answer]\nring_ms: 100\n";
+        let first = |call| {
+            let s = Scenario::parse(scenario, Path::new("s.yaml")).unwrap();
+            let mut runner = Runner::new(s, call, t0);
+            runner.handle_timeout(t0 + Duration::from_millis(100));
+            let actions: Vec<PhoneAction> = std::iter::from_fn(|| runner.poll_action()).collect();
+            (runner.report().answer_mode, actions)
+        };
+        assert_eq!(first(1), (AnswerMode::RingOut, vec![PhoneAction::Ring]));
+        assert_eq!(
+            first(2),
+            (
+                AnswerMode::Busy,
+                vec![PhoneAction::Ring, PhoneAction::Reject(486)]
+            )
+        );
+        for call in [3, 4, 9] {
+            assert_eq!(
+                first(call),
+                (
+                    AnswerMode::Answer,
+                    vec![PhoneAction::Ring, PhoneAction::Answer]
+                )
+            );
+        }
     }
 }

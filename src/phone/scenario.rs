@@ -15,8 +15,79 @@ pub enum AnswerMode {
     Busy,
     /// Rings for `ring_ms`, then answers 603 Decline.
     Decline,
-    /// Rings until the caller gives up.
+    /// Rings until the caller gives up (also written `no_answer`).
+    #[serde(alias = "no_answer")]
     RingOut,
+}
+
+/// How the phone answers each call for its user: one mode for every call, or one per call in order (the
+/// last one for every later call), e.g. `[no_answer, answer]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerPlan(Vec<AnswerMode>);
+
+impl AnswerPlan {
+    /// The same mode for every call.
+    pub fn always(mode: AnswerMode) -> Self {
+        AnswerPlan(vec![mode])
+    }
+
+    /// The mode for the `call`-th call (1-based) this phone got for the user.
+    pub fn for_call(&self, call: u64) -> AnswerMode {
+        let index = usize::try_from(call.saturating_sub(1)).unwrap_or(usize::MAX);
+        self.0
+            .get(index)
+            .or(self.0.last())
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// The modes, in call order.
+    pub fn modes(&self) -> &[AnswerMode] {
+        &self.0
+    }
+}
+
+impl Default for AnswerPlan {
+    fn default() -> Self {
+        AnswerPlan::always(AnswerMode::default())
+    }
+}
+
+impl<'de> Deserialize<'de> for AnswerPlan {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Plan;
+        impl<'de> serde::de::Visitor<'de> for Plan {
+            type Value = AnswerPlan;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "an answer mode (answer, busy, decline, ring_out or no_answer) or a list of them, one per call",
+                )
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<AnswerPlan, E> {
+                let mode = AnswerMode::deserialize(serde::de::value::StrDeserializer::<E>::new(v))?;
+                Ok(AnswerPlan::always(mode))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<AnswerPlan, A::Error> {
+                let mut modes = Vec::new();
+                while let Some(mode) = seq.next_element::<AnswerMode>()? {
+                    modes.push(mode);
+                }
+                if modes.is_empty() {
+                    return Err(serde::de::Error::custom(
+                        "`answer` lists no mode: write one mode, or one per call such as [no_answer, answer]",
+                    ));
+                }
+                Ok(AnswerPlan(modes))
+            }
+        }
+        deserializer.deserialize_any(Plan)
+    }
 }
 
 /// When a step starts.
@@ -87,9 +158,9 @@ fn default_max_call_ms() -> u64 {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
-    /// Answer, busy, decline or ring out.
+    /// Answer, busy, decline or ring out: for every call, or per call to this user in order.
     #[serde(default)]
-    pub answer: AnswerMode,
+    pub answer: AnswerPlan,
     /// Ringing time before the answer or the refusal.
     #[serde(default = "default_ring_ms")]
     pub ring_ms: u64,
@@ -228,5 +299,43 @@ mod tests {
         );
         let err = Scenario::parse("answer: maybe\n", Path::new("s.yaml")).unwrap_err();
         assert!(matches!(err, ScenarioError::Yaml { line: 1, .. }), "{err}");
+    }
+
+    #[test]
+    fn answer_takes_one_mode_or_one_per_call() {
+        let parse = |text: &str| Scenario::parse(text, Path::new("s.yaml"));
+        let one = parse("answer: busy\n").unwrap();
+        assert_eq!(one.answer, AnswerPlan::always(AnswerMode::Busy));
+        assert_eq!(one.answer.for_call(5), AnswerMode::Busy);
+        assert_eq!(
+            parse("ring_ms: 1\n").unwrap().answer.for_call(1),
+            AnswerMode::Answer
+        );
+        let plan = parse("answer: [no_answer, answer]\n").unwrap().answer;
+        assert_eq!(plan.modes(), [AnswerMode::RingOut, AnswerMode::Answer]);
+        assert_eq!(plan.for_call(1), AnswerMode::RingOut);
+        assert_eq!(plan.for_call(2), AnswerMode::Answer);
+        assert_eq!(
+            plan.for_call(3),
+            AnswerMode::Answer,
+            "the last mode repeats"
+        );
+        let block = parse("answer:\n  - busy\n  - decline\n").unwrap().answer;
+        assert_eq!(block.modes(), [AnswerMode::Busy, AnswerMode::Decline]);
+
+        let empty = parse("answer: []\n").unwrap_err().to_string();
+        assert!(
+            empty.starts_with("s.yaml:1:") && empty.contains("lists no mode"),
+            "{empty}"
+        );
+        let unknown = parse("ring_ms: 5\nanswer: [no_answer, maybe]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            unknown.starts_with("s.yaml:2:") && unknown.contains("maybe"),
+            "{unknown}"
+        );
+        let number = parse("answer: 3\n").unwrap_err().to_string();
+        assert!(number.contains("answer mode"), "{number}");
     }
 }

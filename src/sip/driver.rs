@@ -79,6 +79,13 @@ enum Command {
     ),
     DtmfInfo(CallHandle, char, u32),
     AcceptInbound(bool),
+    AcceptTransfers(bool),
+    FollowTransfer(
+        CallHandle,
+        Box<CallRequest>,
+        oneshot::Sender<Result<(CallHandle, CallEvents), RequestError>>,
+    ),
+    FailTransfer(CallHandle, u16),
     Ring(CallHandle),
     Answer(
         CallHandle,
@@ -150,6 +157,35 @@ impl SipHandle {
     pub fn accept_inbound(&self, accept: bool) -> Result<(), DriverError> {
         self.tx
             .send(Command::AcceptInbound(accept))
+            .map_err(|_| DriverError::Stopped)
+    }
+
+    /// Whether peers' REFERs arrive as [`CallEvent::TransferRequested`](super::endpoint::CallEvent)
+    /// (off: answered 403, the default).
+    pub fn accept_transfers(&self, accept: bool) -> Result<(), DriverError> {
+        self.tx
+            .send(Command::AcceptTransfers(accept))
+            .map_err(|_| DriverError::Stopped)
+    }
+
+    /// Carries out the transfer the peer asked for on `call` by placing `req` (see
+    /// [`Endpoint::follow_transfer`]); the new call's events arrive on the returned [`CallEvents`].
+    pub async fn follow_transfer(
+        &self,
+        call: CallHandle,
+        req: CallRequest,
+    ) -> Result<(CallHandle, CallEvents), DriverError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Command::FollowTransfer(call, Box::new(req), tx))
+            .map_err(|_| DriverError::Stopped)?;
+        Ok(rx.await.map_err(|_| DriverError::Stopped)??)
+    }
+
+    /// Gives up the transfer the peer asked for on `call`, reporting `status` to it.
+    pub fn fail_transfer(&self, call: CallHandle, status: u16) -> Result<(), DriverError> {
+        self.tx
+            .send(Command::FailTransfer(call, status))
             .map_err(|_| DriverError::Stopped)
     }
 
@@ -320,6 +356,12 @@ async fn run(
                     Some(Command::Transfer(h, target, reply)) => { let _ = reply.send(ep.transfer(now, h, &target)); }
                     Some(Command::DtmfInfo(h, d, ms)) => { let _ = ep.send_dtmf_info(now, h, d, ms); }
                     Some(Command::AcceptInbound(on)) => ep.set_accept_inbound(on),
+                    Some(Command::AcceptTransfers(on)) => ep.set_accept_transfers(on),
+                    Some(Command::FollowTransfer(h, req, reply)) => {
+                        let placed = ep.follow_transfer(now, h, *req).map(|n| (n, router.open(n)));
+                        let _ = reply.send(placed);
+                    }
+                    Some(Command::FailTransfer(h, code)) => { let _ = ep.fail_transfer(now, h, code); }
                     Some(Command::TakeCallEvents(h, reply)) => { let _ = reply.send(incoming.remove(&h)); }
                     Some(Command::Ring(h)) => { let _ = ep.ring(now, h); }
                     Some(Command::Answer(h, sdp, reply)) => { let _ = reply.send(ep.answer(now, h, &sdp)); }

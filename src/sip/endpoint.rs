@@ -1,11 +1,13 @@
 //! The SIP user agent core without I/O: feed it datagrams and time, drain datagrams, a wake-up time and
-//! events. It owns the transactions, the outbound and inbound calls, the registration and answers OPTIONS.
+//! events. It owns the transactions, the outbound and inbound calls, the registration, transfers it is
+//! asked to carry out (REFER from a peer) and answers OPTIONS.
 //!
 //! ```text
 //! handle_datagram(now, from, bytes) ─┐                  ┌─ poll_transmit() → datagrams to send
 //! handle_timeout(now) ───────────────┼─► Endpoint ──────┼─ poll_timeout()  → when to call again
 //! place_call / hangup / transfer ────┤                  └─ poll_event()    → call and registration events
-//! ring / answer / reject ────────────┘
+//! ring / answer / reject ────────────┤
+//! follow_transfer / fail_transfer ───┘
 //! ```
 
 use std::collections::{HashMap, VecDeque};
@@ -20,6 +22,7 @@ use super::sdp::{self, RemoteMedia};
 mod inbound;
 mod incoming;
 mod outbound;
+mod referral;
 mod registration;
 mod unreachable;
 
@@ -150,7 +153,17 @@ pub enum CallEvent {
         /// Status seen.
         status: u16,
     },
-    /// The transfer finished.
+    /// The peer asks us to transfer ourselves (REFER, RFC 3515): it got 202 Accepted and a NOTIFY
+    /// `100 Trying`; carry it out with [`Endpoint::follow_transfer`] or give up with
+    /// [`Endpoint::fail_transfer`].
+    TransferRequested {
+        /// The Refer-To URI: where to call.
+        target: String,
+        /// Who asked (the REFER's Referred-By, else the peer's URI), carried in our INVITE.
+        referred_by: String,
+    },
+    /// The transfer finished: ours (the peer's NOTIFY or REFER response) or the one we carried out for
+    /// the peer (the new call's answer or failure, already reported to the peer by NOTIFY).
     TransferCompleted {
         /// Whether the transfer target answered.
         success: bool,
@@ -273,6 +286,10 @@ struct Call {
     ended: bool,
     /// Set for a call a peer placed to us.
     inbound: Option<incoming::Inbound>,
+    /// A REFER the peer sent on this call, which we carry out (we are the transferee).
+    referral: Option<referral::Referral>,
+    /// Set for a call placed to follow a REFER received on that call.
+    referred_from: Option<CallHandle>,
 }
 
 #[derive(Debug)]
@@ -303,6 +320,7 @@ pub struct Endpoint {
     events: VecDeque<Event>,
     stats: Stats,
     accept_inbound: bool,
+    accept_transfers: bool,
 }
 
 /// Why a call or registration could not be started.
@@ -323,6 +341,9 @@ pub enum RequestError {
     /// `reject` with a status that is not a final failure (400–699).
     #[error("{0} is not a rejection status (use 400–699, e.g. 486 busy, 603 decline, 480)")]
     BadStatus(u16),
+    /// `follow_transfer` or `fail_transfer` on a call with no REFER waiting to be carried out.
+    #[error("the peer asked for no transfer on this call, or it is already being carried out")]
+    NoTransfer,
 }
 
 fn check_uri(uri: &str) -> Result<(), RequestError> {
@@ -352,12 +373,19 @@ impl Endpoint {
             events: VecDeque::new(),
             stats: Stats::default(),
             accept_inbound: false,
+            accept_transfers: false,
         }
     }
 
     /// Whether peers' INVITEs become [`Event::Incoming`] (`true`) or are answered 480 (the default).
     pub fn set_accept_inbound(&mut self, accept: bool) {
         self.accept_inbound = accept;
+    }
+
+    /// Whether a peer's REFER becomes [`CallEvent::TransferRequested`] (`true`) or is answered 403 (the
+    /// default).
+    pub fn set_accept_transfers(&mut self, accept: bool) {
+        self.accept_transfers = accept;
     }
 
     /// Counters of malformed and retransmitted input.

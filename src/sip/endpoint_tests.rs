@@ -411,6 +411,229 @@ fn blind_transfer_follows_notify_to_success_and_hangs_up() {
     )));
 }
 
+/// A REFER from the peer on the dialog of `invite`, number `cseq`, to `refer_to`.
+fn peer_refer(invite: &SipMsg, cseq: u32, branch: &str, refer_to: &str) -> Vec<u8> {
+    let headers = format!(
+        "Refer-To: <{refer_to}>\r\nReferred-By: <sip:bob@127.0.0.1:5070>\r\nContact: <sip:bob@127.0.0.1:5070>\r\n"
+    );
+    peer_request(invite, "REFER", cseq, branch, &headers, "")
+}
+
+/// The status line of a NOTIFY's sipfrag body and its Subscription-State.
+fn sipfrag(notify: &SipMsg) -> (String, String) {
+    assert_eq!(method(notify), "NOTIFY");
+    assert_eq!(
+        notify.header("Content-Type"),
+        Some("message/sipfrag;version=2.0")
+    );
+    (
+        notify.body_text().unwrap_or("").trim().to_string(),
+        notify
+            .header("Subscription-State")
+            .unwrap_or("")
+            .to_string(),
+    )
+}
+
+#[test]
+fn a_refer_we_receive_is_accepted_followed_and_reported_by_notify() {
+    let t0 = Instant::now();
+    let mut ep = endpoint();
+    ep.set_accept_transfers(true);
+    let (h, invite) = answered(&mut ep, t0);
+    ep.handle_datagram(
+        t0,
+        peer(),
+        &peer_refer(&invite, 1, "z9hG4bKr1", "sip:agent-queue@127.0.0.1:5090"),
+    );
+    let sent = drain(&mut ep);
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent[0].status(), Some(202));
+    let (frag, state) = sipfrag(&sent[1]);
+    assert_eq!(frag, "SIP/2.0 100 Trying");
+    assert_eq!(state, "active;expires=60");
+    assert_eq!(sent[1].header("Event"), Some("refer"));
+    assert_eq!(sent[1].header("CSeq"), Some("2 NOTIFY"), "after our INVITE");
+    assert_eq!(
+        events(&mut ep),
+        vec![Event::Call(
+            h,
+            CallEvent::TransferRequested {
+                target: "sip:agent-queue@127.0.0.1:5090".into(),
+                referred_by: "<sip:bob@127.0.0.1:5070>".into(),
+            }
+        )]
+    );
+    reply_plain(&mut ep, t0, &sent[1], 200);
+    assert_eq!(
+        ep.transfer_target(h),
+        Some("sip:agent-queue@127.0.0.1:5090")
+    );
+
+    // The new call carries Referred-By; its ringing and its answer go to the transferor.
+    let mut req = call_request(None);
+    req.target = "sip:agent-queue@127.0.0.1:5090".into();
+    req.dest = "127.0.0.1:5090".parse().unwrap();
+    let new = ep.follow_transfer(t0, h, req).unwrap();
+    assert_eq!(ep.transfer_target(h), None, "being carried out");
+    let queue_invite = drain(&mut ep).remove(0);
+    assert_eq!(method(&queue_invite), "INVITE");
+    assert_eq!(
+        queue_invite.header("Referred-By"),
+        Some("<sip:bob@127.0.0.1:5070>")
+    );
+    reply_plain(&mut ep, t0, &queue_invite, 180);
+    let sent = drain(&mut ep);
+    assert_eq!(sipfrag(&sent[0]).0, "SIP/2.0 180 Ringing");
+    assert_eq!(sent[0].header("CSeq"), Some("3 NOTIFY"));
+    reply_plain(&mut ep, t0, &sent[0], 200);
+    reply_plain(&mut ep, t0, &queue_invite, 183);
+    assert!(drain(&mut ep).is_empty(), "one progress report is enough");
+    let answer = [
+        ("Contact", "<sip:agent-queue@127.0.0.1:5090>"),
+        ("Content-Type", "application/sdp"),
+    ];
+    reply(&mut ep, t0, &queue_invite, 200, &answer, PEER_SDP);
+    let sent = drain(&mut ep);
+    assert_eq!(method(&sent[0]), "ACK");
+    let (frag, state) = sipfrag(&sent[1]);
+    assert_eq!(frag, "SIP/2.0 200 OK");
+    assert_eq!(state, "terminated;reason=noresource");
+    assert!(
+        !sent.iter().any(|m| method(m) == "BYE"),
+        "the transferor hangs up, not us"
+    );
+    reply_plain(&mut ep, t0, &sent[1], 200);
+    let evs = events(&mut ep);
+    assert!(
+        matches!(&evs[..], [
+        Event::Call(a, CallEvent::Progress { status: 180 }),
+        Event::Call(b, CallEvent::Progress { status: 183 }),
+        Event::Call(c, CallEvent::Answered { .. }),
+        Event::Call(d, CallEvent::TransferCompleted { success: true, status: Some(200) }),
+    ] if [*a, *b, *c] == [new; 3] && *d == h),
+        "{evs:?}"
+    );
+
+    // The transferor leaves; the new call stays.
+    let bye = peer_request(&invite, "BYE", 2, "z9hG4bKbye", "", "");
+    ep.handle_datagram(t0, peer(), &bye);
+    assert_eq!(drain(&mut ep)[0].status(), Some(200));
+    assert_eq!(ended(&events(&mut ep)).unwrap().ended_by, EndedBy::Remote);
+    assert_eq!(ep.active_calls(), 1);
+}
+
+#[test]
+fn a_failed_or_refused_transfer_is_reported_and_the_call_stays() {
+    let t0 = Instant::now();
+    let mut ep = endpoint();
+    let (_, invite) = answered(&mut ep, t0);
+    // Transfers not taken.
+    ep.handle_datagram(
+        t0,
+        peer(),
+        &peer_refer(&invite, 1, "z9hG4bKr1", "sip:q@127.0.0.1:5090"),
+    );
+    assert_eq!(drain(&mut ep)[0].status(), Some(403));
+    assert!(events(&mut ep).is_empty());
+
+    ep.set_accept_transfers(true);
+    // A Refer-To with embedded headers (attended transfer) and one that is no SIP URI.
+    let replaces = "sip:q@127.0.0.1:5090?Replaces=abc%3Bto-tag%3D1%3Bfrom-tag%3D2";
+    ep.handle_datagram(t0, peer(), &peer_refer(&invite, 2, "z9hG4bKr2", replaces));
+    assert_eq!(drain(&mut ep)[0].status(), Some(501));
+    ep.handle_datagram(
+        t0,
+        peer(),
+        &peer_refer(&invite, 3, "z9hG4bKr3", "mailto:q@x"),
+    );
+    assert_eq!(drain(&mut ep)[0].status(), Some(400));
+
+    ep.handle_datagram(
+        t0,
+        peer(),
+        &peer_refer(&invite, 4, "z9hG4bKr4", "sip:q@127.0.0.1:5090"),
+    );
+    let sent = drain(&mut ep);
+    assert_eq!(sent[0].status(), Some(202));
+    for m in &sent[1..] {
+        reply_plain(&mut ep, t0, m, 200);
+    }
+    let h = match events(&mut ep).as_slice() {
+        [Event::Call(h, CallEvent::TransferRequested { .. })] => *h,
+        other => panic!("{other:?}"),
+    };
+    // A second REFER while the first is carried out.
+    ep.handle_datagram(
+        t0,
+        peer(),
+        &peer_refer(&invite, 5, "z9hG4bKr5", "sip:q@127.0.0.1:5090"),
+    );
+    assert_eq!(drain(&mut ep)[0].status(), Some(491));
+    assert_eq!(
+        ep.fail_transfer(t0, h, 200),
+        Err(RequestError::BadStatus(200))
+    );
+
+    let mut req = call_request(None);
+    req.target = "sip:q@127.0.0.1:5090".into();
+    ep.follow_transfer(t0, h, req).unwrap();
+    let queue_invite = drain(&mut ep).remove(0);
+    reply_plain(&mut ep, t0, &queue_invite, 486);
+    let sent = drain(&mut ep);
+    let notify = sent
+        .iter()
+        .find(|m| method(m) == "NOTIFY")
+        .expect("a NOTIFY");
+    assert_eq!(
+        sipfrag(notify),
+        (
+            "SIP/2.0 486 Busy Here".to_string(),
+            "terminated;reason=noresource".to_string()
+        )
+    );
+    assert!(!sent.iter().any(|m| method(m) == "BYE"));
+    reply_plain(&mut ep, t0, notify, 200);
+    let evs = events(&mut ep);
+    assert!(evs.contains(&Event::Call(
+        h,
+        CallEvent::TransferCompleted {
+            success: false,
+            status: Some(486)
+        }
+    )));
+    assert_eq!(
+        ep.active_calls(),
+        1,
+        "the transferee stays on the original call"
+    );
+
+    // A later REFER starts a new subscription, named by its CSeq; giving it up reports the status.
+    ep.handle_datagram(
+        t0,
+        peer(),
+        &peer_refer(&invite, 6, "z9hG4bKr6", "sip:q@127.0.0.1:5090"),
+    );
+    let sent = drain(&mut ep);
+    assert_eq!(sent[0].status(), Some(202));
+    assert_eq!(sent[1].header("Event"), Some("refer;id=6"));
+    events(&mut ep);
+    ep.fail_transfer(t0, h, 503).unwrap();
+    let sent = drain(&mut ep);
+    assert_eq!(sipfrag(&sent[0]).0, "SIP/2.0 503 Service Unavailable");
+    assert_eq!(
+        events(&mut ep),
+        vec![Event::Call(
+            h,
+            CallEvent::TransferCompleted {
+                success: false,
+                status: Some(503)
+            }
+        )]
+    );
+    assert_eq!(ep.fail_transfer(t0, h, 503), Err(RequestError::NoTransfer));
+}
+
 #[test]
 fn options_malformed_and_incomplete_requests() {
     let t0 = Instant::now();

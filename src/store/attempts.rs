@@ -9,6 +9,8 @@ use super::{flag, QueryContext, Store, StoreError};
 use crate::campaign::channel::{Channel, Direction};
 use crate::campaign::dial::{DialOrder, DialTicket};
 use crate::campaign::outcome::CallOutcome;
+use crate::campaign::scheduler::attempt::{FINISHABLE, LOST, SETTLED_FROM};
+use crate::campaign::scheduler::{AttemptOutcome, AttemptState};
 
 /// A message attempt (SMS or e-mail) about to be sent.
 #[derive(Debug, Clone)]
@@ -27,6 +29,8 @@ pub struct MessageOrder {
     pub step: String,
     /// Template name.
     pub template: String,
+    /// The promise a confirmation confirms.
+    pub promise_id: Option<i64>,
 }
 
 /// An attempt that was in flight when the process stopped.
@@ -88,6 +92,7 @@ impl Store {
                 (Channel::Call, direction),
                 (&order.strategy, &order.segment, &order.step),
                 Some(&order.flow),
+                None,
                 now,
             )
             .await?;
@@ -110,6 +115,7 @@ impl Store {
             (order.channel, Direction::Outbound),
             (&order.strategy, &order.segment, &order.step),
             Some(&order.template),
+            order.promise_id,
             now,
         )
         .await
@@ -124,11 +130,12 @@ impl Store {
         (channel, direction): (Channel, Direction),
         (strategy, segment, step): (&str, &str, &str),
         flow: Option<&str>,
+        promise_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
         let result = sqlx::query(
             "INSERT INTO attempts (campaign_id, debtor_id, phone_id, channel, direction, strategy, segment, step, flow, \
-             state, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'dialing', $10) RETURNING id",
+             state, created_at, promise_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(campaign_id)
         .bind(debtor_id)
@@ -139,7 +146,9 @@ impl Store {
         .bind(segment)
         .bind(step)
         .bind(flow)
+        .bind(AttemptState::Dialing.as_str())
         .bind(now.timestamp())
+        .bind(promise_id)
         .fetch_one(self.pool())
         .await;
         match result {
@@ -158,19 +167,26 @@ impl Store {
         }
     }
 
-    /// Finishes a message attempt with `sent` or `failed`.
+    /// Finishes a message attempt as sent or not sent.
     pub async fn finish_message(
         &self,
         attempt_id: i64,
-        outcome: &str,
+        sent: bool,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let outcome = if sent {
+            AttemptOutcome::Sent
+        } else {
+            AttemptOutcome::NotSent
+        };
         let done = sqlx::query(
-            "UPDATE attempts SET state = 'done', outcome = $1, finished_at = $2 WHERE id = $3 AND state = 'dialing'",
+            "UPDATE attempts SET state = $1, outcome = $2, finished_at = $3 WHERE id = $4 AND state = $5",
         )
-        .bind(outcome)
+        .bind(AttemptState::Done.as_str())
+        .bind(outcome.as_str())
         .bind(now.timestamp())
         .bind(attempt_id)
+        .bind(AttemptState::Dialing.as_str())
         .execute(self.pool())
         .await
         .ctx("finishing a message attempt")?;
@@ -193,14 +209,17 @@ impl Store {
         let d = outcome.disposition;
         let mut tx = self.pool().begin().await.ctx("starting to store a call")?;
         let updated = sqlx::query(
-            "UPDATE attempts SET state = 'done', outcome = $1, right_party = $2, conversation = $3, finished_at = $4 \
-             WHERE id = $5 AND state IN ('dialing', 'unknown')",
+            "UPDATE attempts SET state = $1, outcome = $2, right_party = $3, conversation = $4, finished_at = $5 \
+             WHERE id = $6 AND state IN ($7, $8)",
         )
-        .bind(d.as_str())
+        .bind(AttemptState::Done.as_str())
+        .bind(AttemptOutcome::Call(d).as_str())
         .bind(flag(d.is_right_party()))
         .bind(flag(d.is_conversation()))
         .bind(outcome.ended_at.timestamp())
         .bind(attempt_id)
+        .bind(FINISHABLE[0].as_str())
+        .bind(FINISHABLE[1].as_str())
         .execute(&mut *tx)
         .await
         .ctx("finishing a call attempt")?;
@@ -278,39 +297,75 @@ impl Store {
     /// Attempts still marked in flight (written before dialling, never finished).
     pub async fn in_flight(&self) -> Result<Vec<InFlight>, StoreError> {
         let c = "reading attempts in flight";
-        sqlx::query("SELECT id, debtor_id, channel, created_at FROM attempts WHERE state = 'dialing' ORDER BY id")
-            .fetch_all(self.pool())
-            .await
-            .ctx(c)?
-            .iter()
-            .map(|r| {
-                Ok(InFlight {
-                    id: r.try_get("id").ctx(c)?,
-                    debtor_id: r.try_get("debtor_id").ctx(c)?,
-                    channel: r.try_get("channel").ctx(c)?,
-                    created_at: r.try_get("created_at").ctx(c)?,
-                })
+        sqlx::query(
+            "SELECT id, debtor_id, channel, created_at FROM attempts WHERE state = $1 ORDER BY id",
+        )
+        .bind(SETTLED_FROM.as_str())
+        .fetch_all(self.pool())
+        .await
+        .ctx(c)?
+        .iter()
+        .map(|r| {
+            Ok(InFlight {
+                id: r.try_get("id").ctx(c)?,
+                debtor_id: r.try_get("debtor_id").ctx(c)?,
+                channel: r.try_get("channel").ctx(c)?,
+                created_at: r.try_get("created_at").ctx(c)?,
             })
-            .collect()
+        })
+        .collect()
     }
 
     /// After a crash: attempts in flight that started before `older_than` (no live call can still be running)
-    /// become `unknown`. They are never redialled as new; they count as made attempts *and* as interactions, the
-    /// stricter reading, so daily and weekly limits hold whatever really happened. Returns how many were resolved.
+    /// are settled by the attempt rule ([`LOST`]): `unknown`, an interaction and a made attempt, the stricter
+    /// reading, so daily and weekly limits hold whatever really happened. `now` is stored as their finish time:
+    /// the debtor is held a full retry interval from it and the next call rotates to the next phone. Returns how
+    /// many were resolved.
     pub async fn resolve_in_flight(
         &self,
         older_than: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        let r = sqlx::query(
-            "UPDATE attempts SET state = 'unknown', outcome = 'unknown', conversation = 1, finished_at = $1 \
-             WHERE state = 'dialing' AND created_at < $2",
-        )
-        .bind(now.timestamp())
-        .bind(older_than.timestamp())
-        .execute(self.pool())
-        .await
-        .ctx("resolving attempts in flight")?;
+        self.settle_lost("created_at < $6", older_than.timestamp(), now)
+            .await
+    }
+
+    /// When a campaign run starts: the campaign's outbound attempts still in flight were left by a run that was
+    /// killed (one run per campaign at a time), so they are settled at once by the same rule as
+    /// [`Store::resolve_in_flight`]. Inbound calls in flight belong to `campaign answer`, which may still be
+    /// holding them.
+    pub async fn resolve_campaign_in_flight(
+        &self,
+        campaign_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let condition = format!(
+            "campaign_id = $6 AND direction = '{}'",
+            Direction::Outbound.as_str()
+        );
+        self.settle_lost(&condition, campaign_id, now).await
+    }
+
+    async fn settle_lost(
+        &self,
+        condition: &str,
+        value: i64,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let sql = format!(
+            "UPDATE attempts SET state = $1, outcome = $2, conversation = $3, finished_at = $4 \
+             WHERE state = $5 AND {condition}"
+        );
+        let r = sqlx::query(&sql)
+            .bind(LOST.state.as_str())
+            .bind(LOST.outcome.as_str())
+            .bind(flag(LOST.conversation))
+            .bind(now.timestamp())
+            .bind(SETTLED_FROM.as_str())
+            .bind(value)
+            .execute(self.pool())
+            .await
+            .ctx("resolving attempts in flight")?;
         Ok(r.rows_affected())
     }
 

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{QueryContext, Store, StoreError};
@@ -12,6 +13,7 @@ use crate::campaign::history::{
     summarize, AttemptEntry, ComplaintEntry, DebtorHistory, HistorySummary, PaymentEntry,
     PromiseEntry, RefusalEntry,
 };
+use crate::campaign::scheduler::{AttemptOutcome, AttemptState};
 use crate::domain::PromiseStatus;
 
 /// A message (SMS or e-mail) to record.
@@ -44,9 +46,48 @@ pub(crate) fn parse_channel(s: &str) -> Result<Channel, StoreError> {
         .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-pub(crate) fn parse_direction(s: &str) -> Result<Direction, StoreError> {
+fn parse_direction(s: &str) -> Result<Direction, StoreError> {
     s.parse::<Direction>()
         .map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// The attempt columns [`attempt_entry`] reads.
+const ATTEMPT_COLUMNS: &str =
+    "id, channel, direction, created_at, state, outcome, right_party, conversation, finished_at, \
+     segment, step, promise_id";
+
+/// One attempt row (selected with [`ATTEMPT_COLUMNS`]) as a history entry.
+fn attempt_entry(r: &AnyRow) -> Result<AttemptEntry, StoreError> {
+    let c = "reading the contact history";
+    let channel = parse_channel(&r.try_get::<String, _>("channel").ctx(c)?)?;
+    let state: String = r.try_get("state").ctx(c)?;
+    let outcome: Option<String> = r.try_get("outcome").ctx(c)?;
+    Ok(AttemptEntry {
+        id: r.try_get("id").ctx(c)?,
+        channel,
+        direction: parse_direction(&r.try_get::<String, _>("direction").ctx(c)?)?,
+        at: ts(r.try_get("created_at").ctx(c)?)?,
+        state: AttemptState::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("attempt state `{state}`")))?,
+        outcome: match outcome {
+            None => None,
+            Some(o) => {
+                Some(AttemptOutcome::parse(channel, &o).ok_or_else(|| {
+                    StoreError::Corrupt(format!("{channel} attempt outcome `{o}`"))
+                })?)
+            }
+        },
+        right_party: r.try_get::<i64, _>("right_party").ctx(c)? != 0,
+        conversation: r.try_get::<i64, _>("conversation").ctx(c)? != 0,
+        finished_at: r
+            .try_get::<Option<i64>, _>("finished_at")
+            .ctx(c)?
+            .map(ts)
+            .transpose()?,
+        segment: r.try_get("segment").ctx(c)?,
+        step: r.try_get("step").ctx(c)?,
+        promise_id: r.try_get("promise_id").ctx(c)?,
+    })
 }
 
 pub(crate) fn promise_status(s: &str) -> Result<PromiseStatus, StoreError> {
@@ -155,26 +196,15 @@ impl Store {
         let pool = self.pool();
         let mut h = DebtorHistory::default();
         let c = "reading the contact history";
-        for r in sqlx::query(
-            "SELECT id, channel, direction, created_at, state, outcome, right_party, conversation FROM attempts \
-             WHERE debtor_id = $1 ORDER BY created_at, id",
-        )
+        for r in sqlx::query(&format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE debtor_id = $1 ORDER BY created_at, id"
+        ))
         .bind(debtor_id)
         .fetch_all(pool)
         .await
         .ctx(c)?
         {
-            let channel: String = r.try_get("channel").ctx(c)?;
-            h.attempts.push(AttemptEntry {
-                id: r.try_get("id").ctx(c)?,
-                channel: parse_channel(&channel)?,
-                direction: parse_direction(&r.try_get::<String, _>("direction").ctx(c)?)?,
-                at: ts(r.try_get("created_at").ctx(c)?)?,
-                state: r.try_get("state").ctx(c)?,
-                outcome: r.try_get("outcome").ctx(c)?,
-                right_party: r.try_get::<i64, _>("right_party").ctx(c)? != 0,
-                conversation: r.try_get::<i64, _>("conversation").ctx(c)? != 0,
-            });
+            h.attempts.push(attempt_entry(&r)?);
         }
         for r in sqlx::query(
             "SELECT id, made_at, promised_date, amount, status FROM promises WHERE debtor_id = $1 ORDER BY made_at, id",
@@ -232,25 +262,18 @@ impl Store {
         let mut map: HashMap<i64, DebtorHistory> = HashMap::new();
         let members = "SELECT debtor_id FROM campaign_debtors WHERE campaign_id = $1";
         for r in sqlx::query(&format!(
-            "SELECT id, debtor_id, channel, direction, created_at, state, outcome, right_party, conversation \
-             FROM attempts WHERE debtor_id IN ({members}) ORDER BY created_at, id"
+            "SELECT debtor_id, {ATTEMPT_COLUMNS} FROM attempts WHERE debtor_id IN ({members}) \
+             ORDER BY created_at, id"
         ))
         .bind(campaign_id)
         .fetch_all(pool)
         .await
         .ctx(c)?
         {
-            let channel: String = r.try_get("channel").ctx(c)?;
-            map.entry(r.try_get("debtor_id").ctx(c)?).or_default().attempts.push(AttemptEntry {
-                id: r.try_get("id").ctx(c)?,
-                channel: parse_channel(&channel)?,
-                direction: parse_direction(&r.try_get::<String, _>("direction").ctx(c)?)?,
-                at: ts(r.try_get("created_at").ctx(c)?)?,
-                state: r.try_get("state").ctx(c)?,
-                outcome: r.try_get("outcome").ctx(c)?,
-                right_party: r.try_get::<i64, _>("right_party").ctx(c)? != 0,
-                conversation: r.try_get::<i64, _>("conversation").ctx(c)? != 0,
-            });
+            map.entry(r.try_get("debtor_id").ctx(c)?)
+                .or_default()
+                .attempts
+                .push(attempt_entry(&r)?);
         }
         for r in sqlx::query(&format!(
             "SELECT id, debtor_id, made_at, promised_date, amount, status FROM promises \

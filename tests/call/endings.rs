@@ -177,3 +177,67 @@ fn an_unanswered_transfer_times_out_as_failed() {
     assert_eq!(report.end_reason, EndReason::TransferFailed);
     assert!(sim.did.contains(&Did::Store("callback_task")));
 }
+
+#[test]
+fn a_polite_stop_lets_the_prompt_finish_then_says_goodbye_and_hangs_up() {
+    let mut sim = Sim::english(CallConfig::default());
+    sim.until_prompt("Am I speaking with");
+    sim.key('1');
+    sim.wait(Duration::from_millis(500));
+    let prompts_before = sim.prompts().len();
+    let stops_before = sim.stops();
+    assert!(sim.playing.is_some(), "a prompt plays when the stop comes");
+    sim.input(Input::Stop { at_once: false });
+    sim.input(Input::Stop { at_once: false });
+    assert_eq!(sim.stops(), stops_before, "the prompt playing is not cut");
+    // What the debtor presses meanwhile no longer moves the flow.
+    sim.key('1');
+    sim.wait(Duration::from_secs(120));
+    let report = sim.report();
+    assert_eq!(report.end_reason, EndReason::Stopped);
+    assert_eq!(
+        report.outcome,
+        Disposition::Callback,
+        "identity was confirmed"
+    );
+    let prompts = sim.prompts();
+    assert_eq!(prompts.len(), prompts_before + 1, "{prompts:#?}");
+    assert!(prompts
+        .last()
+        .is_some_and(|p| p.contains("we have to end this call now")));
+    assert!(sim.did.ends_with(&[Did::Hangup, Did::Ended]));
+    assert!(
+        sim.stored.is_empty(),
+        "no promise from the key pressed after the stop"
+    );
+}
+
+#[test]
+fn a_stop_at_once_cuts_the_prompt_and_hangs_up_before_identity_is_known() {
+    let mut sim = Sim::english(CallConfig::default());
+    sim.wait(Duration::from_secs(2));
+    assert!(sim.playing.is_some());
+    sim.input(Input::Stop { at_once: true });
+    let report = sim.report();
+    assert_eq!(report.end_reason, EndReason::Stopped);
+    assert_eq!(report.outcome, Disposition::HungUp);
+    assert!(sim.did.ends_with(&[Did::Stop, Did::Hangup, Did::Ended]));
+    assert!(sim.core.poll_timeout().is_none());
+}
+
+#[test]
+fn a_polite_stop_during_the_flows_own_goodbye_leaves_it_alone() {
+    let mut sim = Sim::english(CallConfig::default());
+    sim.until_prompt("Am I speaking with");
+    sim.key('2');
+    sim.until_prompt("");
+    sim.input(Input::Stop { at_once: false });
+    sim.wait(Duration::from_secs(120));
+    let report = sim.report();
+    assert_eq!(report.outcome, Disposition::WrongPerson);
+    assert_eq!(report.end_reason, EndReason::Flow);
+    assert!(!sim
+        .prompts()
+        .iter()
+        .any(|p| p.contains("we have to end this call now")));
+}

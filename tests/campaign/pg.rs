@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use softcall::store::Store;
 
-use super::{block_on, scenarios};
+use super::{block_on, promises, recovery, scenarios};
 
 fn find_bin(name: &str) -> Option<PathBuf> {
     let from_path = std::env::var_os("PATH").and_then(|paths| {
@@ -202,6 +202,10 @@ fn postgres_store_scenarios() {
         scenarios::inbound_contacts(&s).await;
         let s = fresh_db(port, "reimport_keeps").await;
         scenarios::reimport_keeps_payments_and_hand_overs(&s).await;
+        let s = fresh_db(port, "lost_call").await;
+        recovery::lost_call_holds_then_next_phone(&s).await;
+        let s = fresh_db(port, "confirmation").await;
+        promises::promise_confirmed_once(&s).await;
     });
     drop(server);
 }

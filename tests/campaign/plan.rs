@@ -1,25 +1,19 @@
 //! Planning a campaign at given moments: calls, messages and hand-overs due, why others wait, and what
 //! changes after messages are sent and a call goes unanswered.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
-use axum::extract::State;
-use axum::routing::post;
-use axum::Router;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use softcall::campaign::compliance::{Policy, Profile, Settings};
+use softcall::campaign::compliance::Profile;
 use softcall::campaign::dial::DialOrder;
 use softcall::campaign::outcome::CallOutcome;
-use softcall::campaign::planner::{plan, CampaignPlan};
+use softcall::campaign::planner::CampaignPlan;
 use softcall::campaign::strategy::{self, Strategy};
 use softcall::domain::Disposition;
 use softcall::ops::execute::execute;
 use softcall::ops::lists::{import_debtors, DebtorImport};
 use softcall::store::Store;
 
-use super::{block_on, data, sqlite_store};
+use super::{block_on, data, plan_campaign, sqlite_store, SmsSink};
 
 const LIST: &str =
     "external_id,full_name,phone,time_zone,amount_due,due_date,prior_delinquencies,bankruptcy
@@ -65,23 +59,7 @@ segments:
 }
 
 async fn plan_at(store: &Store, s: &Strategy, at: DateTime<Utc>) -> CampaignPlan {
-    let c = store.campaign("p").await.unwrap();
-    let debtors = store.campaign_debtors(c.id).await.unwrap();
-    let histories = store.campaign_histories(c.id).await.unwrap();
-    let statuses: HashMap<i64, String> = store
-        .campaign_statuses(c.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .collect();
-    plan(
-        s,
-        Policy::new(Profile::ru_230fz(), Settings::default()),
-        &debtors,
-        &histories,
-        &statuses,
-        at,
-    )
+    plan_campaign(store, s, "p", Profile::ru_230fz(), at).await
 }
 
 fn waits<'a>(p: &'a CampaignPlan, external_id: &str) -> Vec<&'a str> {
@@ -110,21 +88,8 @@ fn plan_send_and_replan() {
             .await
             .unwrap();
 
-        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
-        let app = Router::new()
-            .route(
-                "/send",
-                post(
-                    |State(seen): State<Arc<Mutex<Vec<String>>>>, body: String| async move {
-                        seen.lock().unwrap().push(body);
-                        "ok"
-                    },
-                ),
-            )
-            .with_state(seen.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let sink = SmsSink::start().await;
+        let port = sink.port;
         let s = strategy_for(port);
 
         // Monday 2026-11-23 10:00 in Moscow, 02:00 in New York.
@@ -171,7 +136,7 @@ fn plan_send_and_replan() {
         let handover = dir.path().join("hard.csv");
         let r = execute(&store, &s, c.id, &p, now, &handover).await.unwrap();
         assert_eq!((r.sms_sent, r.sms_failed, r.handed_over), (1, 0, 1));
-        let bodies = seen.lock().unwrap().clone();
+        let bodies = sink.bodies();
         assert_eq!(bodies.len(), 1);
         let json: serde_json::Value = serde_json::from_str(&bodies[0]).unwrap();
         assert_eq!(json["to"], "+79120000002");
@@ -256,6 +221,5 @@ fn plan_send_and_replan() {
             "{:?}",
             tomorrow.waiting
         );
-        server.abort();
     });
 }

@@ -7,6 +7,7 @@ use softcall::campaign::dial::DialOrder;
 use softcall::campaign::import::ImportError;
 use softcall::campaign::outcome::{CallOutcome, ConversationEvent};
 use softcall::campaign::report::{analytics, results, DebtorLine};
+use softcall::campaign::scheduler::{AttemptOutcome, AttemptState};
 use softcall::campaign::standing::DebtorStatus;
 use softcall::domain::Disposition;
 use softcall::domain::PromiseStatus;
@@ -439,8 +440,13 @@ pub async fn crash_recovery(store: &Store) {
     assert_eq!(h.attempts.len(), 1);
     let a = &h.attempts[0];
     assert_eq!(
-        (a.state.as_str(), a.outcome.as_deref(), a.conversation),
-        ("unknown", Some("unknown"), true)
+        (a.state, a.outcome, a.conversation),
+        (AttemptState::Unknown, Some(AttemptOutcome::Unknown), true)
+    );
+    assert_eq!(
+        a.finished_at,
+        Some(t("2026-11-22T01:35:00Z")),
+        "the moment of recovery is kept: the hold runs from it"
     );
     assert_eq!(a.channel, Channel::Call);
     // After recovery a new attempt may be written.
@@ -651,7 +657,7 @@ pub async fn inbound_contacts(store: &Store) {
     let directions: Vec<(Direction, Option<&str>)> = h
         .attempts
         .iter()
-        .map(|a| (a.direction, a.outcome.as_deref()))
+        .map(|a| (a.direction, a.outcome.map(|o| o.as_str())))
         .collect();
     assert_eq!(
         directions,

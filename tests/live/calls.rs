@@ -1,8 +1,8 @@
 //! Whole conversations over SIP between `softcall call --flow` and `softcall phone`.
 
 use super::{
-    debtor_lines, frame_levels, models_present, phone_report, record_kinds, repo, robot_call,
-    robot_lines, start_phone, timeline,
+    debtor_lines, frame_levels, models_present, phone_report, repo, robot_call, robot_lines,
+    start_phone, timeline,
 };
 use chrono::{Duration as Days, Utc};
 
@@ -214,44 +214,6 @@ async fn the_debtor_hanging_up_mid_prompt_ends_the_call_at_once() {
         greeting.starts_with("Hello, this is an automated call"),
         "{greeting}"
     );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refused_transfer_leaves_a_callback_task_and_a_polite_goodbye() {
-    if !models_present() {
-        return;
-    }
-    let work = tempfile::tempdir().expect("temp dir");
-    // Two unknown keys at the identity question: no match twice, so the flow hands over. The phone does not
-    // take transfers, so the REFER is refused.
-    let scenario = "ring_ms: 200\nsteps:\n  - keys: \"9\"\n  - keys: \"9\"\nend: wait_bye\n";
-    let mut phone = start_phone(scenario, None).await;
-    let recording = work.path().join("robot.wav");
-    let out = robot_call(
-        phone.addr,
-        &recording,
-        &["--queue", "sip:agents@127.0.0.1:9"],
-    )
-    .await;
-    let _ = phone_report(&mut phone).await;
-    phone.stop().await;
-
-    let report = &out["report"];
-    assert_eq!(report["outcome"], "handoff", "{out:#}");
-    assert_eq!(report["end_reason"], "transfer_failed", "{out:#}");
-    assert_eq!(report["transfer"]["status"], "failed", "{out:#}");
-    assert_eq!(report["transfer"]["reason"], "no_match", "{out:#}");
-    let kinds = record_kinds(&out);
-    assert_eq!(kinds, ["context_card", "callback_task"], "{out:#}");
-    let card = &out["records"][0];
-    assert_eq!(card["reason"], "no_match");
-    assert_eq!(card["debtor"]["full_name"], "John Smith");
-    assert!(
-        card["transcript"].as_array().is_some_and(|t| t.len() >= 3),
-        "the card carries the transcript so far: {card:#}"
-    );
-    let last = robot_lines(&out).pop().expect("robot lines");
-    assert!(last.contains("no specialist is available"), "{last}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -197,7 +197,7 @@ async fn a_debtor_calling_from_their_second_number_confirms_identity_and_promise
     let attempt = &history.attempts[0];
     assert_eq!(attempt.id, attempt_id);
     assert_eq!(attempt.direction, Direction::Inbound);
-    assert_eq!(attempt.outcome.as_deref(), Some("promise_to_pay"));
+    assert_eq!(attempt.outcome.map(|o| o.as_str()), Some("promise_to_pay"));
     assert!(attempt.right_party);
     assert_eq!(history.promises.len(), 1, "{history:#?}");
     let report: serde_json::Value = serde_json::from_str(

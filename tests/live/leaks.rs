@@ -47,6 +47,7 @@ async fn a_hundred_calls_leave_no_task_thread_or_recogniser_behind() {
                 flow: Arc::clone(&flow),
                 ctx,
                 config: CallConfig::default(),
+                stop: softcall::call::stop::StopWatch::never(),
             };
             let port = base_port.wrapping_add(u16::try_from(slot * 2).unwrap_or(0));
             let target = DialTarget {

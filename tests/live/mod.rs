@@ -11,6 +11,7 @@ mod calls;
 mod inbound;
 mod leaks;
 mod proxy;
+mod run;
 mod stored;
 mod transfer;
 
@@ -47,12 +48,26 @@ pub async fn start_phone_for(
     record_dir: Option<PathBuf>,
     calls: u16,
 ) -> PhoneHandle {
-    let parsed = Scenario::parse(scenario, &repo("tests/live/scenario.yaml"))
-        .unwrap_or_else(|e| panic!("test scenario does not parse: {e}"));
+    let book = ScenarioBook::single("debtor", parse_scenario(scenario));
+    start_phone_book(book, record_dir, calls).await
+}
+
+/// A test scenario from YAML text.
+pub fn parse_scenario(scenario: &str) -> Scenario {
+    Scenario::parse(scenario, &repo("tests/live/scenario.yaml"))
+        .unwrap_or_else(|e| panic!("test scenario does not parse: {e}"))
+}
+
+/// Starts the simulated phone with a book of scenarios and RTP ports for `calls` calls at once.
+pub async fn start_phone_book(
+    book: ScenarioBook,
+    record_dir: Option<PathBuf>,
+    calls: u16,
+) -> PhoneHandle {
     let rtp = port_block(2 * calls);
     Phone::start(PhoneConfig {
         bind: "127.0.0.1:0".parse().expect("loopback address"),
-        scenarios: ScenarioBook::single("debtor", parsed),
+        scenarios: book,
         rtp_ports: rtp..=rtp.saturating_add(2 * calls - 1),
         record_dir,
         report_dir: None,

@@ -7,11 +7,12 @@ use chrono::{NaiveDate, Utc};
 use softcall::call::config::CallConfig;
 use softcall::call::live::MediaSettings;
 use softcall::call::speech::CallSpeech;
+use softcall::call::stop::StopWatch;
 use softcall::campaign::dial::DialOrder;
 use softcall::config::Config;
 use softcall::dialog::flow::Flow;
 use softcall::domain::Disposition;
-use softcall::ops::dial::{conduct, Route};
+use softcall::ops::dial::{CallScript, Dialler, Route};
 use softcall::ops::lists::{import_debtors, DebtorImport};
 use softcall::store::Store;
 use std::sync::Arc;
@@ -84,17 +85,21 @@ async fn a_ticket_is_dialled_and_its_promise_report_card_and_agent_task_are_stor
         .begin_dial(order(&store, "A-1").await, Utc::now())
         .await
         .expect("ticket");
-    let call = conduct(
-        &store,
-        &sip,
-        &ticket,
-        Arc::clone(&flow),
-        &speech,
-        CallConfig::default(),
-        &route,
-    )
-    .await
-    .expect("the call is conducted and stored");
+    let dialler = Dialler {
+        store: store.clone(),
+        sip: sip.clone(),
+        route: route.clone(),
+    };
+    let script = CallScript {
+        flow: Arc::clone(&flow),
+        speech: speech.clone(),
+        config: CallConfig::default(),
+        stop: StopWatch::never(),
+    };
+    let call = dialler
+        .conduct(&ticket, script.clone())
+        .await
+        .expect("the call is conducted and stored");
     let _ = super::phone_report(&mut phone).await;
     phone.stop().await;
     assert_eq!(
@@ -107,8 +112,8 @@ async fn a_ticket_is_dialled_and_its_promise_report_card_and_agent_task_are_stor
     assert_eq!(history.promises.len(), 1, "{history:#?}");
     assert_eq!(history.attempts.len(), 1);
     assert_eq!(
-        history.attempts[0].outcome.as_deref(),
-        Some("promise_to_pay"),
+        history.attempts[0].disposition(),
+        Some(Disposition::PromiseToPay),
         "{history:#?}"
     );
     let report: serde_json::Value = serde_json::from_str(
@@ -152,7 +157,12 @@ async fn a_ticket_is_dialled_and_its_promise_report_card_and_agent_task_are_stor
         transfer_target: Some("sip:agents@127.0.0.1:9".into()),
         ..CallConfig::default()
     };
-    let call = conduct(&store, &sip, &ticket, flow, &speech, config, &route)
+    let dialler = Dialler {
+        route: route.clone(),
+        ..dialler
+    };
+    let call = dialler
+        .conduct(&ticket, CallScript { config, ..script })
         .await
         .expect("the call is conducted and stored");
     let _ = super::phone_report(&mut phone).await;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use softcall::phone::scenario::Scenario;
+use softcall::phone::scenario::{AnswerMode, Scenario};
 use softcall::phone::{Phone, PhoneConfig, PhoneHandle, PhoneReport, ScenarioBook};
 
 use crate::sip::{channel_energy, data, free_port, require, softcall_call, write_tone, Peer};
@@ -281,5 +281,42 @@ async fn busy_and_ring_out_phones_give_busy_and_no_answer() {
         report.report.ended.map(|e| e.reason).as_deref(),
         Some("the caller cancelled before the answer")
     );
+    phone.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_number_unanswered_on_the_first_call_answers_the_second() {
+    let mut phone = start_phone(
+        book(&[(
+            "retry",
+            "answer: [no_answer, answer]\nring_ms: 300\nend: hangup\n".into(),
+        )]),
+        None,
+    )
+    .await;
+    let first = robot_call(
+        phone.addr,
+        "retry",
+        vec!["--ring-timeout".into(), "2".into()],
+    )
+    .await;
+    assert_eq!(first["outcome"], "no_answer", "{first}");
+    let report = next_report(&mut phone).await;
+    assert_eq!(report.attempt, 1);
+    assert_eq!(report.report.answer_mode, AnswerMode::RingOut);
+    assert_eq!(deeds(&report), ["ring"]);
+
+    let second = robot_call(
+        phone.addr,
+        "retry",
+        vec!["--ring-timeout".into(), "5".into()],
+    )
+    .await;
+    assert_eq!(second["outcome"], "answered", "{second}");
+    assert_eq!(second["ended_by"], "remote", "the phone hung up: {second}");
+    let report = next_report(&mut phone).await;
+    assert_eq!(report.attempt, 2);
+    assert_eq!(report.report.answer_mode, AnswerMode::Answer);
+    assert_eq!(deeds(&report), ["ring", "answer", "hangup"]);
     phone.stop().await;
 }

@@ -19,7 +19,7 @@ pub enum TemplateError {
 }
 
 /// The placeholders every debtor has, whatever columns the list had beyond the standard ones.
-pub const STANDARD_FIELDS: [&str; 8] = [
+pub const STANDARD_FIELDS: [&str; 9] = [
     "external_id",
     "full_name",
     "amount_due",
@@ -28,7 +28,17 @@ pub const STANDARD_FIELDS: [&str; 8] = [
     "days_overdue",
     "product",
     "creditor",
+    "creditor_phone",
 ];
+
+/// The placeholders a promise confirmation adds: the promised date (`dd.mm.yyyy`) and amount.
+pub const PROMISE_FIELDS: [&str; 2] = ["promise_date", "promise_amount"];
+
+/// Adds the promise placeholders of [`PROMISE_FIELDS`] to `values`.
+pub fn add_promise(values: &mut BTreeMap<String, String>, date: NaiveDate, amount: i64) {
+    values.insert("promise_date".into(), date.format("%d.%m.%Y").to_string());
+    values.insert("promise_amount".into(), format_amount(amount));
+}
 
 /// The placeholder names a template uses, in order (`{{`/`}}` are literal braces).
 pub fn placeholders(template: &str) -> Result<Vec<String>, TemplateError> {
@@ -69,6 +79,15 @@ pub fn values(d: &DebtorRecord, today: NaiveDate) -> BTreeMap<String, String> {
     v.insert("days_overdue".into(), d.days_overdue(today).to_string());
     v.insert("product".into(), d.product.clone().unwrap_or_default());
     v.insert("creditor".into(), d.creditor.clone().unwrap_or_default());
+    // The record's own field, else a list column of that name, else empty.
+    match &d.creditor_phone {
+        Some(p) => {
+            v.insert("creditor_phone".into(), p.clone());
+        }
+        None => {
+            v.entry("creditor_phone".into()).or_default();
+        }
+    }
     v
 }
 

@@ -2,10 +2,13 @@
 //! decides which debtors to dial or message now and why everyone else waits, and until when.
 //!
 //! - [`plan`] — [`Scheduler::plan`], one tick's decisions.
+//! - [`attempt`] — the one rule for a written attempt: state and outcome, what it counts as, how a lost one is
+//!   settled.
 //! - [`retry`] — the retry policy (no answer → again after 2 h, at most 3 attempts a day, rotate phones).
 //! - [`recovery`] — resolving attempts written before dialling whose result a crash lost.
 //! - [`synthetic`] — a reproducible synthetic snapshot for benchmarks and simulations.
 
+pub mod attempt;
 pub mod plan;
 pub mod recovery;
 pub mod retry;
@@ -15,6 +18,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::compliance::{Channel, Contact, DebtorFacts, Rule};
 
+pub use attempt::{AttemptFacts, AttemptOutcome, AttemptState};
 pub use plan::Scheduler;
 pub use recovery::{resolve_unknown_attempts, Resolution, UnknownAttempt};
 pub use retry::{AttemptResult, RetryPolicy};

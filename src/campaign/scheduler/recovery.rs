@@ -1,17 +1,18 @@
 //! Crash recovery: attempts written before dialling whose result is unknown.
 //!
-//! Such an attempt may have rung, or even been answered. It is resolved the safe way: it counts as a
-//! conversation for compliance (the stricter assumption), it uses one of the day's attempts, the phone
-//! rotates, and the debtor is held for a full retry interval from the moment of recovery, so nobody is
+//! Such an attempt may have rung, or even been answered. It is resolved by the rule of [`super::attempt`]: it
+//! counts as a conversation for compliance (the stricter assumption), it uses one of the day's attempts, the
+//! phone rotates, and the debtor is held for a full retry interval from the moment of recovery, so nobody is
 //! redialled right after a restart.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::retry::{AttemptResult, RetryPolicy};
+use super::attempt::{AttemptFacts, AttemptState, LOST};
+use super::retry::RetryPolicy;
 use super::{DebtorId, RetryState};
 use crate::campaign::channel::Direction;
-use crate::campaign::compliance::{Channel, Contact, ContactKind};
+use crate::campaign::compliance::{Channel, Contact};
 
 /// An attempt written before dialling whose result was lost.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,24 +58,24 @@ pub fn resolve_unknown_attempts(
             Some(prev) if prev.debtor == a.debtor => prev.retry.clone(),
             _ => a.retry.clone(),
         };
-        let mut state = retry.after_attempt(
+        let settled = AttemptFacts {
+            channel: a.channel,
+            direction: Direction::Outbound,
+            at: a.written_at,
+            state: AttemptState::Unknown,
+            outcome: Some(LOST.outcome),
+            finished_at: Some(now),
+        };
+        let state = retry.after_attempt(
             &before,
             a.time_zone,
             a.written_at,
             a.phone_count,
-            AttemptResult::NotReached,
+            settled.result(),
         );
-        let hold = now.max(a.written_at) + retry.retry_after;
-        state.next_retry_at = Some(state.next_retry_at.map_or(hold, |t| t.max(hold)));
         out.push(Resolution {
             debtor: a.debtor,
-            contact: Contact {
-                at: a.written_at,
-                channel: a.channel,
-                kind: ContactKind::Conversation,
-                direction: Direction::Outbound,
-                outcome: Some("unknown".to_string()),
-            },
+            contact: settled.contact(),
             retry: state,
         });
     }

@@ -9,9 +9,10 @@ use serde::Deserialize;
 
 use super::rules::Rules;
 use super::{
-    EmailSettings, Inbound, Limits, Retry, Segment, SmsGateway, Step, Strategy, Template,
-    UnknownCaller,
+    Confirmation, EmailSettings, Inbound, Limits, Retry, Segment, SmsGateway, Step, Strategy,
+    Template, UnknownCaller,
 };
+use crate::campaign::channel::Channel;
 
 /// Why a campaign file cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +63,8 @@ struct RawStrategy {
     email: Option<RawEmail>,
     #[serde(default)]
     templates: BTreeMap<String, RawTemplate>,
+    #[serde(default)]
+    confirmation: Option<RawConfirmation>,
     segments: Vec<RawSegment>,
     #[serde(default)]
     inbound: Option<RawInbound>,
@@ -73,6 +76,15 @@ struct RawInbound {
     flow: String,
     #[serde(default)]
     unknown_caller: UnknownCaller,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfirmation {
+    #[serde(default)]
+    sms: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -318,34 +330,12 @@ fn parse_checking(
                     return Err(err_at("call:", message));
                 }
             }
-            for (key, name, needs) in [("sms:", &step.sms, "sms"), ("email:", &step.email, "body")]
-            {
+            for (key, name, channel) in [
+                ("sms:", &step.sms, Channel::Sms),
+                ("email:", &step.email, Channel::Email),
+            ] {
                 if let Some(name) = name {
-                    match templates.get(name) {
-                        None => {
-                            let known: Vec<&str> = templates.keys().map(String::as_str).collect();
-                            return Err(err_at(
-                                key,
-                                format!(
-                                    "unknown template `{name}` (templates: {})",
-                                    known.join(", ")
-                                ),
-                            ));
-                        }
-                        Some(t) if needs == "sms" && t.sms.is_none() => {
-                            return Err(err_at(
-                                key,
-                                format!("template `{name}` has no `sms` text"),
-                            ));
-                        }
-                        Some(t) if needs == "body" && (t.body.is_none() || t.subject.is_none()) => {
-                            return Err(err_at(
-                                key,
-                                format!("template `{name}` needs `subject` and `body` for e-mail"),
-                            ));
-                        }
-                        _ => {}
-                    }
+                    check_template(&templates, name, channel).map_err(|m| err_at(key, m))?;
                 }
             }
             let mut retry = Retry::default();
@@ -386,6 +376,39 @@ fn parse_checking(
             rules: seg.when,
             ladder,
         });
+    }
+    let confirmation = match raw.confirmation {
+        None => Confirmation::default(),
+        Some(c) => {
+            let confirmation = Confirmation {
+                sms: c.sms,
+                email: c.email,
+            };
+            for (channel, name) in confirmation.messages() {
+                check_template(&templates, name, channel).map_err(|m| {
+                    invalid(
+                        &["^confirmation:", &format!("{channel}:")],
+                        format!("confirmation.{channel}"),
+                        m,
+                    )
+                })?;
+            }
+            confirmation
+        }
+    };
+    if confirmation.sms.is_some() && raw.sms.is_none() {
+        return Err(invalid(
+            &["^sms:", "^confirmation:"],
+            "sms".into(),
+            "promise confirmations go by SMS but no `sms:` gateway is configured".into(),
+        ));
+    }
+    if confirmation.email.is_some() && raw.email.is_none() {
+        return Err(invalid(
+            &["^email:", "^confirmation:"],
+            "email".into(),
+            "promise confirmations go by e-mail but no `email:` SMTP server is configured".into(),
+        ));
     }
     let uses = |pick: fn(&Step) -> bool| segments.iter().flat_map(|s| &s.ladder).any(pick);
     if uses(|s| s.sms.is_some()) && raw.sms.is_none() {
@@ -486,6 +509,7 @@ fn parse_checking(
         }),
         email,
         templates,
+        confirmation,
         segments,
     })
 }
@@ -501,6 +525,30 @@ fn unknown_flow(flow: &str, dialogs_dir: &Path) -> Option<String> {
     })
 }
 
+/// Checks that template `name` exists and has the parts `channel` needs.
+fn check_template(
+    templates: &BTreeMap<String, Template>,
+    name: &str,
+    channel: Channel,
+) -> Result<(), String> {
+    match templates.get(name) {
+        None => {
+            let known: Vec<&str> = templates.keys().map(String::as_str).collect();
+            Err(format!(
+                "unknown template `{name}` (templates: {})",
+                known.join(", ")
+            ))
+        }
+        Some(t) if channel == Channel::Sms && t.sms.is_none() => {
+            Err(format!("template `{name}` has no `sms` text"))
+        }
+        Some(t) if channel == Channel::Email && (t.body.is_none() || t.subject.is_none()) => Err(
+            format!("template `{name}` needs `subject` and `body` for e-mail"),
+        ),
+        _ => Ok(()),
+    }
+}
+
 /// Checks that every template placeholder is a standard field or one of `columns` (the extra columns of the
 /// campaign's list). `columns_known` says whether `columns` came from a campaign, for the hint in the error.
 pub fn check_placeholders(
@@ -509,7 +557,7 @@ pub fn check_placeholders(
     columns: &std::collections::BTreeSet<String>,
     columns_known: bool,
 ) -> Result<(), StrategyError> {
-    use crate::campaign::channels::template::{placeholders, STANDARD_FIELDS};
+    use crate::campaign::channels::template::{placeholders, PROMISE_FIELDS, STANDARD_FIELDS};
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let file = path.display().to_string();
     let line_of = |needle: &str, fallback: &str| {
@@ -525,6 +573,8 @@ pub fn check_placeholders(
             .map_or(1, |i| i + 1)
     };
     for (name, t) in &strategy.templates {
+        // Only a promise confirmation knows a promise.
+        let confirms = strategy.confirmation.messages().any(|(_, n)| n == name);
         for (part, body) in [("sms", &t.sms), ("subject", &t.subject), ("body", &t.body)] {
             let Some(body) = body else { continue };
             let field = format!("templates.{name}.{part}");
@@ -535,13 +585,21 @@ pub fn check_placeholders(
                 message: e.to_string(),
             })?;
             for p in used {
-                if STANDARD_FIELDS.contains(&p.as_str()) || columns.contains(&p) {
+                if STANDARD_FIELDS.contains(&p.as_str())
+                    || columns.contains(&p)
+                    || (confirms && PROMISE_FIELDS.contains(&p.as_str()))
+                {
                     continue;
                 }
                 let mut known: Vec<String> =
                     STANDARD_FIELDS.iter().map(|s| format!("{{{s}}}")).collect();
+                if confirms {
+                    known.extend(PROMISE_FIELDS.iter().map(|s| format!("{{{s}}}")));
+                }
                 known.extend(columns.iter().map(|c| format!("{{{c}}}")));
-                let hint = if columns_known {
+                let hint = if PROMISE_FIELDS.contains(&p.as_str()) {
+                    "; only a template named under `confirmation:` knows the promise".to_string()
+                } else if columns_known {
                     String::new()
                 } else {
                     "; a column of the debtor list is known once the list is imported: check with --campaign NAME"
@@ -679,6 +737,67 @@ mod tests {
         assert_eq!(
             err(text),
             "c.yaml:2:1: duplicate mapping key: name; each name may appear once"
+        );
+    }
+
+    #[test]
+    fn confirmations_name_checked_templates_that_alone_know_the_promise() {
+        let base = "name: x
+sms: { url: 'http://127.0.0.1:9/send' }
+templates:
+  thanks: { sms: 'paying {promise_amount} by {promise_date}' }
+  hi: { sms: 'hi {full_name}' }
+confirmation: { sms: thanks }
+segments:
+  - name: a
+    ladder:
+      - day: 1
+        sms: hi
+";
+        let path = Path::new("c.yaml");
+        let s = parse_stored(path, base).unwrap();
+        assert_eq!(s.confirmation.sms.as_deref(), Some("thanks"));
+        let columns = Default::default();
+        check_placeholders(path, &s, &columns, true).unwrap();
+
+        // A ladder template does not know the promise.
+        let ladder = base
+            .replace("sms: hi\n", "sms: thanks\n")
+            .replace("confirmation: { sms: thanks }", "confirmation: { sms: hi }");
+        let s = parse_stored(path, &ladder).unwrap();
+        let err = check_placeholders(path, &s, &columns, true)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unknown placeholder `{promise_amount}`")
+                && err.contains("only a template named under `confirmation:`"),
+            "{err}"
+        );
+
+        let unknown = base.replace(
+            "confirmation: { sms: thanks }",
+            "confirmation: { sms: thank }",
+        );
+        let err = parse_stored(path, &unknown).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "c.yaml:6: `confirmation.sms`: unknown template `thank` (templates: hi, thanks)"
+        );
+        let by_mail = base.replace(
+            "confirmation: { sms: thanks }",
+            "confirmation: { email: thanks }",
+        );
+        let err = parse_stored(path, &by_mail).unwrap_err().to_string();
+        assert!(
+            err.contains("`confirmation.email`: template `thanks` needs `subject` and `body`"),
+            "{err}"
+        );
+        let no_gateway = base.replace("sms: { url: 'http://127.0.0.1:9/send' }\n", "");
+        let no_gateway = no_gateway.replace("        sms: hi\n", "        call: x\n");
+        let err = parse_stored(path, &no_gateway).unwrap_err().to_string();
+        assert!(
+            err.contains("promise confirmations go by SMS but no `sms:` gateway"),
+            "{err}"
         );
     }
 

@@ -12,7 +12,9 @@ use chrono::{Duration, NaiveDate};
 pub use file::{check_placeholders, load, parse, StrategyError};
 pub use rules::Rules;
 
+use super::channel::Channel;
 use super::history::HistorySummary;
+use super::scheduler::RetryPolicy;
 use crate::domain::DebtorRecord;
 
 /// A loaded and checked campaign strategy.
@@ -28,6 +30,8 @@ pub struct Strategy {
     pub email: Option<EmailSettings>,
     /// Message templates by name.
     pub templates: BTreeMap<String, Template>,
+    /// The messages that confirm a promise to pay once it is made.
+    pub confirmation: Confirmation,
     /// Segments in order: the first whose rules match takes the debtor.
     pub segments: Vec<Segment>,
     /// How calls debtors place to us are answered, when the campaign answers them.
@@ -164,6 +168,36 @@ pub struct Retry {
     pub max_per_day: u32,
     /// Attempts over the whole step.
     pub max_attempts: u32,
+}
+
+impl Retry {
+    /// The step's retry policy as the scheduler applies it.
+    pub fn policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            retry_after: self.no_answer,
+            retry_after_busy: self.busy,
+            max_attempts_per_day: self.max_per_day,
+        }
+    }
+}
+
+/// The messages that confirm a promise to pay: the promised date and amount and how to pay, sent once per promise
+/// and channel, within the compliance message limits.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Confirmation {
+    /// SMS template (may use `{promise_date}` and `{promise_amount}`).
+    pub sms: Option<String>,
+    /// E-mail template (may use `{promise_date}` and `{promise_amount}`).
+    pub email: Option<String>,
+}
+
+impl Confirmation {
+    /// The channels and templates configured, SMS first.
+    pub fn messages(&self) -> impl Iterator<Item = (Channel, &str)> {
+        [(Channel::Sms, &self.sms), (Channel::Email, &self.email)]
+            .into_iter()
+            .filter_map(|(c, t)| t.as_deref().map(|t| (c, t)))
+    }
 }
 
 impl Default for Retry {

@@ -1,5 +1,5 @@
-//! Requests from peers: ACK, CANCEL, OPTIONS, and inside a dialog BYE, re-INVITE, INFO DTMF, NOTIFY.
-//! New INVITEs go to `incoming`.
+//! Requests from peers: ACK, CANCEL, OPTIONS, and inside a dialog BYE, re-INVITE, INFO DTMF, NOTIFY,
+//! REFER (carried out in `referral`). New INVITEs go to `incoming`.
 
 use super::*;
 
@@ -195,6 +195,7 @@ impl Endpoint {
                 );
             }
             rsip::Method::Invite => self.handle_reinvite(now, tx, msg, handle),
+            rsip::Method::Refer => self.handle_refer(now, tx, msg, e, handle),
             rsip::Method::Info => {
                 let digit = parse_dtmf_info(msg);
                 self.respond(now, tx, msg, 200, "OK", &[], b"");

@@ -152,6 +152,8 @@ impl Endpoint {
                 offer: offer.clone(),
                 hangup_pending: false,
             }),
+            referral: None,
+            referred_from: None,
         };
         self.calls.insert(handle, call);
         self.events.push_back(Event::Incoming(IncomingCall {

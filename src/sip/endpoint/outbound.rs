@@ -10,6 +10,16 @@ impl Endpoint {
         now: Instant,
         req: CallRequest,
     ) -> Result<CallHandle, RequestError> {
+        self.place_call_with(now, req, &[])
+    }
+
+    /// [`Endpoint::place_call`] with extra INVITE headers (Referred-By of a transfer we carry out).
+    pub(super) fn place_call_with(
+        &mut self,
+        now: Instant,
+        req: CallRequest,
+        extra: &[(&str, String)],
+    ) -> Result<CallHandle, RequestError> {
         check_uri(&req.target)?;
         check_uri(&req.from)?;
         let handle = CallHandle(self.next_call);
@@ -32,6 +42,9 @@ impl Endpoint {
         invite.push("Allow", ALLOW);
         invite.push("Supported", "replaces");
         invite.push("User-Agent", self.cfg.user_agent.clone());
+        for (name, value) in extra {
+            invite.push(name, value.clone());
+        }
         invite.push("Content-Type", "application/sdp");
         invite.body = req.sdp_offer.clone().into_bytes();
         let dest = req.dest;
@@ -58,6 +71,8 @@ impl Endpoint {
                 transfer: None,
                 ended: false,
                 inbound: None,
+                referral: None,
+                referred_from: None,
             },
         );
         Ok(handle)
@@ -156,7 +171,7 @@ impl Endpoint {
     }
 
     /// Sends an in-dialog request on an answered call; `fill` adds the method's own headers and body.
-    fn request_in_dialog(
+    pub(super) fn request_in_dialog(
         &mut self,
         now: Instant,
         handle: CallHandle,
@@ -182,15 +197,26 @@ impl Endpoint {
 
     pub(super) fn end_call(&mut self, now: Instant, handle: CallHandle, end: CallEnd) {
         let linger = self.cfg.timers.timeout();
-        if let Some(call) = self.calls.get_mut(&handle) {
-            if call.ended {
-                return;
-            }
-            call.ended = true;
-            call.state = CallState::Ended;
-            call.remove_at = Some(now + linger);
-            self.events
-                .push_back(Event::Call(handle, CallEvent::Ended(end)));
+        let Some(call) = self.calls.get_mut(&handle) else {
+            return;
+        };
+        if call.ended {
+            return;
+        }
+        call.ended = true;
+        call.state = CallState::Ended;
+        call.remove_at = Some(now + linger);
+        let unanswered = call.dialog.is_none() || end.outcome != Outcome::Answered;
+        let status = end.status;
+        let by_network = end.ended_by == EndedBy::Network;
+        self.events
+            .push_back(Event::Call(handle, CallEvent::Ended(end)));
+        if unanswered {
+            // A call placed for a transfer that never got answered: the transfer failed.
+            let status = status
+                .filter(|s| *s >= 300)
+                .unwrap_or(if by_network { 408 } else { 500 });
+            self.referral_settled(now, handle, status);
         }
     }
 
@@ -263,6 +289,9 @@ impl Endpoint {
         if let Some(reason) = call.cancel {
             self.cancel_call(now, handle, reason);
         }
+        if code > 100 {
+            self.referral_progress(now, handle, code);
+        }
     }
 
     pub(super) fn on_invite_2xx(&mut self, now: Instant, handle: CallHandle, msg: SipMsg) {
@@ -326,8 +355,10 @@ impl Endpoint {
         match media {
             Some(Ok(media)) => {
                 call.state = CallState::Answered;
+                let status = msg.status().unwrap_or(200);
                 self.events
                     .push_back(Event::Call(handle, CallEvent::Answered { media }));
+                self.referral_settled(now, handle, status);
             }
             other => {
                 let why = match other {

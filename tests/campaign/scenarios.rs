@@ -637,6 +637,15 @@ pub async fn inbound_contacts(store: &Store) {
         matches!(twice, Err(StoreError::AttemptState { .. })),
         "{twice:?}"
     );
+    // A campaign run starting now settles the dialled call a killed run left, never the inbound one a
+    // `campaign answer` may still be holding.
+    assert_eq!(
+        store
+            .resolve_campaign_in_flight(campaign.id, t("2026-11-23T07:00:30Z"))
+            .await
+            .unwrap(),
+        1
+    );
     store
         .finish_call(
             &ticket,
@@ -663,7 +672,7 @@ pub async fn inbound_contacts(store: &Store) {
         directions,
         [
             (Direction::Inbound, Some("promise_to_pay")),
-            (Direction::Outbound, None)
+            (Direction::Outbound, Some("unknown"))
         ]
     );
     assert_eq!(h.promises.len(), 1);

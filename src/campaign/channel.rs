@@ -1,5 +1,5 @@
-//! How a contact reaches the debtor: one type for the contact history, the store, the scheduler and the
-//! compliance policy.
+//! How a contact reaches the debtor, and which way it went: one type each for the contact history, the store,
+//! the scheduler and the compliance policy.
 
 use std::fmt;
 use std::str::FromStr;
@@ -62,6 +62,52 @@ impl FromStr for Channel {
     }
 }
 
+/// Which way a contact went: we dialled or sent (outbound), or the debtor called us (inbound).
+///
+/// Legal contact limits count outbound contacts only (230-FZ counts interactions the creditor starts; Regulation
+/// F counts call attempts the collector places); an inbound contact is stored and shown like any other.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// We contacted the debtor (a dialled call, a sent message).
+    #[default]
+    Outbound,
+    /// The debtor called us.
+    Inbound,
+}
+
+/// A direction name that is neither `outbound` nor `inbound`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown direction `{0}`; expected outbound or inbound")]
+pub struct UnknownDirection(pub String);
+
+impl Direction {
+    /// The name used in files and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Outbound => "outbound",
+            Direction::Inbound => "inbound",
+        }
+    }
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Direction {
+    type Err = UnknownDirection;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Direction::Outbound, Direction::Inbound]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+            .ok_or_else(|| UnknownDirection(s.to_string()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,5 +122,15 @@ mod tests {
             "fax".parse::<Channel>().unwrap_err().to_string(),
             "unknown channel `fax`; expected one of: call, sms, email, voice_message"
         );
+    }
+
+    #[test]
+    fn directions_round_trip_and_default_to_outbound() {
+        for d in [Direction::Outbound, Direction::Inbound] {
+            assert_eq!(d.as_str().parse::<Direction>(), Ok(d));
+            assert_eq!(serde_json::to_string(&d).unwrap(), format!("\"{d}\""));
+        }
+        assert_eq!(Direction::default(), Direction::Outbound);
+        assert!("sideways".parse::<Direction>().is_err());
     }
 }

@@ -1,12 +1,15 @@
 //! The only way to start a call: a [`DialTicket`], which exists only after the attempt row was written and the
 //! debtor's contact history was loaded — so no call starts without its history, and none is lost in a crash.
+//! A call the debtor places to us gets one too, once they are identified (`Store::begin_inbound`).
 
 use serde::Serialize;
 
+use super::channel::Direction;
 use super::debtor::{StoredDebtor, StoredPhone};
 use super::history::HistorySummary;
 
-/// What the scheduler decided to dial.
+/// What the scheduler decided to dial (for a debtor's own call: the campaign, debtor, phone and flow it is answered
+/// with, step `inbound`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DialOrder {
     /// Campaign row id.
@@ -27,7 +30,8 @@ pub struct DialOrder {
     pub recall_promise: bool,
 }
 
-/// Permission to dial one debtor once, carrying everything the dialogue needs to know.
+/// Permission to hold one call with a debtor — dialled, or answered when they call us — carrying everything the
+/// dialogue needs to know.
 #[derive(Debug, Clone)]
 pub struct DialTicket {
     attempt_id: i64,
@@ -35,6 +39,7 @@ pub struct DialTicket {
     phone: StoredPhone,
     order: DialOrder,
     history: HistorySummary,
+    direction: Direction,
 }
 
 impl DialTicket {
@@ -52,6 +57,21 @@ impl DialTicket {
             phone,
             order,
             history,
+            direction: Direction::Outbound,
+        }
+    }
+
+    /// Built by the store for a call the debtor placed from `phone` (see `Store::begin_inbound`).
+    pub(crate) fn answered(
+        attempt_id: i64,
+        debtor: StoredDebtor,
+        phone: StoredPhone,
+        order: DialOrder,
+        history: HistorySummary,
+    ) -> Self {
+        DialTicket {
+            direction: Direction::Inbound,
+            ..DialTicket::new(attempt_id, debtor, phone, order, history)
         }
     }
 
@@ -65,7 +85,7 @@ impl DialTicket {
         &self.debtor
     }
 
-    /// The number to dial (E.164).
+    /// The number to dial, or the number the debtor called from (E.164).
     pub fn phone(&self) -> &str {
         &self.phone.e164
     }
@@ -78,5 +98,10 @@ impl DialTicket {
     /// The contact history summary the dialogue receives.
     pub fn history(&self) -> &HistorySummary {
         &self.history
+    }
+
+    /// Whether we dialled (outbound) or the debtor called us (inbound).
+    pub fn direction(&self) -> Direction {
+        self.direction
     }
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::channel::Channel;
+use super::channel::{Channel, Direction};
 use super::scheduler::{AttemptFacts, AttemptOutcome, AttemptState};
 use crate::domain::{Disposition, PromiseStatus};
 
@@ -15,6 +15,9 @@ pub struct AttemptEntry {
     pub id: i64,
     /// Channel.
     pub channel: Channel,
+    /// Outbound (we dialled or sent) or inbound (the debtor called us).
+    #[serde(default)]
+    pub direction: Direction,
     /// When the attempt was written (before dialling or sending).
     pub at: DateTime<Utc>,
     /// In flight, done, or lost in a crash.
@@ -48,6 +51,7 @@ impl AttemptEntry {
     pub fn facts(&self) -> AttemptFacts {
         AttemptFacts {
             channel: self.channel,
+            direction: self.direction,
             at: self.at,
             state: self.state,
             outcome: self.outcome,
@@ -283,6 +287,7 @@ mod tests {
                 AttemptEntry {
                     id: 1,
                     channel: Channel::Call,
+                    direction: Direction::Outbound,
                     at: t(9),
                     state: AttemptState::Done,
                     outcome: Some(AttemptOutcome::Call(Disposition::PromiseToPay)),
@@ -296,6 +301,7 @@ mod tests {
                 AttemptEntry {
                     id: 2,
                     channel: Channel::Sms,
+                    direction: Direction::Outbound,
                     at: t(11),
                     state: AttemptState::Done,
                     outcome: Some(AttemptOutcome::Sent),
@@ -309,6 +315,7 @@ mod tests {
                 AttemptEntry {
                     id: 3,
                     channel: Channel::Call,
+                    direction: Direction::Outbound,
                     at: t(12),
                     state: AttemptState::Dialing,
                     outcome: None,

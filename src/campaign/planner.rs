@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::channel::Channel;
+use super::channel::{Channel, Direction};
 use super::compliance::{Contact, DebtorFacts, Policy};
 use super::debtor::StoredDebtor;
 use super::history::{summarize, AttemptEntry, DebtorHistory, CONFIRMATION_STEP};
@@ -121,19 +121,15 @@ pub fn facts(d: &StoredDebtor, tz: Tz, history: &DebtorHistory) -> DebtorFacts {
     .learn_from_history(history.refusals.iter().map(|r| r.kind.as_str()))
 }
 
-/// The contacts compliance counts, as the rule of [`crate::campaign::scheduler::attempt`] reads each attempt:
+/// The contacts compliance sees, as the rule of [`crate::campaign::scheduler::attempt`] reads each attempt:
 /// answered calls, sent messages, calls in flight and calls lost in a crash count as interactions (the stricter
-/// reading).
+/// reading); each keeps its direction, and the policy counts only outbound ones towards the limits (a debtor's own
+/// call is shown, never counted).
 pub fn contacts(history: &DebtorHistory) -> Vec<Contact> {
     history
         .attempts
         .iter()
-        .map(|a| Contact {
-            at: a.at,
-            channel: a.channel,
-            kind: a.facts().contact_kind(),
-            outcome: a.outcome.map(|o| o.as_str().to_string()),
-        })
+        .map(|a| a.facts().contact())
         .collect()
 }
 
@@ -390,11 +386,16 @@ pub fn plan(
         let label = step.label();
         let due_at = local_midnight(tz, d.record.due_date + Duration::days(step.day));
         // The step's own attempts: made for this step of this segment, so a debtor who moves to another segment
-        // (a broken promise) starts that segment's step afresh.
+        // (a broken promise) starts that segment's step afresh. A call the debtor placed belongs to no step: it
+        // counts for the step active when it came.
         let in_step: Vec<&AttemptEntry> = history
             .attempts
             .iter()
-            .filter(|a| a.at >= due_at && a.segment == segment.name && a.step == label)
+            .filter(|a| {
+                a.at >= due_at
+                    && (a.direction == Direction::Inbound
+                        || (a.segment == segment.name && a.step == label))
+            })
             .collect();
         let step_policy = step.retry.policy();
         for (channel, template) in [(Channel::Sms, &step.sms), (Channel::Email, &step.email)] {
@@ -439,14 +440,11 @@ pub fn plan(
             metas.push(meta(label.clone(), false, None, last_lost(&tries)));
         }
         if let Some(flow) = &step.call {
-            let calls: Vec<&AttemptEntry> = in_step
+            // A debtor who called us and talked as themselves (a promise, a refusal, a dispute…) reached the step
+            // like an answered call; the step's attempts, daily cap and retries count only the calls we dialled.
+            if in_step
                 .iter()
-                .copied()
-                .filter(|a| a.channel == Channel::Call)
-                .collect();
-            if calls
-                .iter()
-                .any(|a| a.facts().result() == AttemptResult::Reached)
+                .any(|a| a.channel == Channel::Call && a.facts().reaches_step())
             {
                 let next = segment.ladder.iter().find(|s| s.day > step.day);
                 step_wait(
@@ -460,6 +458,11 @@ pub fn plan(
                 );
                 continue;
             }
+            let calls: Vec<&AttemptEntry> = in_step
+                .iter()
+                .copied()
+                .filter(|a| a.channel == Channel::Call && a.facts().dialled())
+                .collect();
             if calls.len() as u32 >= step.retry.max_attempts {
                 step_wait(
                     "call",
@@ -625,6 +628,7 @@ mod tests {
         AttemptEntry {
             id: 1,
             channel,
+            direction: Direction::Outbound,
             at: at(when),
             state,
             outcome,
@@ -977,5 +981,87 @@ segments:
     fn phones_are_masked() {
         assert_eq!(mask_phone("+79123456789"), "+7912***6789");
         assert_eq!(mask_phone("+7912"), "***");
+    }
+
+    /// One call at 10:00 Moscow time on 23 November (day 8: the call step), placed by us or by the debtor.
+    fn call_at_ten(direction: Direction, d: Disposition) -> AttemptEntry {
+        let mut a = entry(
+            Channel::Call,
+            "2026-11-23T07:00:00Z",
+            AttemptState::Done,
+            Some(AttemptOutcome::Call(d)),
+        );
+        a.direction = direction;
+        a.right_party = d.is_right_party();
+        if direction == Direction::Inbound {
+            a.segment = "inbound".into();
+            a.step = "inbound".into();
+        }
+        a
+    }
+
+    /// The plan at 12:00 Moscow time on 23 November after `attempts`.
+    fn plan_after(attempts: Vec<AttemptEntry>) -> CampaignPlan {
+        plan_with(
+            DebtorHistory {
+                attempts,
+                ..Default::default()
+            },
+            "2026-11-23T09:00:00Z",
+        )
+    }
+
+    #[test]
+    fn a_debtors_own_call_never_uses_up_the_outbound_limits() {
+        // 230-FZ allows one interaction a day. The debtor called us this morning and hung up: they may still be
+        // called today.
+        let own = call_at_ten(Direction::Inbound, Disposition::HungUp);
+        let p = plan_after(vec![own.clone()]);
+        assert_eq!(p.calls.len(), 1, "{p:#?}");
+        // The same conversation started by us uses the day's interaction (and reaches the step).
+        let p = plan_after(vec![call_at_ten(Direction::Outbound, Disposition::HungUp)]);
+        assert!(p.calls.is_empty(), "{p:#?}");
+        // Three calls of their own use neither the step's daily cap (three) nor its attempts.
+        let p = plan_after(vec![own.clone(), own.clone(), own.clone()]);
+        assert_eq!(p.calls.len(), 1, "{p:#?}");
+
+        let contacts = contacts(&DebtorHistory {
+            attempts: vec![own],
+            ..Default::default()
+        });
+        assert_eq!(contacts[0].direction, Direction::Inbound);
+        let policy = Policy::new(Profile::ru_230fz(), Settings::default());
+        let facts = facts(
+            &debtor(),
+            chrono_tz::Europe::Moscow,
+            &DebtorHistory::default(),
+        );
+        let now = at("2026-11-23T09:00:00Z");
+        assert!(policy.decide(&facts, &contacts, Channel::Call, now).allowed);
+        let outbound = vec![Contact {
+            direction: Direction::Outbound,
+            ..contacts[0].clone()
+        }];
+        assert!(!policy.decide(&facts, &outbound, Channel::Call, now).allowed);
+    }
+
+    #[test]
+    fn a_debtors_own_call_with_a_promise_reaches_the_step() {
+        let p = plan_after(vec![call_at_ten(
+            Direction::Inbound,
+            Disposition::PromiseToPay,
+        )]);
+        assert!(p.calls.is_empty(), "{p:#?}");
+        assert!(
+            p.waiting.iter().any(|w| w.reason == "step_done"),
+            "{:#?}",
+            p.waiting
+        );
+        // Someone else calling from the debtor's phone does not.
+        let p = plan_after(vec![call_at_ten(
+            Direction::Inbound,
+            Disposition::WrongPerson,
+        )]);
+        assert_eq!(p.calls.len(), 1, "{p:#?}");
     }
 }

@@ -1,8 +1,9 @@
-//! `softcall campaign check|plan|send|recover|run`: checking campaign files, showing what would be dialled and sent
-//! and why others wait, sending due messages and hand-overs, and resolving attempts a crash left in flight.
+//! `softcall campaign check|plan|send|recover|run|answer`: checking campaign files, showing what would be dialled
+//! and sent and why others wait, sending due messages and hand-overs, resolving attempts a crash left in flight,
+//! carrying the campaign out, and answering the calls debtors place to the campaign.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -40,6 +41,9 @@ pub enum CampaignWhat {
     /// Carry the campaign out: dial, talk, send and retry until today's work is done (Ctrl-C stops).
     #[cfg(feature = "speech")]
     Run(Box<super::campaign_run::RunArgs>),
+    /// Answer the calls debtors place to the campaign until Ctrl-C: caller ID, identity, the inbound flow.
+    #[cfg(feature = "speech")]
+    Answer(super::campaign_answer::AnswerArgs),
 }
 
 /// `softcall campaign check`
@@ -109,12 +113,14 @@ pub struct RecoverArgs {
     pub db: Option<String>,
 }
 
-/// Runs `softcall campaign`.
-pub fn run(config: &std::path::Path, args: CampaignArgs) -> anyhow::Result<std::process::ExitCode> {
+/// Runs `softcall campaign` with the configuration at `config`.
+pub fn run(config: &Path, args: CampaignArgs) -> anyhow::Result<std::process::ExitCode> {
     let folders = &Folders::from_config(config)?;
     match args.what {
         #[cfg(feature = "speech")]
         CampaignWhat::Run(a) => super::campaign_run::run_campaign(config, *a),
+        #[cfg(feature = "speech")]
+        CampaignWhat::Answer(a) => super::campaign_answer::run(&super::load_config(config)?, a),
         CampaignWhat::Check(a) => {
             let dialogs = a.dialogs.as_ref().unwrap_or(&folders.dialogs_dir);
             let s = strategy::load(&a.file, dialogs)?;

@@ -15,6 +15,8 @@ pub mod call;
 mod call_flow;
 pub mod campaign;
 #[cfg(feature = "speech")]
+pub mod campaign_answer;
+#[cfg(feature = "speech")]
 pub mod campaign_run;
 pub mod compliance;
 #[cfg(feature = "speech")]

@@ -601,6 +601,10 @@ impl<'a> Checker<'a> {
     }
 
     fn handlers(&mut self) {
+        // A flow that never listens (a message, a hand-off) needs no handlers.
+        if !self.flow.nodes.values().any(|n| n.value.listen.is_some()) {
+            return;
+        }
         for h in RECOMMENDED_HANDLERS {
             if !self.flow.handlers.contains_key(*h) {
                 self.warning(

@@ -5,18 +5,16 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::ops::RangeInclusive;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
 use super::book::ScenarioBook;
-use super::prompt::is_voiced;
+use super::line::{Line, Turn};
 use super::runner::{CallReport, PhoneAction, Runner};
 use super::transfer::{Leg, TransferCall};
-use crate::audio::frame::{frames_of, Frame};
-use crate::audio::wav::read_telephony;
-use crate::rtp::session::{MediaEvent, MediaHandle, MediaOptions, MediaSession, Playback};
+use crate::rtp::session::MediaSession;
 use crate::sip::driver::{self, DriverConfig, DriverError, DriverEvent, SipHandle};
 use crate::sip::endpoint::{CallEvent, IncomingCall};
 use crate::sip::sdp::LocalMedia;
@@ -150,15 +148,6 @@ struct CallTask {
     reports: mpsc::UnboundedSender<PhoneReport>,
 }
 
-/// The media of an answered call and what is playing.
-struct Media {
-    control: crate::rtp::session::MediaControl,
-    /// Received audio; `None` once the media task stopped sending.
-    events: Option<mpsc::Receiver<MediaEvent>>,
-    stopper: crate::rtp::session::MediaStopper,
-    telephone_event: bool,
-}
-
 impl CallTask {
     async fn run(self, call: IncomingCall) {
         let handle = call.handle;
@@ -173,7 +162,7 @@ impl CallTask {
             report: CallReport::default(),
             transfer_call: None,
         };
-        let Ok(mut events) = self.sip.take_call_events(handle).await else {
+        let Ok(events) = self.sip.take_call_events(handle).await else {
             return;
         };
         let Some((name, scenario)) = self.config.scenarios.pick(call.called_user.as_deref()) else {
@@ -189,9 +178,7 @@ impl CallTask {
             return;
         };
         report.scenario = Some(name.to_string());
-        let mut runner = Runner::new(scenario.clone(), self.attempt, t0);
-        let mut clips: HashMap<PathBuf, Vec<Frame>> = HashMap::new();
-        let mut session =
+        let session =
             match MediaSession::bind(self.sip.local_addr.ip(), self.config.rtp_ports.clone()).await
             {
                 Ok(s) => Some(s),
@@ -205,172 +192,84 @@ impl CallTask {
             .record_dir
             .as_ref()
             .map(|d| d.join(format!("call-{}.wav", self.seq)));
-        let mut media: Option<Media> = None;
-        let mut playback: Option<Playback> = None;
+        let runner = Runner::new(scenario.clone(), self.attempt, t0);
+        let mut line = Line::new(self.sip.clone(), events, runner, session, recording);
         let mut transfer: Option<tokio::task::JoinHandle<TransferCall>> = None;
         loop {
-            while let Some(action) = runner.poll_action() {
-                match action {
-                    PhoneAction::Ring => {
-                        let _ = self.sip.ring(handle);
-                    }
-                    PhoneAction::Answer => {
-                        let Some(s) = session.take() else {
-                            let _ = self.sip.reject(handle, 500);
-                            continue;
-                        };
-                        let local = LocalMedia {
-                            addr: self.sip.public_addr.ip(),
-                            port: s.local_rtp_port(),
-                            session_id: self.seq,
-                            version: 1,
-                        };
-                        let options = MediaOptions {
-                            recording: recording.clone(),
-                            ..MediaOptions::default()
-                        };
-                        match s.start(
-                            call.offer.addr,
-                            call.offer.codec,
-                            call.offer.telephone_event,
-                            options,
-                        ) {
-                            Ok(m) => {
-                                report.recording = recording.clone();
-                                media = Some(split(m, call.offer.telephone_event.is_some()));
-                            }
-                            Err(e) => report.problems.push(format!("cannot start media: {e}")),
-                        }
-                        if let Err(e) = self.sip.answer(handle, local.answer(&call.offer)).await {
-                            report.problems.push(format!("cannot answer: {e}"));
-                        }
-                    }
-                    PhoneAction::Reject(code) => {
-                        let _ = self.sip.reject(handle, code);
-                    }
-                    PhoneAction::Play(path) => {
-                        let frames = match clip(&mut clips, &path) {
-                            Ok(f) => f,
-                            Err(e) => {
-                                report.problems.push(e);
-                                Vec::new()
-                            }
-                        };
-                        match media.as_ref() {
-                            Some(m) if !frames.is_empty() => {
-                                playback = Some(m.control.play(frames))
-                            }
-                            _ => runner.playback_finished(Instant::now()),
-                        }
-                    }
-                    PhoneAction::SendKeys { keys, info } => {
-                        for key in keys.chars() {
-                            if let Some(m) = media.as_ref().filter(|m| m.telephone_event) {
-                                if let Err(e) = m.control.send_dtmf(key) {
-                                    report.problems.push(format!("key {key}: {e}"));
-                                }
-                            }
-                            if info || !media.as_ref().is_some_and(|m| m.telephone_event) {
-                                let _ = self.sip.send_dtmf_info(handle, key, 160);
-                            }
-                        }
-                    }
-                    PhoneAction::Hangup => {
-                        let _ = self.sip.hangup(handle);
-                    }
-                    PhoneAction::FollowTransfer(target) => {
-                        let user = call.called_user.as_deref().unwrap_or("phone");
-                        let leg = Leg {
-                            sip: self.sip.clone(),
-                            original: handle,
-                            target,
-                            from: format!("sip:{user}@{}", self.sip.public_addr),
-                            rtp_ports: self.config.rtp_ports.clone(),
-                            session_id: self.seq,
-                            recording: self
-                                .config
-                                .record_dir
-                                .as_ref()
-                                .map(|d| d.join(format!("call-{}-transfer.wav", self.seq))),
-                            max_call: Duration::from_millis(scenario.max_call_ms),
-                            t0,
-                        };
-                        transfer = Some(tokio::spawn(leg.run()));
+            match line.next().await {
+                Turn::Over => break,
+                Turn::Action(PhoneAction::Ring) => {
+                    let _ = self.sip.ring(handle);
+                }
+                Turn::Action(PhoneAction::Answer) => {
+                    let Some(port) = line.rtp_port() else {
+                        let _ = self.sip.reject(handle, 500);
+                        continue;
+                    };
+                    let local = LocalMedia {
+                        addr: self.sip.public_addr.ip(),
+                        port,
+                        session_id: self.seq,
+                        version: 1,
+                    };
+                    line.start_media(&call.offer);
+                    if let Err(e) = self.sip.answer(handle, local.answer(&call.offer)).await {
+                        line.problems.push(format!("cannot answer: {e}"));
                     }
                 }
-            }
-            let wake = runner.poll_timeout();
-            let sleep = async {
-                match wake {
-                    Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
-                    None => std::future::pending().await,
+                Turn::Action(PhoneAction::Reject(code)) => {
+                    let _ = self.sip.reject(handle, code);
                 }
-            };
-            let frame = async {
-                match media.as_mut().and_then(|m| m.events.as_mut()) {
-                    Some(rx) => rx.recv().await,
-                    None => std::future::pending().await,
+                Turn::Action(PhoneAction::FollowTransfer(target)) => {
+                    let user = call.called_user.as_deref().unwrap_or("phone");
+                    let leg = Leg {
+                        sip: self.sip.clone(),
+                        original: handle,
+                        target,
+                        from: format!("sip:{user}@{}", self.sip.public_addr),
+                        rtp_ports: self.config.rtp_ports.clone(),
+                        session_id: self.seq,
+                        recording: self
+                            .config
+                            .record_dir
+                            .as_ref()
+                            .map(|d| d.join(format!("call-{}-transfer.wav", self.seq))),
+                        max_call: Duration::from_millis(scenario.max_call_ms),
+                        t0,
+                    };
+                    transfer = Some(tokio::spawn(leg.run()));
                 }
-            };
-            let played = async {
-                match playback.as_mut() {
-                    Some(p) => p.await,
-                    None => std::future::pending().await,
+                Turn::Action(_) => {}
+                Turn::Event(CallEvent::Answered { .. }) => line.runner.answered(Instant::now()),
+                Turn::Event(CallEvent::TransferRequested { target, .. }) => {
+                    line.runner.transfer_requested(Instant::now(), &target);
                 }
-            };
-            tokio::select! {
-                ev = events.recv() => match ev {
-                    Some(CallEvent::Answered { .. }) => runner.answered(Instant::now()),
-                    Some(CallEvent::TransferRequested { target, .. }) => {
-                        runner.transfer_requested(Instant::now(), &target);
-                    }
-                    Some(CallEvent::TransferCompleted { success, status }) => {
-                        runner.transfer_finished(Instant::now(), success, status);
-                    }
-                    Some(CallEvent::Ended(end)) => {
-                        runner.ended(Instant::now(), end.reason);
-                        break;
-                    }
-                    Some(_) => {}
-                    None => {
-                        runner.ended(Instant::now(), "the SIP driver stopped");
-                        break;
-                    }
-                },
-                ev = frame => match ev {
-                    Some(MediaEvent::Audio(f)) => runner.frame(Instant::now(), is_voiced(&f)),
-                    Some(_) => {}
-                    None => {
-                        if let Some(m) = media.as_mut() {
-                            // The media task stopped: no more frames will come.
-                            m.events = None;
-                        }
-                    }
-                },
-                _ = played => {
-                    playback = None;
-                    runner.playback_finished(Instant::now());
+                Turn::Event(CallEvent::TransferCompleted { success, status }) => {
+                    line.runner
+                        .transfer_finished(Instant::now(), success, status);
                 }
-                _ = sleep => runner.handle_timeout(Instant::now()),
+                Turn::Event(_) => {}
             }
         }
-        if let Some(m) = media {
-            let _ = m.stopper.stop().await;
-        }
+        line.stop_media().await;
         if let Some(leg) = transfer {
             // The original call is over; the transferred one may go on until the far end hangs up.
             match leg.await {
                 Ok(leg) => {
                     // Settles the transfer when the original call ended before its result came.
-                    runner.transfer_finished(Instant::now(), leg.answered_ms.is_some(), leg.status);
+                    line.runner.transfer_finished(
+                        Instant::now(),
+                        leg.answered_ms.is_some(),
+                        leg.status,
+                    );
                     report.transfer_call = Some(leg);
                 }
-                Err(e) => report
-                    .problems
-                    .push(format!("the transfer call failed: {e}")),
+                Err(e) => line.problems.push(format!("the transfer call failed: {e}")),
             }
         }
-        report.report = runner.report().clone();
+        report.recording = line.recorded.take();
+        report.problems.append(&mut line.problems);
+        report.report = line.runner.report().clone();
         if let Some(dir) = &self.config.report_dir {
             let path = dir.join(format!("call-{}.json", self.seq));
             let written = serde_json::to_vec_pretty(&report)
@@ -382,25 +281,4 @@ impl CallTask {
         }
         let _ = self.reports.send(report);
     }
-}
-
-fn split(m: MediaHandle, telephone_event: bool) -> Media {
-    let (control, events, stopper) = m.split();
-    Media {
-        control,
-        events: Some(events),
-        stopper,
-        telephone_event,
-    }
-}
-
-/// A clip at 8 kHz in frames, read once per call.
-fn clip(cache: &mut HashMap<PathBuf, Vec<Frame>>, path: &Path) -> Result<Vec<Frame>, String> {
-    if let Some(f) = cache.get(path) {
-        return Ok(f.clone());
-    }
-    let samples = read_telephony(path).map_err(|e| format!("clip {}: {e}", path.display()))?;
-    let frames = frames_of(&samples);
-    cache.insert(path.to_path_buf(), frames.clone());
-    Ok(frames)
 }

@@ -147,12 +147,30 @@ impl Runner {
         let mode = scenario.answer.for_call(call);
         let ring_until =
             (mode != AnswerMode::RingOut).then(|| now + Duration::from_millis(scenario.ring_ms));
+        let mut runner = Runner::start(scenario, now, Phase::Ringing, mode);
+        runner.ring_until = ring_until;
+        runner.act(now, PhoneAction::Ring, "ring".into());
+        runner
+    }
+
+    /// Starts the scenario for a call the phone places at `now` (its answer mode and ringing do not apply):
+    /// the steps begin when the callee answers ([`Runner::answered`]).
+    pub fn calling(scenario: Scenario, now: Instant) -> Self {
+        let mut runner = Runner::start(scenario, now, Phase::Answering, AnswerMode::default());
+        runner.report.deeds.push(Deed {
+            at_ms: 0,
+            what: "call".into(),
+        });
+        runner
+    }
+
+    fn start(scenario: Scenario, now: Instant, phase: Phase, mode: AnswerMode) -> Self {
         let detector = PromptDetector::new(Duration::from_millis(scenario.silence_ms));
-        let mut runner = Runner {
+        Runner {
             scenario,
             t0: now,
-            phase: Phase::Ringing,
-            ring_until,
+            phase,
+            ring_until: None,
             step: 0,
             state: StepState::Armed,
             detector,
@@ -164,9 +182,7 @@ impl Runner {
             hang_up_at: None,
             transferring: false,
             leave_at: None,
-        };
-        runner.act(now, PhoneAction::Ring, "ring".into());
-        runner
+        }
     }
 
     /// Next thing the driver must do.
@@ -638,6 +654,43 @@ mod tests {
         );
         assert_eq!(log.last(), Some(&(3000, PhoneAction::Hangup)));
         assert!(report.keys_sent.is_empty(), "no prompt ever ended");
+    }
+
+    #[test]
+    fn a_call_the_phone_places_starts_its_steps_when_answered() {
+        let scenario = Scenario::parse("steps:\n  - keys: \"1\"\n", Path::new("s.yaml")).unwrap();
+        let t0 = Instant::now();
+        let mut runner = Runner::calling(scenario, t0);
+        assert_eq!(
+            runner.poll_action(),
+            None,
+            "no ringing or answer of its own"
+        );
+        let answered = t0 + Duration::from_millis(300);
+        runner.answered(answered);
+        assert_eq!(runner.report().answered_ms, Some(300));
+        // A 1 s robot prompt, then silence: the keys go out after it.
+        let mut sent = None;
+        for ms in (300..3000).step_by(20) {
+            let now = t0 + Duration::from_millis(ms);
+            runner.frame(now, ms < 1300);
+            if runner.poll_timeout().is_some_and(|t| t <= now) {
+                runner.handle_timeout(now);
+            }
+            if let Some(action) = runner.poll_action() {
+                sent = Some((ms, action));
+                break;
+            }
+        }
+        let (ms, action) = sent.expect("the keys are sent");
+        assert_eq!(
+            action,
+            PhoneAction::SendKeys {
+                keys: "1".into(),
+                info: false
+            }
+        );
+        assert!((1900..=2200).contains(&ms), "sent at {ms} ms");
     }
 
     /// A call answered at `t0` following `scenario`, its ring and answer actions drained.

@@ -1,11 +1,12 @@
-//! The attempt lifecycle: written before dialling or sending, finished with an outcome, and after a crash the
+//! The attempt lifecycle: written before dialling or sending (or once a debtor who called us is identified),
+//! finished with an outcome, and after a crash the
 //! attempts left in flight are resolved without dialling anyone twice or exceeding limits.
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::{flag, QueryContext, Store, StoreError};
-use crate::campaign::channel::Channel;
+use crate::campaign::channel::{Channel, Direction};
 use crate::campaign::dial::{DialOrder, DialTicket};
 use crate::campaign::outcome::CallOutcome;
 use crate::campaign::scheduler::attempt::{FINISHABLE, LOST, SETTLED_FROM};
@@ -53,6 +54,26 @@ impl Store {
         order: DialOrder,
         now: DateTime<Utc>,
     ) -> Result<DialTicket, StoreError> {
+        self.begin_call(order, Direction::Outbound, now).await
+    }
+
+    /// For a call the debtor placed to us and was identified by caller ID: loads their history, writes an inbound
+    /// attempt row (state `dialing` until finished, like a dialled call) and returns its ticket. Fails with
+    /// [`StoreError::AttemptState`] when the debtor is already on another inbound call.
+    pub async fn begin_inbound(
+        &self,
+        order: DialOrder,
+        now: DateTime<Utc>,
+    ) -> Result<DialTicket, StoreError> {
+        self.begin_call(order, Direction::Inbound, now).await
+    }
+
+    async fn begin_call(
+        &self,
+        order: DialOrder,
+        direction: Direction,
+        now: DateTime<Utc>,
+    ) -> Result<DialTicket, StoreError> {
         let debtor = self.debtor(order.debtor_id).await?;
         let phone = debtor
             .phones
@@ -68,14 +89,17 @@ impl Store {
                 order.campaign_id,
                 order.debtor_id,
                 Some(order.phone_id),
-                Channel::Call,
+                (Channel::Call, direction),
                 (&order.strategy, &order.segment, &order.step),
                 Some(&order.flow),
                 None,
                 now,
             )
             .await?;
-        Ok(DialTicket::new(id, debtor, phone, order, history))
+        Ok(match direction {
+            Direction::Outbound => DialTicket::new(id, debtor, phone, order, history),
+            Direction::Inbound => DialTicket::answered(id, debtor, phone, order, history),
+        })
     }
 
     /// Writes a message attempt (state `dialing` until the gateway answers) and returns its id.
@@ -88,7 +112,7 @@ impl Store {
             order.campaign_id,
             order.debtor_id,
             None,
-            order.channel,
+            (order.channel, Direction::Outbound),
             (&order.strategy, &order.segment, &order.step),
             Some(&order.template),
             order.promise_id,
@@ -103,20 +127,21 @@ impl Store {
         campaign_id: i64,
         debtor_id: i64,
         phone_id: Option<i64>,
-        channel: Channel,
+        (channel, direction): (Channel, Direction),
         (strategy, segment, step): (&str, &str, &str),
         flow: Option<&str>,
         promise_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
         let result = sqlx::query(
-            "INSERT INTO attempts (campaign_id, debtor_id, phone_id, channel, strategy, segment, step, flow, state, \
-             created_at, promise_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            "INSERT INTO attempts (campaign_id, debtor_id, phone_id, channel, direction, strategy, segment, step, flow, \
+             state, created_at, promise_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(campaign_id)
         .bind(debtor_id)
         .bind(phone_id)
         .bind(channel.as_str())
+        .bind(direction.as_str())
         .bind(strategy)
         .bind(segment)
         .bind(step)
@@ -305,15 +330,20 @@ impl Store {
             .await
     }
 
-    /// When a campaign run starts: the campaign's attempts still in flight were left by a run that was killed
-    /// (one run per campaign at a time), so they are settled at once by the same rule as
-    /// [`Store::resolve_in_flight`].
+    /// When a campaign run starts: the campaign's outbound attempts still in flight were left by a run that was
+    /// killed (one run per campaign at a time), so they are settled at once by the same rule as
+    /// [`Store::resolve_in_flight`]. Inbound calls in flight belong to `campaign answer`, which may still be
+    /// holding them.
     pub async fn resolve_campaign_in_flight(
         &self,
         campaign_id: i64,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        self.settle_lost("campaign_id = $6", campaign_id, now).await
+        let condition = format!(
+            "campaign_id = $6 AND direction = '{}'",
+            Direction::Outbound.as_str()
+        );
+        self.settle_lost(&condition, campaign_id, now).await
     }
 
     async fn settle_lost(

@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{QueryContext, Store, StoreError};
-use crate::campaign::channel::Channel;
+use crate::campaign::channel::{Channel, Direction};
 use crate::campaign::history::{
     summarize, AttemptEntry, ComplaintEntry, DebtorHistory, HistorySummary, PaymentEntry,
     PromiseEntry, RefusalEntry,
@@ -46,9 +46,14 @@ pub(crate) fn parse_channel(s: &str) -> Result<Channel, StoreError> {
         .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+fn parse_direction(s: &str) -> Result<Direction, StoreError> {
+    s.parse::<Direction>()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 /// The attempt columns [`attempt_entry`] reads.
 const ATTEMPT_COLUMNS: &str =
-    "id, channel, created_at, state, outcome, right_party, conversation, finished_at, \
+    "id, channel, direction, created_at, state, outcome, right_party, conversation, finished_at, \
      segment, step, promise_id";
 
 /// One attempt row (selected with [`ATTEMPT_COLUMNS`]) as a history entry.
@@ -60,6 +65,7 @@ fn attempt_entry(r: &AnyRow) -> Result<AttemptEntry, StoreError> {
     Ok(AttemptEntry {
         id: r.try_get("id").ctx(c)?,
         channel,
+        direction: parse_direction(&r.try_get::<String, _>("direction").ctx(c)?)?,
         at: ts(r.try_get("created_at").ctx(c)?)?,
         state: AttemptState::parse(&state)
             .ok_or_else(|| StoreError::Corrupt(format!("attempt state `{state}`")))?,

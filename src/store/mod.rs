@@ -1,5 +1,6 @@
-//! Where results are stored: debtors, campaigns, attempts, calls, promises, payments, messages, complaints and
-//! refusals, in embedded SQLite by default or in PostgreSQL for several workers — one schema, one set of queries.
+//! Where results are stored: debtors, campaigns, attempts (outbound and inbound), calls, promises, payments,
+//! messages, complaints, refusals and calls from unknown numbers, in embedded SQLite by default or in PostgreSQL
+//! for several workers — one schema, one set of queries.
 //!
 //! Queries are checked at run time (no database is needed to build). Times are UTC Unix seconds, dates are
 //! `YYYY-MM-DD` text and money is integer minor units, so every value maps the same way on both back ends.
@@ -8,6 +9,7 @@ pub mod attempts;
 pub mod calls;
 pub mod debtors;
 pub mod history;
+pub mod inbound;
 pub mod payments;
 pub mod reports;
 

@@ -51,6 +51,14 @@ fn sqlite_history_promises_and_payments() {
 }
 
 #[test]
+fn sqlite_inbound_contacts() {
+    block_on(async {
+        let (store, _dir) = sqlite_store().await;
+        scenarios::inbound_contacts(&store).await;
+    });
+}
+
+#[test]
 fn sqlite_crash_recovery() {
     block_on(async {
         let (store, _dir) = sqlite_store().await;
@@ -206,6 +214,30 @@ fn schema_files_match_their_source() {
             std::fs::read_to_string(root.join("sqlite").join(&name)).unwrap(),
             std::fs::read_to_string(root.join("postgres").join(&name)).unwrap(),
             "migrations/*/{name} differ between the dialects"
+        );
+    }
+}
+
+#[test]
+fn later_migrations_are_the_same_for_both_back_ends() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let names = |dir: &str| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(root.join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n != "0001_schema.sql")
+            .collect();
+        v.sort();
+        v
+    };
+    let later = names("sqlite");
+    assert!(later.len() >= 3, "{later:?}");
+    assert_eq!(later, names("postgres"));
+    for name in &later {
+        assert_eq!(
+            std::fs::read_to_string(root.join("sqlite").join(name)).unwrap(),
+            std::fs::read_to_string(root.join("postgres").join(name)).unwrap(),
+            "migrations/sqlite/{name} and migrations/postgres/{name} differ: write it once, copy it to both"
         );
     }
 }

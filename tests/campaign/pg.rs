@@ -198,6 +198,8 @@ fn postgres_store_scenarios() {
         scenarios::history_promises_and_payments(&s).await;
         let s = fresh_db(port, "crash").await;
         scenarios::crash_recovery(&s).await;
+        let s = fresh_db(port, "inbound").await;
+        scenarios::inbound_contacts(&s).await;
         let s = fresh_db(port, "reimport_keeps").await;
         scenarios::reimport_keeps_payments_and_hand_overs(&s).await;
         let s = fresh_db(port, "lost_call").await;

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use softcall::campaign::channel::Channel;
+use softcall::campaign::channel::{Channel, Direction};
 use softcall::campaign::dial::DialOrder;
 use softcall::campaign::import::ImportError;
 use softcall::campaign::outcome::{CallOutcome, ConversationEvent};
@@ -12,6 +12,7 @@ use softcall::campaign::standing::DebtorStatus;
 use softcall::domain::Disposition;
 use softcall::domain::PromiseStatus;
 use softcall::ops::lists::{import_debtors, import_payments, DebtorImport, ListError};
+use softcall::store::inbound::UnknownCall;
 use softcall::store::{Store, StoreError};
 
 use super::data;
@@ -574,4 +575,122 @@ pub async fn reimport_keeps_payments_and_hand_overs(store: &Store) {
         .await
         .unwrap();
     assert_eq!(amount(store, "L-0001001").await, (750_000, "active".into()));
+}
+
+/// Calls debtors place to us: caller ID finds the debtor by any active phone; an inbound attempt is written and
+/// finished like a dialled one, marked inbound, and may be in flight next to a dialled call; a number nobody has
+/// finds nobody, and its call is kept apart.
+pub async fn inbound_contacts(store: &Store) {
+    import_debtors(
+        store,
+        &data("debtors_utf8_bom_comma.csv"),
+        &opts("inbound"),
+        &|_, _| {},
+    )
+    .await
+    .unwrap();
+    let campaign = store.campaign("inbound").await.unwrap();
+    let a2 = store
+        .debtor(store.debtor_id("A-2").await.unwrap())
+        .await
+        .unwrap();
+    for phone in &a2.phones {
+        let found = store.debtor_by_phone(&phone.e164).await.unwrap().unwrap();
+        assert_eq!(
+            (found.debtor_id, found.phone_id, found.campaign_id),
+            (a2.id, phone.id, campaign.id)
+        );
+    }
+    assert_eq!(store.debtor_by_phone("+70000000000").await.unwrap(), None);
+
+    let second = &a2.phones[1];
+    let order = DialOrder {
+        campaign_id: campaign.id,
+        debtor_id: a2.id,
+        phone_id: second.id,
+        strategy: "soft".into(),
+        segment: "inbound".into(),
+        step: "inbound".into(),
+        flow: "inbound_ru".into(),
+        recall_promise: true,
+    };
+    let ticket = store
+        .begin_inbound(order.clone(), t("2026-11-23T07:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(ticket.direction(), Direction::Inbound);
+    assert_eq!(ticket.phone(), second.e164);
+    // The same debtor may be dialled meanwhile (one call each way), but not answered twice at once.
+    let dialled = store
+        .begin_dial(
+            DialOrder {
+                step: "day 7".into(),
+                ..order.clone()
+            },
+            t("2026-11-23T07:00:10Z"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(dialled.direction(), Direction::Outbound);
+    let twice = store.begin_inbound(order, t("2026-11-23T07:00:20Z")).await;
+    assert!(
+        matches!(twice, Err(StoreError::AttemptState { .. })),
+        "{twice:?}"
+    );
+    // A campaign run starting now settles the dialled call a killed run left, never the inbound one a
+    // `campaign answer` may still be holding.
+    assert_eq!(
+        store
+            .resolve_campaign_in_flight(campaign.id, t("2026-11-23T07:00:30Z"))
+            .await
+            .unwrap(),
+        1
+    );
+    store
+        .finish_call(
+            &ticket,
+            &CallOutcome {
+                disposition: Disposition::PromiseToPay,
+                started_at: t("2026-11-23T07:00:00Z"),
+                answered_at: Some(t("2026-11-23T07:00:00Z")),
+                ended_at: t("2026-11-23T07:01:00Z"),
+                promise: Some((NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(), None)),
+                handoff_reason: None,
+                recording_path: None,
+                events: Vec::new(),
+            },
+        )
+        .await
+        .unwrap();
+    let h = store.history(a2.id).await.unwrap();
+    let directions: Vec<(Direction, Option<&str>)> = h
+        .attempts
+        .iter()
+        .map(|a| (a.direction, a.outcome.map(|o| o.as_str())))
+        .collect();
+    assert_eq!(
+        directions,
+        [
+            (Direction::Inbound, Some("promise_to_pay")),
+            (Direction::Outbound, Some("unknown"))
+        ]
+    );
+    assert_eq!(h.promises.len(), 1);
+    let histories = store.campaign_histories(campaign.id).await.unwrap();
+    assert_eq!(histories[&a2.id].attempts[0].direction, Direction::Inbound);
+
+    let unknown = UnknownCall {
+        sip_call_id: "abc@127.0.0.1".into(),
+        campaign_id: campaign.id,
+        caller: Some("+15550001111".into()),
+        handling: "message".into(),
+        disposition: "wrong_person".into(),
+        started_at: t("2026-11-23T08:00:00Z"),
+        answered_at: Some(t("2026-11-23T08:00:01Z")),
+        ended_at: t("2026-11-23T08:00:15Z"),
+        recording_path: Some("unknown-abc_127.0.0.1.wav".into()),
+        report: Some("{}".into()),
+    };
+    store.save_unknown_call(&unknown).await.unwrap();
+    assert_eq!(store.unknown_calls(campaign.id).await.unwrap(), [unknown]);
 }

@@ -44,6 +44,13 @@ fn debtor(amount: i64, prior: u32, due: &str) -> DebtorRecord {
 fn example_campaign_loads_and_segments_debtors() {
     let s = strategy::load(&example(), &dialogs()).unwrap();
     assert_eq!(s.name, "soft-30");
+    assert_eq!(
+        s.inbound,
+        Some(strategy::Inbound {
+            flow: "inbound_ru".into(),
+            unknown_caller: strategy::UnknownCaller::Message,
+        })
+    );
     assert_eq!(s.segments.len(), 4);
     let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
     let clean = HistorySummary::default();
@@ -162,4 +169,35 @@ fn typos_and_bad_values_are_located() {
         err.to_string().contains("x.yaml:7:") && err.to_string().contains("days must increase"),
         "{err}"
     );
+}
+
+#[test]
+fn the_inbound_section_names_an_existing_flow_and_a_known_handling() {
+    let base =
+        "name: x\nsegments:\n  - name: a\n    ladder:\n      - day: 1\n        call: soft_test\n";
+    let parse =
+        |extra: &str| strategy::parse(Path::new("c.yaml"), &format!("{base}{extra}"), &dialogs());
+    let s = parse("inbound:\n  flow: inbound_ru\n  unknown_caller: queue\n").unwrap();
+    assert_eq!(
+        s.inbound.map(|i| i.unknown_caller),
+        Some(strategy::UnknownCaller::Queue)
+    );
+    let s = parse("inbound: { flow: inbound_ru }\n").unwrap();
+    assert_eq!(
+        s.inbound.map(|i| i.unknown_caller),
+        Some(strategy::UnknownCaller::Message),
+        "a neutral message by default"
+    );
+    assert!(parse("").unwrap().inbound.is_none());
+    let err = parse("inbound:\n  flow: inbound_xx\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("c.yaml:8: `inbound.flow`: unknown flow `inbound_xx`"),
+        "{err}"
+    );
+    let err = parse("inbound:\n  flow: inbound_ru\n  unknown_caller: hang_up\n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("c.yaml:9") && err.contains("hang_up"), "{err}");
 }

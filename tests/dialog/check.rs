@@ -170,6 +170,17 @@ fn missing_handlers_are_warnings_only() {
 }
 
 #[test]
+fn a_flow_that_never_listens_needs_no_handlers() {
+    for flow in [
+        "dialogs/unknown_caller_en.yaml",
+        "dialogs/unknown_caller_queue_ru.yaml",
+    ] {
+        let found = check_file(&repo(flow));
+        assert!(found.is_empty(), "{flow}: {found:?}");
+    }
+}
+
+#[test]
 fn every_broken_flow_fails() {
     for entry in std::fs::read_dir(repo("tests/data/dialog")).unwrap() {
         let path = entry.unwrap().path();

@@ -4,10 +4,12 @@
 //!
 //! The conversations use the shipped English flow. The recogniser installed here is the registry's Korean
 //! model, so English speech is not understood: these calls reach their outcomes by keys, and speech is used
-//! for what does not need understanding (barge-in, what does not barge in, hanging up mid-prompt).
+//! for what does not need understanding (barge-in, what does not barge in, hanging up mid-prompt). Calls debtors
+//! place to us are answered the same way (`inbound`).
 
 mod amd;
 mod calls;
+mod inbound;
 mod leaks;
 mod proxy;
 mod run;

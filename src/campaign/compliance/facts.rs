@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::campaign::channel::Channel;
+use crate::campaign::channel::{Channel, Direction};
 use crate::domain::{DebtorFlags, Disposition};
 
 /// Facts about one debtor (one debt) that decide whether and when they may be contacted.
@@ -62,18 +62,23 @@ pub struct Contact {
     pub channel: Channel,
     /// Whether it reached the debtor.
     pub kind: ContactKind,
+    /// Outbound (we contacted the debtor) or inbound (the debtor called us); only outbound contacts count
+    /// towards the limits.
+    #[serde(default)]
+    pub direction: Direction,
     /// The disposition, e.g. `no_answer`, `promise_to_pay` (informational).
     #[serde(default)]
     pub outcome: Option<String>,
 }
 
 impl Contact {
-    /// A contact without a recorded outcome.
+    /// An outbound contact without a recorded outcome.
     pub fn new(at: DateTime<Utc>, channel: Channel, kind: ContactKind) -> Self {
         Contact {
             at,
             channel,
             kind,
+            direction: Direction::Outbound,
             outcome: None,
         }
     }

@@ -5,7 +5,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::facts::{kind_of_outcome, Contact, ContactKind, DebtorFacts};
-use crate::campaign::channel::Channel;
+use crate::campaign::channel::{Channel, Direction};
 use crate::domain::DebtorFlags;
 
 /// Why a debtor or history document cannot be read.
@@ -71,6 +71,8 @@ struct ContactDoc {
     #[serde(default)]
     kind: Option<ContactKind>,
     #[serde(default)]
+    direction: Direction,
+    #[serde(default)]
     outcome: Option<String>,
 }
 
@@ -109,6 +111,7 @@ pub fn parse_history(text: &str) -> Result<Vec<Contact>, InputError> {
                 at: d.at,
                 channel: d.channel,
                 kind,
+                direction: d.direction,
                 outcome: d.outcome,
             })
         })

@@ -11,7 +11,7 @@ use super::local_time::{
     start_of_day, utc_label, week_start,
 };
 use super::profile::{CountLimit, Counting, Period, Profile, Settings, Windows};
-use crate::campaign::channel::Channel;
+use crate::campaign::channel::{Channel, Direction};
 
 /// The answer of [`Policy::decide`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -97,11 +97,14 @@ impl Policy {
         }
     }
 
-    /// Whether a past contact counts toward the limits.
+    /// Whether a past contact counts toward the limits: only contacts we started do (230-FZ limits the
+    /// interactions the creditor initiates, Regulation F the calls the collector places); a debtor's own call
+    /// never uses up the budget.
     pub fn counts(&self, contact: &Contact) -> bool {
-        !self.profile.limits_count_interactions
-            || self.settings.counting == Counting::EveryAttempt
-            || contact.kind == ContactKind::Conversation
+        contact.direction == Direction::Outbound
+            && (!self.profile.limits_count_interactions
+                || self.settings.counting == Counting::EveryAttempt
+                || contact.kind == ContactKind::Conversation)
     }
 
     /// Contact hours `[start, end)` in local time for a day of this kind.
@@ -188,6 +191,8 @@ impl Policy {
                 .collect()
         };
         counted.sort_unstable();
+        // A conversation the debtor started counts here too: the quiet period follows any conversation, whoever
+        // called (the stricter reading).
         let last_conversation = match (budget, self.profile.quiet_days_after_conversation) {
             (Budget::Calls, Some(_)) => history
                 .iter()

@@ -1,11 +1,13 @@
 //! The one rule for a written attempt: its state and outcome as types, what it counts as for compliance, what it
-//! means for retries, and what an attempt whose result a crash lost becomes.
+//! means for retries and for the ladder step, and what an attempt whose result a crash lost becomes.
 //!
 //! The store only applies this rule (it writes [`LOST`] on recovery and stores the moment), the planner and the
 //! simulation read attempts through it, and [`super::RetryPolicy::after_attempt`] turns [`AttemptResult`]s into
 //! the retry state. The stricter reading wins everywhere: an attempt in flight or lost counts as a conversation,
 //! uses one of the day's attempts, rotates to the next phone, and a lost one holds the debtor for a full retry
-//! interval from the moment of recovery.
+//! interval from the moment of recovery. A contact the debtor started (an inbound call) never counts towards the
+//! outbound limits and never uses a step's attempts, daily cap or retries; it reaches the step when the debtor
+//! talked as themselves.
 
 use std::fmt;
 
@@ -13,8 +15,8 @@ use chrono::{DateTime, Utc};
 use serde::{Serialize, Serializer};
 
 use super::retry::AttemptResult;
-use crate::campaign::channel::Channel;
-use crate::campaign::compliance::ContactKind;
+use crate::campaign::channel::{Channel, Direction};
+use crate::campaign::compliance::{Contact, ContactKind};
 use crate::domain::Disposition;
 
 /// Where an attempt stands; the snake_case names are stored.
@@ -138,6 +140,8 @@ pub const FINISHABLE: [AttemptState; 2] = [AttemptState::Dialing, AttemptState::
 pub struct AttemptFacts {
     /// The channel.
     pub channel: Channel,
+    /// Whether we started it (dialled or sent) or the debtor called us.
+    pub direction: Direction,
     /// When it was written (just before dialling or sending).
     pub at: DateTime<Utc>,
     /// Where it stands.
@@ -165,7 +169,40 @@ impl AttemptFacts {
         }
     }
 
-    /// What it means for the retry policy: a call someone answered or a message sent reached the debtor; a lost
+    /// The contact compliance sees: its kind and direction (the policy counts only outbound contacts towards the
+    /// limits) and the stored outcome.
+    pub fn contact(&self) -> Contact {
+        Contact {
+            at: self.at,
+            channel: self.channel,
+            kind: self.contact_kind(),
+            direction: self.direction,
+            outcome: self.outcome.map(|o| o.as_str().to_string()),
+        }
+    }
+
+    /// We started it: only such attempts use a step's attempts, its daily cap and its retries.
+    pub fn dialled(&self) -> bool {
+        self.direction == Direction::Outbound
+    }
+
+    /// Whether it reaches the ladder step it belongs to: an attempt we made that reached the debtor (see
+    /// [`AttemptFacts::result`]), or a call the debtor placed in which they talked as themselves (someone else
+    /// calling from their phone does not).
+    pub fn reaches_step(&self) -> bool {
+        match self.direction {
+            Direction::Outbound => self.result() == AttemptResult::Reached,
+            Direction::Inbound => {
+                self.state == AttemptState::Done
+                    && self
+                        .outcome
+                        .and_then(AttemptOutcome::disposition)
+                        .is_some_and(Disposition::is_right_party)
+            }
+        }
+    }
+
+    /// What it means for the retry policy (which replays only [`AttemptFacts::dialled`] ones): a call someone answered or a message sent reached the debtor; a lost
     /// attempt holds the debtor from its recovery; in flight, unanswered and failed ones did not reach anyone.
     pub fn result(&self) -> AttemptResult {
         match (self.state, self.outcome) {
@@ -371,6 +408,7 @@ mod tests {
         for (channel, state, outcome, finished_at, kind, result) in table {
             let a = AttemptFacts {
                 channel,
+                direction: Direction::Outbound,
                 at: written,
                 state,
                 outcome,
@@ -390,6 +428,7 @@ mod tests {
         let recovered = at("2026-11-23T09:40:00Z");
         let stored = AttemptFacts {
             channel: Channel::Call,
+            direction: Direction::Outbound,
             at: written,
             state: LOST.state,
             outcome: Some(LOST.outcome),
@@ -404,5 +443,35 @@ mod tests {
         );
         assert!(!stored.in_flight() && !stored.failed_send());
         assert!(FINISHABLE.contains(&SETTLED_FROM) && FINISHABLE.contains(&LOST.state));
+    }
+
+    #[test]
+    fn a_debtors_own_call_is_shown_never_dialled_and_reaches_the_step_when_they_talked() {
+        let written = at("2026-11-23T09:00:00Z");
+        let call = |direction, d| AttemptFacts {
+            channel: Channel::Call,
+            direction,
+            at: written,
+            state: AttemptState::Done,
+            outcome: Some(AttemptOutcome::Call(d)),
+            finished_at: None,
+        };
+        let promise = call(Direction::Inbound, Disposition::PromiseToPay);
+        assert!(!promise.dialled() && promise.reaches_step());
+        assert_eq!(promise.contact().direction, Direction::Inbound);
+        assert_eq!(promise.contact().kind, ContactKind::Conversation);
+        // Someone else calling from the debtor's phone, or a caller who hung up, does not reach the step; the
+        // same calls placed by us do (an answered call).
+        for d in [Disposition::WrongPerson, Disposition::HungUp] {
+            assert!(!call(Direction::Inbound, d).reaches_step(), "{d}");
+            assert!(call(Direction::Outbound, d).reaches_step(), "{d}");
+        }
+        let in_flight = AttemptFacts {
+            state: AttemptState::Dialing,
+            outcome: None,
+            ..promise
+        };
+        assert!(!in_flight.reaches_step() && in_flight.in_flight());
+        assert!(call(Direction::Outbound, Disposition::NoAnswer).dialled());
     }
 }

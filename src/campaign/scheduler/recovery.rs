@@ -11,6 +11,7 @@ use chrono_tz::Tz;
 use super::attempt::{AttemptFacts, AttemptState, LOST};
 use super::retry::RetryPolicy;
 use super::{DebtorId, RetryState};
+use crate::campaign::channel::Direction;
 use crate::campaign::compliance::{Channel, Contact};
 
 /// An attempt written before dialling whose result was lost.
@@ -59,6 +60,7 @@ pub fn resolve_unknown_attempts(
         };
         let settled = AttemptFacts {
             channel: a.channel,
+            direction: Direction::Outbound,
             at: a.written_at,
             state: AttemptState::Unknown,
             outcome: Some(LOST.outcome),
@@ -73,12 +75,7 @@ pub fn resolve_unknown_attempts(
         );
         out.push(Resolution {
             debtor: a.debtor,
-            contact: Contact {
-                at: a.written_at,
-                channel: a.channel,
-                kind: settled.contact_kind(),
-                outcome: Some(LOST.outcome.as_str().to_string()),
-            },
+            contact: settled.contact(),
             retry: state,
         });
     }

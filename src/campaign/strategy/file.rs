@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use super::rules::Rules;
 use super::{
-    AnsweringMachine, Confirmation, EmailSettings, Limits, Retry, Segment, SmsGateway, Step,
-    Strategy, Template,
+    AnsweringMachine, Confirmation, EmailSettings, Inbound, Limits, Retry, Segment, SmsGateway,
+    Step, Strategy, Template, UnknownCaller,
 };
 use crate::audio::amd::{MachinePolicy, OnMachine};
 use crate::campaign::channel::Channel;
@@ -69,6 +69,7 @@ struct RawStrategy {
     segments: Vec<RawSegment>,
     #[serde(default)]
     answering_machine: Option<RawAnsweringMachine>,
+    inbound: Option<RawInbound>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -84,6 +85,14 @@ struct RawAnsweringMachine {
 
 fn detect_by_default() -> bool {
     true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInbound {
+    flow: String,
+    #[serde(default)]
+    unknown_caller: UnknownCaller,
 }
 
 #[derive(Debug, Deserialize)]
@@ -334,15 +343,8 @@ fn parse_checking(
                 ));
             }
             if let (Some(flow), Some(dialogs_dir)) = (&step.call, dialogs_dir) {
-                let file_path: PathBuf = dialogs_dir.join(format!("{flow}.yaml"));
-                if flow.is_empty() || flow.contains(['/', '\\']) || !file_path.is_file() {
-                    return Err(err_at(
-                        "call:",
-                        format!(
-                            "unknown flow `{flow}`: {} does not exist",
-                            file_path.display()
-                        ),
-                    ));
+                if let Some(message) = unknown_flow(flow, dialogs_dir) {
+                    return Err(err_at("call:", message));
                 }
             }
             for (key, name, channel) in [
@@ -517,7 +519,26 @@ fn parse_checking(
             }
         }
     };
+    let inbound = match raw.inbound {
+        None => None,
+        Some(i) => {
+            if let Some(dialogs_dir) = dialogs_dir {
+                if let Some(message) = unknown_flow(&i.flow, dialogs_dir) {
+                    return Err(invalid(
+                        &["^inbound:", "flow:"],
+                        "inbound.flow".into(),
+                        message,
+                    ));
+                }
+            }
+            Some(Inbound {
+                flow: i.flow,
+                unknown_caller: i.unknown_caller,
+            })
+        }
+    };
     Ok(Strategy {
+        inbound,
         name: raw.name,
         limits,
         sms: raw.sms.map(|s| SmsGateway {
@@ -532,6 +553,17 @@ fn parse_checking(
         confirmation,
         segments,
         answering_machine,
+    })
+}
+
+/// Why `flow` names no flow file in `dialogs_dir`, or `None` when `<dialogs_dir>/<flow>.yaml` exists.
+fn unknown_flow(flow: &str, dialogs_dir: &Path) -> Option<String> {
+    let file_path: PathBuf = dialogs_dir.join(format!("{flow}.yaml"));
+    (flow.is_empty() || flow.contains(['/', '\\']) || !file_path.is_file()).then(|| {
+        format!(
+            "unknown flow `{flow}`: {} does not exist",
+            file_path.display()
+        )
     })
 }
 

@@ -38,6 +38,8 @@ pub struct Strategy {
     pub segments: Vec<Segment>,
     /// What calls do about answering machines.
     pub answering_machine: AnsweringMachine,
+    /// How calls debtors place to us are answered, when the campaign answers them.
+    pub inbound: Option<Inbound>,
 }
 
 /// A campaign's answering-machine profile (`answering_machine:` in the campaign file).
@@ -72,6 +74,36 @@ impl AnsweringMachine {
             return Ok(None);
         }
         AmdSettings::new(detector.clone(), &self.policy, &creditor_of(debtor)).map(Some)
+    }
+}
+
+/// How a campaign answers calls debtors place to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inbound {
+    /// The flow a known caller is talked to with (`dialogs/<flow>.yaml`): identity first, then the conversation.
+    pub flow: String,
+    /// What a caller whose number no debtor has gets.
+    pub unknown_caller: UnknownCaller,
+}
+
+/// What a caller whose number no debtor has gets: never anything about a debt.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownCaller {
+    /// A neutral message, then the call ends.
+    #[default]
+    Message,
+    /// Put through to the agent queue (`sip.queue_uri`).
+    Queue,
+}
+
+impl UnknownCaller {
+    /// The name used in campaign files and in the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnknownCaller::Message => "message",
+            UnknownCaller::Queue => "queue",
+        }
     }
 }
 

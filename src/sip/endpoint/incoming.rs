@@ -21,6 +21,8 @@ pub struct Caller {
 pub struct IncomingCall {
     /// Handle for the call's events and commands.
     pub handle: CallHandle,
+    /// The INVITE's Call-ID (to match the call with the peer's logs and records).
+    pub call_id: String,
     /// The calling party.
     pub caller: Caller,
     /// User part of the Request-URI: the number or name that was dialled.
@@ -156,6 +158,7 @@ impl Endpoint {
         self.calls.insert(handle, call);
         self.events.push_back(Event::Incoming(IncomingCall {
             handle,
+            call_id: e.call_id.clone(),
             caller,
             called_user: uri_user(&request_uri),
             offer,

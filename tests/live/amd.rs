@@ -211,10 +211,10 @@ async fn a_person_who_says_hello_hears_the_greeting_once_the_detector_decides() 
         decided < 8000,
         "a short hello is decided within the window: {decided} ms"
     );
+    // The decision is timed on the stream's frame clock and the prompt on the call's clock: a frame apart.
     assert!(
-        greeting_at >= decided && greeting_at - decided < 5000,
-        "the greeting started {} ms after the decision",
-        greeting_at.saturating_sub(decided)
+        greeting_at + 100 >= decided && greeting_at < decided + 5000,
+        "the greeting started at {greeting_at} ms, the decision came at {decided} ms"
     );
     // From the recording: the robot's voice starts after the person's "hello?".
     let onset = robot_onset_in_recording(&recording).expect("the robot spoke");

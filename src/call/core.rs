@@ -62,6 +62,19 @@ enum Held {
 }
 
 /// What happens once the prompts queued so far have played.
+/// A debtor turn the engine answered, waiting for the first packet of the reply (for its latency).
+#[derive(Debug, Clone, Copy)]
+struct AwaitingReply {
+    /// The turn's number (1-based).
+    turn: usize,
+    /// The end of the debtor's last voiced frame, or the key.
+    spoke: Instant,
+    /// When the turn was taken: the endpointer closed the utterance, or the key arrived.
+    taken: Instant,
+    /// When the text (or the key) reached the conductor.
+    delivered: Instant,
+}
+
 #[derive(Debug, Clone)]
 enum AfterPrompts {
     /// The flow hung up with this disposition.
@@ -123,7 +136,7 @@ pub struct CallCore {
     held: Vec<Held>,
     barge: BargeInDetector,
     /// The debtor turn waiting for the robot's reply: its number, when the debtor stopped, when it was taken.
-    awaiting_reply: Option<(usize, Instant, Instant)>,
+    awaiting_reply: Option<AwaitingReply>,
     outputs: VecDeque<Output>,
     timeline: Vec<TimelineEntry>,
     transcript: Vec<TranscriptLine>,
@@ -693,14 +706,15 @@ impl CallCore {
                 amd.message_started_ms = Some(at);
             }
         }
-        if let Some((turn, spoke, taken)) = self.awaiting_reply.take() {
+        if let Some(awaiting) = self.awaiting_reply.take() {
             let millis = |since: Instant| {
                 u64::try_from(now.saturating_duration_since(since).as_millis()).unwrap_or(u64::MAX)
             };
             self.latency.push(TurnLatency {
-                turn,
-                ms: millis(spoke),
-                from_endpoint_ms: millis(taken),
+                turn: awaiting.turn,
+                ms: millis(awaiting.spoke),
+                from_endpoint_ms: millis(awaiting.taken),
+                from_transcript_ms: millis(awaiting.delivered),
             });
         }
         self.note(now, "prompt_started", &id.to_string());
@@ -788,7 +802,12 @@ impl CallCore {
         let actions = self.engine_event(now, event);
         let turns = self.engine.as_ref().map_or(0, |e| e.turns().len());
         if turns > turns_before {
-            self.awaiting_reply = Some((turns, end, taken.min(now)));
+            self.awaiting_reply = Some(AwaitingReply {
+                turn: turns,
+                spoke: end,
+                taken: taken.min(now),
+                delivered: now,
+            });
         }
         self.listening_since = Some(now);
         self.last_voice_end = None;

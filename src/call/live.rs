@@ -33,8 +33,8 @@ use crate::sip::driver::{DriverError, SipHandle};
 use crate::sip::endpoint::{CallEnd, CallEvent, CallHandle, CallRequest, EndedBy, IncomingCall};
 use crate::sip::routing::CallEvents;
 use crate::sip::sdp::{LocalMedia, RemoteMedia};
-use crate::tts::sentences::split_sentences;
-use crate::tts::speaker::Speaker;
+use crate::tts::sentences::speech_pieces;
+use crate::tts::speaker::{RenderedPiece, Speaker};
 use serde::Serialize;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -51,8 +51,6 @@ pub fn running_calls() -> usize {
     RUNNING.load(Ordering::SeqCst)
 }
 
-/// Pause between the sentences of one prompt.
-const SENTENCE_PAUSE_FRAMES: usize = 10;
 /// How long to wait for the BYE to be answered after hanging up.
 const HANGUP_GRACE: Duration = Duration::from_secs(5);
 
@@ -325,9 +323,9 @@ struct Speaking {
     started: bool,
 }
 
-async fn next_sentence(
+async fn next_piece(
     rendering: &mut Option<Rendering>,
-) -> Option<Result<Vec<i16>, crate::tts::TtsError>> {
+) -> Option<Result<RenderedPiece, crate::tts::TtsError>> {
     match rendering.as_mut() {
         Some(r) => r.next().await,
         None => std::future::pending().await,
@@ -359,8 +357,8 @@ async fn sleep_until(at: Option<Instant>) {
 fn prepare(speaker: &Speaker, text: String) {
     let speaker = speaker.clone();
     tokio::task::spawn_blocking(move || {
-        for sentence in split_sentences(&text) {
-            if let Err(e) = speaker.render(&sentence) {
+        for piece in speech_pieces(&text) {
+            if let Err(e) = speaker.render(&piece.text) {
                 tracing::debug!(error = %e, "a prompt could not be rendered ahead; it is rendered when played");
                 break;
             }
@@ -589,15 +587,15 @@ async fn converse<S: RecordSink>(
                 }
                 None => listening = None,
             },
-            sentence = next_sentence(&mut rendering) => {
+            piece = next_piece(&mut rendering) => {
                 let now = Instant::now();
-                match (sentence, speaking.as_mut()) {
-                    (Some(Ok(samples)), Some(s)) => {
+                match (piece, speaking.as_mut()) {
+                    (Some(Ok(piece)), Some(s)) => {
                         let mut frames: Vec<Frame> = Vec::new();
                         if s.started {
-                            frames.extend(std::iter::repeat_n([0i16; FRAME_SAMPLES], SENTENCE_PAUSE_FRAMES));
+                            frames.extend(std::iter::repeat_n([0i16; FRAME_SAMPLES], piece.pause_frames));
                         }
-                        frames.extend(frames_of(&samples));
+                        frames.extend(frames_of(&piece.samples));
                         playback = Some(control.play(frames));
                         if !s.started {
                             s.started = true;

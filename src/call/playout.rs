@@ -1,8 +1,9 @@
-//! Speaking one prompt on a live call: its sentences are rendered in order on a blocking thread (cache hit
-//! or synthesis) and handed over one by one, so the first sentence plays while the rest render.
+//! Speaking one prompt on a live call: its pieces (sentences, and the first sentence's opening clause) are
+//! rendered in order on a blocking thread (cache hit or synthesis) and handed over one by one, so the first
+//! piece plays while the rest render.
 
-use crate::tts::sentences::split_sentences;
-use crate::tts::speaker::Speaker;
+use crate::tts::sentences::speech_pieces;
+use crate::tts::speaker::{RenderedPiece, Speaker};
 use crate::tts::TtsError;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -15,29 +16,32 @@ pub fn running_renderers() -> usize {
     RUNNING.load(Ordering::SeqCst)
 }
 
-/// The sentences of one prompt as they are rendered; dropping it stops the rendering.
+/// The pieces of one prompt as they are rendered; dropping it stops the rendering.
 #[derive(Debug)]
 pub struct Rendering {
-    sentences: mpsc::Receiver<Result<Vec<i16>, TtsError>>,
+    pieces: mpsc::Receiver<Result<RenderedPiece, TtsError>>,
     cancelled: Arc<AtomicBool>,
 }
 
 impl Rendering {
     /// Starts rendering `text` with `speaker`.
     pub fn start(speaker: &Speaker, text: &str) -> Rendering {
-        let sentences = split_sentences(text);
-        // One sentence of look-ahead: rendering stays just ahead of playback.
+        let pieces = speech_pieces(text);
+        // One piece of look-ahead: rendering stays just ahead of playback.
         let (tx, rx) = mpsc::channel(1);
         let cancelled = Arc::new(AtomicBool::new(false));
         let stop = Arc::clone(&cancelled);
         let speaker = speaker.clone();
         RUNNING.fetch_add(1, Ordering::SeqCst);
         tokio::task::spawn_blocking(move || {
-            for sentence in sentences {
+            for piece in pieces {
                 if stop.load(Ordering::SeqCst) {
                     break;
                 }
-                let rendered = speaker.render(&sentence);
+                let rendered = speaker.render(&piece.text).map(|samples| RenderedPiece {
+                    pause_frames: piece.pause_frames,
+                    samples,
+                });
                 let failed = rendered.is_err();
                 if tx.blocking_send(rendered).is_err() || failed {
                     break;
@@ -46,14 +50,14 @@ impl Rendering {
             RUNNING.fetch_sub(1, Ordering::SeqCst);
         });
         Rendering {
-            sentences: rx,
+            pieces: rx,
             cancelled,
         }
     }
 
-    /// The next rendered sentence; `None` when all have been handed over.
-    pub async fn next(&mut self) -> Option<Result<Vec<i16>, TtsError>> {
-        self.sentences.recv().await
+    /// The next rendered piece; `None` when all have been handed over.
+    pub async fn next(&mut self) -> Option<Result<RenderedPiece, TtsError>> {
+        self.pieces.recv().await
     }
 }
 

@@ -139,8 +139,11 @@ pub struct TurnLatency {
     /// the debtor feels, including the endpointer's trailing silence.
     pub ms: u64,
     /// From the moment the turn was taken (the endpointer closed the utterance, or the key arrived) to the
-    /// first packet of the reply: understanding, the engine and rendering.
+    /// first packet of the reply: the recogniser's catching up and final result, then `from_transcript_ms`.
     pub from_endpoint_ms: u64,
+    /// From the moment the recognised text (or the key) reached the conductor to the first packet of the
+    /// reply: understanding, the engine and rendering.
+    pub from_transcript_ms: u64,
 }
 
 /// Everything about one call.

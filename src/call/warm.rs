@@ -1,13 +1,14 @@
-//! Prompts worth rendering before a campaign's first dial: every sentence of a flow that has no placeholder,
-//! plus the conductor's own messages, so the first calls play them from the prompt cache.
+//! Prompts worth rendering before a campaign's first dial: every piece of a flow's prompts (see
+//! [`speech_pieces`]) that has no placeholder, plus the conductor's own messages, so the first calls play
+//! them from the prompt cache.
 
 use super::config::{stopping_message, transfer_failed_message};
 use crate::dialog::flow::Flow;
 use crate::dialog::template::render;
 use crate::dialog::vars::Vars;
-use crate::tts::sentences::split_sentences;
+use crate::tts::sentences::speech_pieces;
 
-/// The sentences of `flow`'s prompts that read the same in every call, without repeats, in flow order.
+/// The pieces of `flow`'s prompts that read the same in every call, without repeats, in flow order.
 pub fn static_sentences(flow: &Flow) -> Vec<String> {
     let mut texts: Vec<&str> = flow
         .nodes
@@ -20,11 +21,11 @@ pub fn static_sentences(flow: &Flow) -> Vec<String> {
     let vars = Vars::default();
     let mut out: Vec<String> = Vec::new();
     for text in texts {
-        for sentence in split_sentences(text) {
-            if sentence.contains(['{', '}']) {
+        for piece in speech_pieces(text) {
+            if piece.text.contains(['{', '}']) {
                 continue;
             }
-            let spoken = render(&sentence, &vars, flow.lang);
+            let spoken = render(&piece.text, &vars, flow.lang);
             if !spoken.is_empty() && !out.contains(&spoken) {
                 out.push(spoken);
             }

@@ -70,6 +70,8 @@ const DEBTOR: &str = "dialogs/examples/debtor_en.json";
 struct Figures {
     felt: Vec<u64>,
     from_endpoint: Vec<u64>,
+    from_transcript: Vec<u64>,
+    recogniser_lag: Vec<u64>,
     call_seconds: f64,
     utterances: u64,
     final_result_us: u64,
@@ -123,7 +125,7 @@ async fn bench(config: &Config, args: BenchTurnArgs) -> anyhow::Result<std::proc
                 "Sorry, I did not catch that.",
                 "Please tell me when you can make the payment.",
             ] {
-                speech.speaker.render(text)?;
+                speech.speaker.render_prompt(text)?;
             }
         }
         let mut figures = Figures::default();
@@ -168,6 +170,10 @@ async fn bench(config: &Config, args: BenchTurnArgs) -> anyhow::Result<std::proc
             for l in &report.latency {
                 figures.felt.push(l.ms);
                 figures.from_endpoint.push(l.from_endpoint_ms);
+                figures.from_transcript.push(l.from_transcript_ms);
+                figures
+                    .recogniser_lag
+                    .push(l.from_endpoint_ms.saturating_sub(l.from_transcript_ms));
             }
             eprintln!("{name} call {}: {} turns", call + 1, report.latency.len());
         }
@@ -178,20 +184,27 @@ async fn bench(config: &Config, args: BenchTurnArgs) -> anyhow::Result<std::proc
     let _ = phone.kill();
     let _ = phone.wait();
 
-    println!("\n| prompts | turns | endpoint → first reply packet p50 / p95 | last voiced frame → first reply packet p50 / p95 | recogniser's final result, mean |");
-    println!("| --- | --- | --- | --- | --- |");
+    println!("\n| prompts | turns | endpoint → first reply packet p50 / p95 | of which: endpoint → text at the conductor (recogniser) p50 / p95 | text → first reply packet (conductor) p50 / p95 | last voiced frame → first reply packet p50 / p95 | recogniser's final result, mean |");
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
     let mut call_seconds = 0.0;
     for (name, f) in &mut modes {
         call_seconds += f.call_seconds;
-        f.felt.sort_unstable();
-        f.from_endpoint.sort_unstable();
+        for v in [
+            &mut f.felt,
+            &mut f.from_endpoint,
+            &mut f.from_transcript,
+            &mut f.recogniser_lag,
+        ] {
+            v.sort_unstable();
+        }
+        let p = |v: &[u64]| format!("{} / {} ms", percentile(v, 0.5), percentile(v, 0.95));
         println!(
-            "| {name} | {} | {} / {} ms | {} / {} ms | {:.0} ms |",
+            "| {name} | {} | {} | {} | {} | {} | {:.0} ms |",
             f.felt.len(),
-            percentile(&f.from_endpoint, 0.5),
-            percentile(&f.from_endpoint, 0.95),
-            percentile(&f.felt, 0.5),
-            percentile(&f.felt, 0.95),
+            p(&f.from_endpoint),
+            p(&f.recogniser_lag),
+            p(&f.from_transcript),
+            p(&f.felt),
             f.final_result_us as f64 / 1000.0 / f.utterances.max(1) as f64,
         );
     }

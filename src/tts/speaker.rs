@@ -1,7 +1,8 @@
-//! The robot's mouth: a voice plus the prompt cache, rendering prompts sentence by sentence.
+//! The robot's mouth: a voice plus the prompt cache, rendering prompts piece by piece (sentences, and the
+//! first sentence's opening clause on its own).
 
 use super::cache::PromptCache;
-use super::sentences::split_sentences;
+use super::sentences::{speech_pieces, Piece};
 use super::voice::Voice;
 use super::TtsError;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -51,26 +52,41 @@ impl Speaker {
         Ok(samples)
     }
 
-    /// The prompt's sentences, rendered lazily in order: play each as soon as it is yielded.
-    pub fn sentences<'a>(
+    /// The prompt's pieces ([`speech_pieces`]), rendered lazily in order with the silence to play before
+    /// each: play each as soon as it is yielded.
+    pub fn pieces<'a>(
         &'a self,
         text: &str,
-    ) -> impl Iterator<Item = Result<Vec<i16>, TtsError>> + 'a {
-        split_sentences(text)
-            .into_iter()
-            .map(move |sentence| self.render(&sentence))
+    ) -> impl Iterator<Item = Result<RenderedPiece, TtsError>> + 'a {
+        speech_pieces(text).into_iter().map(move |piece| {
+            let Piece { text, pause_frames } = piece;
+            self.render(&text).map(|samples| RenderedPiece {
+                pause_frames,
+                samples,
+            })
+        })
     }
 
-    /// The whole prompt as one buffer, with a short pause between sentences.
+    /// The whole prompt as one buffer, with the pauses between its pieces.
     pub fn render_prompt(&self, text: &str) -> Result<Vec<i16>, TtsError> {
-        const PAUSE: usize = crate::audio::frame::FRAME_SAMPLES * 10;
         let mut out = Vec::new();
-        for (i, sentence) in self.sentences(text).enumerate() {
-            if i > 0 {
-                out.extend(std::iter::repeat_n(0i16, PAUSE));
-            }
-            out.extend(sentence?);
+        for piece in self.pieces(text) {
+            let piece = piece?;
+            out.extend(std::iter::repeat_n(
+                0i16,
+                piece.pause_frames * crate::audio::frame::FRAME_SAMPLES,
+            ));
+            out.extend(piece.samples);
         }
         Ok(out)
     }
+}
+
+/// One rendered piece of a prompt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderedPiece {
+    /// Frames of silence to play before it.
+    pub pause_frames: usize,
+    /// Its 8 kHz audio.
+    pub samples: Vec<i16>,
 }

@@ -58,28 +58,31 @@ fn cache_returns_identical_audio_without_synthesising_again() {
 }
 
 #[test]
-fn prompts_are_rendered_sentence_by_sentence() {
+fn prompts_are_rendered_piece_by_piece() {
     let Some(voice) = english_voice() else { return };
     let dir = tempfile::tempdir().unwrap();
     let speaker = Speaker::new(voice, PromptCache::new(dir.path()));
-    let prompt = "Thank you. We have recorded your promise. Goodbye!";
-    let mut sentences = speaker.sentences(prompt);
-    let first = sentences.next().unwrap().unwrap();
+    // The first sentence's opening clause is a piece of its own, so playback starts after one word.
+    let prompt = "Thank you, we have recorded your promise. Goodbye!";
+    let mut pieces = speaker.pieces(prompt);
+    let first = pieces.next().unwrap().unwrap();
     assert_eq!(
         speaker.synthesis_count(),
         1,
-        "the first sentence is ready before the rest is synthesised"
+        "the first piece is ready before the rest is synthesised"
     );
-    assert!(rms(&first) > 0.02);
-    assert_eq!(sentences.count(), 2);
+    assert_eq!(first.pause_frames, 0);
+    assert!(rms(&first.samples) > 0.02);
+    let rest: Vec<_> = pieces.map(|p| p.unwrap().pause_frames).collect();
+    assert_eq!(rest, vec![0, softcall::tts::sentences::SENTENCE_PAUSE_FRAMES]);
     assert_eq!(speaker.synthesis_count(), 3);
     let whole = speaker.render_prompt(prompt).unwrap();
     assert_eq!(
         speaker.synthesis_count(),
         3,
-        "the whole prompt reuses the cached sentences"
+        "the whole prompt reuses the cached pieces"
     );
-    assert!(whole.len() > first.len());
+    assert!(whole.len() > first.samples.len());
 }
 
 const CONCURRENT_SENTENCES: [&str; 6] = [

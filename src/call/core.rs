@@ -393,14 +393,7 @@ impl CallCore {
                 self.heard_before_flow(now, (stream.at(start), stream.at(end)), text, confidence);
             }
             Input::Dtmf(key) if matches!(self.screening, Screening::Listening { .. }) => {
-                self.transcript.push(TranscriptLine {
-                    speaker: Speaker::Debtor,
-                    text: format!("#{key}"),
-                    start_ms: self.clock.millis(now),
-                    end_ms: Some(self.clock.millis(now)),
-                    confidence: None,
-                    interrupted: false,
-                });
+                self.transcribe_key(now, key);
                 self.decide(now, "human", Party::Human, "a key was pressed".into());
             }
             _ => {}
@@ -667,8 +660,8 @@ impl CallCore {
         }
     }
 
-    fn on_key(&mut self, now: Instant, key: char) {
-        self.last_activity = self.last_activity.max(now);
+    /// Writes a pressed key into the transcript as `#key`.
+    fn transcribe_key(&mut self, now: Instant, key: char) {
         self.transcript.push(TranscriptLine {
             speaker: Speaker::Debtor,
             text: format!("#{key}"),
@@ -677,6 +670,11 @@ impl CallCore {
             confidence: None,
             interrupted: false,
         });
+    }
+
+    fn on_key(&mut self, now: Instant, key: char) {
+        self.last_activity = self.last_activity.max(now);
+        self.transcribe_key(now, key);
         if self.after_prompts.is_some() || self.transfer.is_some() {
             self.note(now, "heard_after_ending", "");
         } else if self.playing_interruptible() {

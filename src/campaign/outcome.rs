@@ -38,3 +38,23 @@ pub struct CallOutcome {
     /// What was said, in order.
     pub events: Vec<ConversationEvent>,
 }
+
+impl CallOutcome {
+    /// A call that never reached a conversation (not answered, failed, lost): its disposition and times only.
+    pub fn without_conversation(
+        disposition: Disposition,
+        started_at: DateTime<Utc>,
+        ended_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            disposition,
+            started_at,
+            answered_at: None,
+            ended_at,
+            promise: None,
+            handoff_reason: None,
+            recording_path: None,
+            events: Vec::new(),
+        }
+    }
+}

@@ -322,6 +322,23 @@ pub struct RegistrationRefused {
     pub sip: Option<Stats>,
 }
 
+/// How the registrar answered our REGISTER, waiting up to 40 s; `None` when it never did.
+pub async fn registration_result(
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<DriverEvent>,
+) -> Option<RegistrationEvent> {
+    tokio::time::timeout(Duration::from_secs(40), async {
+        while let Some(ev) = events.recv().await {
+            if let DriverEvent::Registration(r) = ev {
+                return Some(r);
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
 /// Starts the SIP driver for `args` over the `[sip]` settings `cfg` and registers when asked.
 pub async fn connect(
     cfg: &SipConfig,
@@ -376,17 +393,7 @@ pub async fn connect(
             expires: args.register_expires,
         })
         .await?;
-        let result = tokio::time::timeout(Duration::from_secs(40), async {
-            while let Some(ev) = events.recv().await {
-                if let DriverEvent::Registration(r) = ev {
-                    return Some(r);
-                }
-            }
-            None
-        })
-        .await
-        .ok()
-        .flatten();
+        let result = registration_result(&mut events).await;
         if !matches!(result, Some(RegistrationEvent::Registered { .. })) {
             let (status, reason) = match result {
                 Some(RegistrationEvent::Failed { status, reason }) => {

@@ -222,18 +222,7 @@ async fn register(
         expires: 3600,
     })
     .await?;
-    let result = tokio::time::timeout(Duration::from_secs(40), async {
-        while let Some(ev) = events.recv().await {
-            if let DriverEvent::Registration(r) = ev {
-                return Some(r);
-            }
-        }
-        None
-    })
-    .await
-    .ok()
-    .flatten();
-    match result {
+    match super::call::registration_result(events).await {
         Some(RegistrationEvent::Registered { .. }) => Ok(()),
         Some(RegistrationEvent::Failed { reason, .. }) => {
             anyhow::bail!("registration with {registrar} failed: {reason}")

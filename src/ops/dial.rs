@@ -3,11 +3,11 @@
 //! produces them, and the attempt is finished with its disposition, promise, conversation and whole report.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::bridge::{call_context, call_outcome};
 use crate::call::config::CallConfig;
@@ -79,7 +79,7 @@ impl Route {
 
     /// Where an attempt's two-sided recording goes.
     pub fn recording_path(&self, attempt_id: i64) -> PathBuf {
-        self.recordings.join(format!("attempt-{attempt_id}.wav"))
+        attempt_recording(&self.recordings, attempt_id)
     }
 
     /// Where an attempt's report (transcript, path, timeline) is written beside its recording.
@@ -133,10 +133,7 @@ impl Dialler {
         script: CallScript,
     ) -> Result<DialledCall, DialError> {
         let (store, route) = (&self.store, &self.route);
-        std::fs::create_dir_all(&route.recordings).map_err(|source| DialError::Recordings {
-            path: route.recordings.display().to_string(),
-            source,
-        })?;
+        prepare_recordings(&route.recordings)?;
         let dialled_at = Utc::now();
         let ctx = call_context(ticket, script.flow.lang, dialled_at)?;
         let target = DialTarget {
@@ -167,25 +164,8 @@ impl Dialler {
             &mut sink,
         )
         .await?;
-        let outcome = match &live.report {
-            Some(report) => CallOutcome {
-                started_at: dialled_at,
-                ..call_outcome(report)
-            },
-            None => CallOutcome {
-                disposition: unanswered(live.telephony.outcome),
-                started_at: dialled_at,
-                answered_at: None,
-                ended_at: Utc::now(),
-                promise: None,
-                handoff_reason: None,
-                recording_path: None,
-                events: Vec::new(),
-            },
-        };
-        let call_id = store.finish_call(ticket, &outcome).await?;
-        let report = serde_json::to_string(&live)?;
-        store.save_call_report(call_id, &report).await?;
+        let outcome = stored_outcome(&live, dialled_at, unanswered(live.telephony.outcome));
+        let (call_id, report) = store_call(store, ticket, &outcome, &live).await?;
         let path = route.report_path(ticket.attempt_id());
         if let Err(e) = std::fs::write(&path, &report) {
             // The report is stored; only the file beside the recording is missing.
@@ -200,6 +180,48 @@ impl Dialler {
             live,
         })
     }
+}
+
+/// Makes the recordings folder when it is missing.
+pub fn prepare_recordings(dir: &Path) -> Result<(), DialError> {
+    std::fs::create_dir_all(dir).map_err(|source| DialError::Recordings {
+        path: dir.display().to_string(),
+        source,
+    })
+}
+
+/// An attempt's two-sided recording in the recordings folder `dir`.
+pub fn attempt_recording(dir: &Path, attempt_id: i64) -> PathBuf {
+    dir.join(format!("attempt-{attempt_id}.wav"))
+}
+
+/// What the store keeps of a live call: the conversation's outcome, or `unheard` when there was none.
+pub fn stored_outcome(
+    live: &LiveOutcome,
+    started_at: DateTime<Utc>,
+    unheard: Disposition,
+) -> CallOutcome {
+    match &live.report {
+        Some(report) => CallOutcome {
+            started_at,
+            ..call_outcome(report)
+        },
+        None => CallOutcome::without_conversation(unheard, started_at, Utc::now()),
+    }
+}
+
+/// Finishes the ticket's attempt with `outcome` and stores the call's whole report; returns the stored
+/// call's id and the report as JSON.
+pub async fn store_call(
+    store: &Store,
+    ticket: &DialTicket,
+    outcome: &CallOutcome,
+    live: &LiveOutcome,
+) -> Result<(i64, String), DialError> {
+    let call_id = store.finish_call(ticket, outcome).await?;
+    let report = serde_json::to_string(live)?;
+    store.save_call_report(call_id, &report).await?;
+    Ok((call_id, report))
 }
 
 /// The disposition of a call that never reached a conversation.

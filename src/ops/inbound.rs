@@ -15,7 +15,8 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use super::bridge::{call_context, call_outcome};
+use super::bridge::call_context;
+use super::dial::{attempt_recording, prepare_recordings, store_call, stored_outcome, DialError};
 use crate::call::config::CallConfig;
 use crate::call::live::{
     self, CollectRecords, Conversation, LiveError, LiveOutcome, MediaSettings,
@@ -42,34 +43,39 @@ pub const INBOUND_STEP: &str = "inbound";
 /// Why an incoming call could not be answered or stored.
 #[derive(Debug, thiserror::Error)]
 pub enum InboundError {
-    /// The stored debtor cannot be talked to (bad time zone, …).
-    #[error("the debtor's record cannot start a call: {0}")]
-    Debtor(#[from] DebtorError),
-    /// The call could not be answered or held.
+    /// The call could not be held or stored (the same failures as a dialled call's).
     #[error(transparent)]
-    Live(#[from] LiveError),
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The recordings folder could not be made.
-    #[error(
-        "{path}: cannot create the recordings folder: {source} (check data_dir in softcall.toml)"
-    )]
-    Recordings {
-        /// The folder.
-        path: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The report could not be written as JSON.
-    #[error("the call report could not be written as JSON: {0}")]
-    Report(#[from] serde_json::Error),
+    Call(#[from] DialError),
     /// The SIP driver stopped.
     #[error("the SIP driver stopped")]
     SipStopped,
     /// Neither the caller's campaign nor the answering campaign has an inbound plan.
     #[error("no inbound plan for campaign {0} (the answering campaign's plan must be in Answering::plans)")]
     NoPlan(i64),
+}
+
+impl From<StoreError> for InboundError {
+    fn from(e: StoreError) -> Self {
+        Self::Call(e.into())
+    }
+}
+
+impl From<LiveError> for InboundError {
+    fn from(e: LiveError) -> Self {
+        Self::Call(e.into())
+    }
+}
+
+impl From<DebtorError> for InboundError {
+    fn from(e: DebtorError) -> Self {
+        Self::Call(e.into())
+    }
+}
+
+impl From<serde_json::Error> for InboundError {
+    fn from(e: serde_json::Error) -> Self {
+        Self::Call(e.into())
+    }
 }
 
 /// How one campaign answers: the flows and the voice and recogniser they speak and listen with.
@@ -211,10 +217,7 @@ pub async fn answer_call(
     answering: &Answering,
     call: IncomingCall,
 ) -> Result<AnsweredCall, InboundError> {
-    std::fs::create_dir_all(&answering.recordings).map_err(|source| InboundError::Recordings {
-        path: answering.recordings.display().to_string(),
-        source,
-    })?;
+    prepare_recordings(&answering.recordings)?;
     let number = caller_number(&call);
     let number_masked = number.as_deref().map_or("anonymous".into(), mask_phone);
     let found = match &number {
@@ -267,11 +270,10 @@ async fn answer_debtor(
         }
     };
     let media = MediaSettings {
-        recording: Some(
-            answering
-                .recordings
-                .join(format!("attempt-{}.wav", ticket.attempt_id())),
-        ),
+        recording: Some(attempt_recording(
+            &answering.recordings,
+            ticket.attempt_id(),
+        )),
         ..answering.media.clone()
     };
     let mut sink = StoreRecords::new(store, ticket.attempt_id(), ticket.debtor().id);
@@ -289,11 +291,8 @@ async fn answer_debtor(
             return Err(e.into());
         }
     };
-    let outcome = stored_outcome(&live, now);
-    let call_id = store.finish_call(&ticket, &outcome).await?;
-    store
-        .save_call_report(call_id, &serde_json::to_string(&live)?)
-        .await?;
+    let outcome = stored_outcome(&live, now, Disposition::Failed);
+    let (call_id, _) = store_call(store, &ticket, &outcome, &live).await?;
     Ok(AnsweredCall {
         caller: Caller::Debtor {
             debtor_id: ticket.debtor().id,
@@ -309,38 +308,9 @@ async fn answer_debtor(
 
 /// Finishes an inbound attempt whose call could not be held as `failed`, so it is not left in flight.
 async fn finish_failed(store: &Store, ticket: &DialTicket, at: DateTime<Utc>) {
-    let outcome = CallOutcome {
-        disposition: Disposition::Failed,
-        started_at: at,
-        answered_at: None,
-        ended_at: Utc::now(),
-        promise: None,
-        handoff_reason: None,
-        recording_path: None,
-        events: Vec::new(),
-    };
+    let outcome = CallOutcome::without_conversation(Disposition::Failed, at, Utc::now());
     if let Err(e) = store.finish_call(ticket, &outcome).await {
         tracing::warn!(error = %e, attempt = ticket.attempt_id(), "a failed inbound call could not be stored");
-    }
-}
-
-/// What the store keeps of an answered call.
-fn stored_outcome(live: &LiveOutcome, received_at: DateTime<Utc>) -> CallOutcome {
-    match &live.report {
-        Some(report) => CallOutcome {
-            started_at: received_at,
-            ..call_outcome(report)
-        },
-        None => CallOutcome {
-            disposition: Disposition::Failed,
-            started_at: received_at,
-            answered_at: None,
-            ended_at: Utc::now(),
-            promise: None,
-            handoff_reason: None,
-            recording_path: None,
-            events: Vec::new(),
-        },
     }
 }
 
@@ -419,7 +389,7 @@ async fn answer_unknown(
     // The hand-off card would describe nobody: it stays in memory.
     let mut records = CollectRecords::default();
     let live = live::answer(sip, call, conversation, &plan.speech, &media, &mut records).await?;
-    let outcome = stored_outcome(&live, now);
+    let outcome = stored_outcome(&live, now, Disposition::Failed);
     store
         .save_unknown_call(&UnknownCall {
             sip_call_id,

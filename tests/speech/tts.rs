@@ -74,7 +74,10 @@ fn prompts_are_rendered_piece_by_piece() {
     assert_eq!(first.pause_frames, 0);
     assert!(rms(&first.samples) > 0.02);
     let rest: Vec<_> = pieces.map(|p| p.unwrap().pause_frames).collect();
-    assert_eq!(rest, vec![0, softcall::tts::sentences::SENTENCE_PAUSE_FRAMES]);
+    assert_eq!(
+        rest,
+        vec![0, softcall::tts::sentences::SENTENCE_PAUSE_FRAMES]
+    );
     assert_eq!(speaker.synthesis_count(), 3);
     let whole = speaker.render_prompt(prompt).unwrap();
     assert_eq!(

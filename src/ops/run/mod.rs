@@ -341,16 +341,7 @@ async fn call_line(
             tracing::warn!(attempt = ticket.attempt_id(), error = %e, "a call could not be conducted");
             line.error = Some(e.to_string());
             let now = Utc::now();
-            let failed = CallOutcome {
-                disposition: Disposition::Failed,
-                started_at: now,
-                answered_at: None,
-                ended_at: now,
-                promise: None,
-                handoff_reason: None,
-                recording_path: None,
-                events: Vec::new(),
-            };
+            let failed = CallOutcome::without_conversation(Disposition::Failed, now, now);
             if let Err(e) = dialler.store.finish_call(ticket, &failed).await {
                 tracing::warn!(attempt = ticket.attempt_id(), error = %e,
                     "a failed call could not be stored; recovery resolves its attempt");

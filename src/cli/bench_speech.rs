@@ -79,6 +79,7 @@ pub fn run(config: &Config, args: BenchSpeechArgs) -> anyhow::Result<std::proces
         started.elapsed().as_secs_f64()
     );
     synthesis_rtf(voice.clone())?;
+    first_audio(&voice)?;
     synthesis_throughput(&voice)?;
 
     let call = read_channel(&args.call, ChannelPick::Left)?;
@@ -164,6 +165,38 @@ fn synthesis_rtf(voice: Arc<Voice>) -> anyhow::Result<()> {
         cached / audio_secs,
         speaker.synthesis_count(),
         SENTENCES.len()
+    );
+    Ok(())
+}
+
+/// How long an uncached prompt takes to give its first audio: rendering its whole first sentence, against
+/// rendering its first piece (the opening clause on its own, as calls do).
+fn first_audio(voice: &Voice) -> anyhow::Result<()> {
+    let time = |text: &str| -> anyhow::Result<f64> {
+        let started = Instant::now();
+        voice.synthesize(text)?;
+        Ok(started.elapsed().as_secs_f64() * 1000.0)
+    };
+    let (mut whole, mut piece) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        for prompt in SENTENCES {
+            let sentences = crate::tts::sentences::split_sentences(prompt);
+            let pieces = crate::tts::sentences::speech_pieces(prompt);
+            if let (Some(s), Some(p)) = (sentences.first(), pieces.first()) {
+                whole.push(time(s)?);
+                piece.push(time(&p.text)?);
+            }
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(0.0)
+    };
+    println!(
+        "first audio of an uncached prompt (median of {}): whole first sentence {:.0} ms, first piece {:.0} ms",
+        whole.len(),
+        median(&mut whole),
+        median(&mut piece)
     );
     Ok(())
 }

@@ -2,11 +2,13 @@
 //!
 //! [`model::AsrModel`] is loaded once per process and shared by every call; each call gets its own
 //! [`recognizer::Recognizer`]. [`listener::Listener`] is the listening pipeline of a call — VAD, endpointing
-//! and recognition on 8 kHz frames — used unchanged by QA replay.
+//! and recognition ([`transcriber::Transcriber`]) on 8 kHz frames — used unchanged by QA replay; a live call
+//! runs the same parts on two threads.
 
 pub mod listener;
 pub mod model;
 pub mod recognizer;
+pub mod transcriber;
 
 use serde::Serialize;
 

@@ -234,6 +234,72 @@ async fn ctrl_c_ends_the_call_in_progress_politely_and_stores_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_ctrl_c_ends_the_call_at_once_and_still_stores_it() {
+    if !models_present() {
+        return;
+    }
+    let c = Campaign::new(&[("R-2", "+15550101002", LISTENS_LONG)]);
+    let phone = c.phone().await;
+    let store = c.store().await;
+    let child = c.run(&phone, None);
+    attempts_at_least(&store, &["R-2"], 1).await;
+    tokio::time::sleep(Duration::from_secs(24)).await;
+    signal(&child, libc::SIGINT);
+    // The robot is still finishing its prompt, before the goodbye, when the second Ctrl-C comes.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pressed = Instant::now();
+    signal(&child, libc::SIGINT);
+    let (status, stdout, stderr) =
+        tokio::task::spawn_blocking(move || finish(child, Duration::from_secs(90)))
+            .await
+            .expect("join");
+    eprintln!(
+        "the run ended {:.1} s after the second Ctrl-C",
+        pressed.elapsed().as_secs_f64()
+    );
+    assert!(status.success(), "{stderr}");
+    assert!(
+        stderr.contains("ending the calls in progress now"),
+        "{stderr}"
+    );
+    let summary: serde_json::Value = serde_json::from_str(&stdout).expect("summary JSON");
+    assert_eq!(summary["end"], "stopped", "{summary:#}");
+    let d = store.debtor_id("R-2").await.expect("debtor");
+    let history = store.history(d).await.expect("history");
+    assert_eq!(history.attempts.len(), 1, "no new call after Ctrl-C");
+    let attempt = &history.attempts[0];
+    assert_eq!(attempt.state.as_str(), "done", "{attempt:?}");
+    assert_eq!(attempt.outcome.map(|o| o.as_str()), Some("callback"));
+    let report = std::fs::read_to_string(
+        summary["tally"]["calls"][0]["report"]
+            .as_str()
+            .expect("report path"),
+    )
+    .expect("report file");
+    let report: serde_json::Value = serde_json::from_str(&report).expect("report JSON");
+    assert_eq!(report["report"]["end_reason"], "stopped");
+    let stopped_at_once = report["report"]["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .any(|e| e["event"] == "stopped" && e["detail"] == "at once");
+    assert!(stopped_at_once, "{:#}", report["report"]["timeline"]);
+    let finished_goodbye = report["report"]["transcript"]
+        .as_array()
+        .expect("transcript")
+        .iter()
+        .any(|l| {
+            l["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("we have to end this call now"))
+                && l["interrupted"] == false
+                && !l["end_ms"].is_null()
+        });
+    assert!(!finished_goodbye, "the goodbye was not played to its end");
+    phone.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_run_restarts_without_dialling_anyone_twice_or_losing_an_outcome() {
     if !models_present() {
         return;

@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::call::config::CallConfig;
 use crate::call::live::MediaSettings;
 use crate::call::speech::CallSpeech;
+use crate::call::stop::{StopLevel, StopSwitch};
 use crate::campaign::strategy::{self, UnknownCaller};
 use crate::config::Config;
 use crate::dialog::flow::Flow;
@@ -107,6 +108,7 @@ async fn answer(config: &Config, args: AnswerArgs) -> anyhow::Result<std::proces
         unknown_flow,
         speech,
     };
+    let calls_stop = StopSwitch::new();
     let answering = Answering {
         campaign_id: campaign.id,
         plans: HashMap::from([(campaign.id, Arc::new(plan))]),
@@ -122,6 +124,7 @@ async fn answer(config: &Config, args: AnswerArgs) -> anyhow::Result<std::proces
             ..MediaSettings::default()
         },
         recordings: config.data_dir.join("recordings"),
+        stop: calls_stop.watch(),
     };
 
     let bind = args.listen.or(config.sip.bind).context(
@@ -139,7 +142,7 @@ async fn answer(config: &Config, args: AnswerArgs) -> anyhow::Result<std::proces
         register(&sip, &mut events, registrar, config).await?;
     }
     eprintln!(
-        "answering for campaign `{}` on sip:{} (Ctrl-C stops)",
+        "answering for campaign `{}` on sip:{} (Ctrl-C stops taking calls, twice ends the calls in progress)",
         args.campaign, sip.local_addr
     );
 
@@ -159,12 +162,18 @@ async fn answer(config: &Config, args: AnswerArgs) -> anyhow::Result<std::proces
     let mut seen = 0u64;
     loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c(), if stop_tx.is_some() => {
-                eprintln!("stopping: no new calls; waiting for the calls in progress");
-                if let Some(tx) = stop_tx.take() {
+            _ = tokio::signal::ctrl_c() => match stop_tx.take() {
+                Some(tx) => {
+                    eprintln!(
+                        "stopping: no new calls; waiting for the calls in progress (Ctrl-C again to end them at once)"
+                    );
                     let _ = tx.send(());
                 }
-            }
+                None => {
+                    eprintln!("ending the calls in progress now; their outcomes are stored");
+                    calls_stop.raise(StopLevel::AtOnce);
+                }
+            },
             call = done.recv() => match call {
                 Some(call) => {
                     println!("{}", call.line());

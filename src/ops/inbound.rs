@@ -139,6 +139,9 @@ pub struct Answering {
     pub media: MediaSettings,
     /// Where each call's two-sided recording goes.
     pub recordings: PathBuf,
+    /// Ends the calls in progress when it reaches [`crate::call::stop::StopLevel::AtOnce`]; a polite stop
+    /// lets them finish, since the debtor called (see [`serve`] for refusing new calls).
+    pub stop: StopWatch,
 }
 
 impl Answering {
@@ -281,8 +284,7 @@ async fn answer_debtor(
         flow: Arc::clone(&plan.flow),
         ctx,
         config: answering.config.clone(),
-        // A call in progress ends by itself: stopping `campaign answer` only refuses new calls.
-        stop: StopWatch::never(),
+        stop: answering.stop.clone(),
     };
     let live = match live::answer(sip, call, conversation, &plan.speech, &media, &mut sink).await {
         Ok(l) => l,
@@ -384,7 +386,7 @@ async fn answer_unknown(
         flow: Arc::clone(&plan.unknown_flow),
         ctx,
         config,
-        stop: StopWatch::never(),
+        stop: answering.stop.clone(),
     };
     // The hand-off card would describe nobody: it stays in memory.
     let mut records = CollectRecords::default();

@@ -32,6 +32,8 @@ struct Robot {
     campaign_id: i64,
     done: mpsc::UnboundedReceiver<AnsweredCall>,
     stop: oneshot::Sender<()>,
+    /// Ends the calls in progress at once when raised (a second Ctrl-C of `campaign answer`).
+    calls_stop: softcall::call::stop::StopSwitch,
     server: tokio::task::JoinHandle<Result<Served, softcall::ops::inbound::InboundError>>,
     sip: SipHandle,
 }
@@ -45,6 +47,7 @@ impl Robot {
         let speech = Arc::new(CallSpeech::for_language(&config, flow.lang).expect("models load"));
         let campaign_id = store.campaign("live").await.expect("campaign").id;
         let rtp = crate::sip::port_block(4);
+        let calls_stop = softcall::call::stop::StopSwitch::new();
         let answering = Answering {
             campaign_id,
             plans: HashMap::from([(
@@ -64,6 +67,7 @@ impl Robot {
                 ..MediaSettings::default()
             },
             recordings: dir.join("recordings"),
+            stop: calls_stop.watch(),
         };
         let (sip, mut events) = driver::start(DriverConfig {
             bind: "127.0.0.1:0".parse().expect("loopback"),
@@ -98,6 +102,7 @@ impl Robot {
             campaign_id,
             done,
             stop,
+            calls_stop,
             server,
             sip,
         }
@@ -311,4 +316,54 @@ async fn an_unknown_number_hears_the_neutral_message_and_nothing_about_any_debto
     }
     let served = robot.stop().await;
     assert_eq!((served.unknown, served.debtors, served.failed), (1, 0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_at_once_ends_a_debtors_call_in_progress_and_stores_it() {
+    if !models_present() {
+        return;
+    }
+    let (store, dir) = store_with_debtors().await;
+    let mut robot = Robot::start(&store, dir.path()).await;
+    // The debtor confirms identity, then listens without a word.
+    let scenario = Scenario::parse(
+        "steps:\n  - keys: \"1\"\nend: wait_bye\n",
+        &repo("tests/live/scenario.yaml"),
+    )
+    .expect("scenario");
+    let rtp = crate::sip::port_block(2);
+    let phone = dialer::call(DialOut {
+        target: format!("sip:robot@{}", robot.addr),
+        caller: "+79162223344".into(),
+        bind: "127.0.0.1:0".parse().expect("loopback"),
+        scenario: ("listens".into(), scenario),
+        rtp_ports: rtp..=rtp + 1,
+        recording: None,
+        ring_timeout: Duration::from_secs(10),
+    });
+    let stop = robot.calls_stop.clone();
+    // Well into the conversation: the greeting played, the key confirmed identity, the disclosure is playing.
+    let stopper = async move {
+        tokio::time::sleep(Duration::from_secs(14)).await;
+        stop.raise(softcall::call::stop::StopLevel::AtOnce);
+    };
+    let (phone, call, ()) = tokio::join!(phone, robot.next_call(), stopper);
+    let phone = phone.expect("the phone places its call");
+    let report = call.live.report.as_ref().expect("the call was answered");
+    assert_eq!(
+        serde_json::to_value(report.end_reason).expect("end reason"),
+        "stopped",
+        "{report:#?} {phone:#?}"
+    );
+    let Caller::Debtor { debtor_id, .. } = call.caller else {
+        panic!("the caller is not identified: {:?}", call.caller);
+    };
+    let history = store.history(debtor_id).await.expect("history");
+    assert_eq!(history.attempts.len(), 1, "{history:#?}");
+    assert_eq!(history.attempts[0].state.as_str(), "done");
+    assert_eq!(
+        history.attempts[0].outcome.map(|o| o.as_str()),
+        Some("callback")
+    );
+    robot.stop().await;
 }

@@ -51,6 +51,25 @@ impl DebtorRecord {
     pub fn days_overdue(&self, day: NaiveDate) -> i64 {
         (day - self.due_date).num_days().max(0)
     }
+
+    /// The creditor's phone as said and written to the debtor (prompts, voicemail, messages): a Russian number
+    /// stored in E.164 in groups (`+7 800 555-35-35`, so the synthesiser reads groups of digits, not one long
+    /// number), any other as stored; empty when the record has none.
+    pub fn creditor_phone_text(&self) -> String {
+        self.creditor_phone
+            .as_deref()
+            .map_or_else(String::new, grouped_phone)
+    }
+}
+
+/// `+7XXXXXXXXXX` as `+7 XXX XXX-XX-XX`; anything else unchanged.
+fn grouped_phone(phone: &str) -> String {
+    match phone.strip_prefix("+7") {
+        Some(n) if n.len() == 10 && n.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("+7 {} {}-{}-{}", &n[..3], &n[3..6], &n[6..8], &n[8..])
+        }
+        _ => phone.to_string(),
+    }
 }
 
 /// Circumstances recorded for a debtor.
@@ -116,5 +135,18 @@ impl PromiseStatus {
             "broken" => Some(PromiseStatus::Broken),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_creditor_phone_is_said_in_groups() {
+        assert_eq!(grouped_phone("+78005553535"), "+7 800 555-35-35");
+        assert_eq!(grouped_phone("+12025550143"), "+12025550143");
+        assert_eq!(grouped_phone("8 800 555-35-35"), "8 800 555-35-35");
+        assert_eq!(grouped_phone("+7800555353"), "+7800555353");
     }
 }

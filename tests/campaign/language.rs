@@ -41,16 +41,22 @@ fn dialogs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogs")
 }
 
-/// One English call step; machines get the limited message with the creditor's phone.
+/// English-speaking debtors get the English flow, everyone else the Russian one; machines get the limited
+/// message with the creditor's phone.
 fn strategy() -> Strategy {
     let yaml = "name: language-test
 limits:
   calls_per_second: 10
 segments:
-  - name: all
+  - name: english
+    when: { language: en }
     ladder:
       - day: 1
         call: soft_collection_en
+  - name: others
+    ladder:
+      - day: 1
+        call: soft_collection_ru
 answering_machine:
   on_machine: leave_message
   message: \"Hello, this is {creditor}. Please call us back at {creditor_phone}.\"
@@ -83,24 +89,37 @@ fn a_stored_language_and_creditor_phone_reach_the_call() {
         .await
         .unwrap();
         let s = strategy();
-        let flow = Arc::new(Flow::load(&dialogs().join("soft_collection_en.yaml")).unwrap());
-        assert_eq!(flow.lang, Lang::En);
+        let flow =
+            |name: &str| Arc::new(Flow::load(&dialogs().join(format!("{name}.yaml"))).unwrap());
         let plan = plan_campaign(&store, &s, "lang", Profile::ru_230fz(), now()).await;
         let mut seen = Vec::new();
         for line in &plan.calls {
-            assert_eq!(line.what, "soft_collection_en");
             let ticket = begin_planned_call(&store, "lang", &s.name, line, now()).await;
+            let flow = flow(&line.what);
             let ctx = call_context(&ticket, flow.lang, now()).unwrap();
             let record = &ticket.debtor().record;
             let machine = s.answering_machine.settings(&AmdConfig::default(), record);
             match line.external_id.as_str() {
                 "G-1" => {
-                    // The list says Russian: the context carries it although the step's flow is English.
-                    assert_eq!(ctx.lang, Lang::Ru);
-                    assert!(greeting(&flow, ctx).contains("at +7 800 555-35-35."));
+                    assert_eq!(
+                        (line.what.as_str(), ctx.lang),
+                        ("soft_collection_ru", Lang::Ru)
+                    );
+                    let other = call_context(&ticket, Lang::En, now()).unwrap();
+                    assert_eq!(
+                        other.lang,
+                        Lang::Ru,
+                        "the stored language wins over the flow's"
+                    );
+                    let said = greeting(&flow, ctx);
+                    assert!(said.contains("для связи: +7 800 555-35-35."), "{said}");
                 }
                 "G-2" => {
-                    assert_eq!(ctx.lang, Lang::En);
+                    // The list says English: the English segment's flow.
+                    assert_eq!(
+                        (line.what.as_str(), ctx.lang),
+                        ("soft_collection_en", Lang::En)
+                    );
                     let said = greeting(&flow, ctx);
                     assert!(
                         said.contains("Romashka Finance") && said.contains("at +7 495 123-45-67."),
@@ -116,8 +135,12 @@ fn a_stored_language_and_creditor_phone_reach_the_call() {
                     );
                 }
                 "G-3" => {
-                    // No language in the list: the flow's; no phone: the message cannot be left.
-                    assert_eq!(ctx.lang, Lang::En);
+                    // No language in the list: the flow's; no phone: the message cannot be left (the run falls
+                    // back to hanging up on machines).
+                    assert_eq!(
+                        (line.what.as_str(), ctx.lang),
+                        ("soft_collection_ru", Lang::Ru)
+                    );
                     assert!(machine.is_err(), "{machine:?}");
                 }
                 other => panic!("unexpected debtor {other}"),

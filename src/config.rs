@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub mod sip;
+pub mod tts;
 
 /// The command that fetches models and native libraries.
 pub const SETUP_COMMAND: &str = "scripts/setup";
@@ -49,6 +50,14 @@ pub enum ConfigError {
         path: String,
         /// The field and the problem.
         source: sip::SipConfigError,
+    },
+    /// A value in the `[tts]` section is wrong.
+    #[error("{path}: [tts]: {source}")]
+    Tts {
+        /// The configuration file.
+        path: String,
+        /// The key and the problem.
+        source: tts::TtsConfigError,
     },
     /// A value in the `[amd]` section is wrong.
     #[error("{path}: [amd]: {source}")]
@@ -153,6 +162,9 @@ pub struct Config {
     /// campaign's or the command's choice.
     #[serde(default)]
     pub amd: crate::audio::amd::AmdConfig,
+    /// Speech synthesis settings (`[tts]`): the synthesiser pool of each voice.
+    #[serde(default)]
+    pub tts: tts::TtsConfig,
     /// Where this configuration was read from.
     #[serde(skip)]
     pub source: PathBuf,
@@ -201,6 +213,10 @@ impl Config {
             source,
         })?;
         config.amd.validate().map_err(|source| ConfigError::Amd {
+            path: path.display().to_string(),
+            source,
+        })?;
+        config.tts.validate().map_err(|source| ConfigError::Tts {
             path: path.display().to_string(),
             source,
         })?;

@@ -108,7 +108,7 @@ impl AmdSettings {
 pub fn creditor_of(debtor: &DebtorRecord) -> Creditor {
     Creditor {
         name: debtor.creditor.clone().unwrap_or_default(),
-        phone: debtor.creditor_phone.clone().unwrap_or_default(),
+        phone: debtor.creditor_phone_text(),
     }
 }
 

@@ -52,7 +52,7 @@ impl CallSpeech {
     /// expected to be understood; with none at all the call goes on by keys.
     pub fn for_language(config: &Config, lang: Lang) -> Result<CallSpeech, SpeechError> {
         let code = lang.code();
-        let voice = Voice::load(config.voice(Some(code))?, &config.espeak_data)?;
+        let voice = Voice::load_configured(config.voice(Some(code))?, config)?;
         let speaker = Speaker::new(Arc::new(voice), PromptCache::new(config.prompt_cache_dir()));
         let own_model = config
             .language(Some(code))

@@ -35,7 +35,7 @@ pub struct BenchSpeechArgs {
     #[arg(long, default_value = "audio-fixtures/bench/call-two-party-60s.wav")]
     pub call: PathBuf,
     /// Synthesisers of the voice, and threads rendering at once in the concurrent figure
-    /// (default: the available cores, at most 8).
+    /// (default: `[tts] pool_size` of softcall.toml, else the available cores, at most 8).
     #[arg(long)]
     pub synthesizers: Option<usize>,
 }
@@ -64,7 +64,7 @@ pub fn run(config: &Config, args: BenchSpeechArgs) -> anyhow::Result<std::proces
     recognition_rtf(&model, &args)?;
 
     let started = Instant::now();
-    let mut options = VoiceOptions::default();
+    let mut options = VoiceOptions::configured(&config.tts);
     if let Some(synthesizers) = args.synthesizers {
         options.synthesizers = synthesizers.max(1);
     }

@@ -23,7 +23,7 @@ pub struct SayArgs {
 
 /// Loads the voice of `lang` with the configured prompt cache.
 pub(crate) fn speaker_for(config: &Config, lang: Option<&str>) -> anyhow::Result<Speaker> {
-    let voice = Voice::load(config.voice(lang)?, &config.espeak_data)?;
+    let voice = Voice::load_configured(config.voice(lang)?, config)?;
     Ok(Speaker::new(
         Arc::new(voice),
         PromptCache::new(config.prompt_cache_dir()),

@@ -86,7 +86,8 @@ pub struct CallContext {
     pub now: DateTime<Utc>,
     /// The debtor's time zone.
     pub timezone: Tz,
-    /// The debtor's language (the conductor picks the flow written in it; the flow's own language is spoken).
+    /// The debtor's language: the record's when the list gave one, else the flow's. The flow's own language is
+    /// what is spoken and understood; a campaign step names one flow, so the run only warns when they differ.
     pub lang: Lang,
 }
 

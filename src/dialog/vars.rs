@@ -195,10 +195,7 @@ impl Vars {
             "creditor",
             Value::Text(d.creditor.clone().unwrap_or_default()),
         );
-        v.put(
-            "creditor_phone",
-            Value::Text(d.creditor_phone.clone().unwrap_or_default()),
-        );
+        v.put("creditor_phone", Value::Text(d.creditor_phone_text()));
         v.put("currency", Value::Text(d.currency.clone()));
         v.put("amount", Value::Money(ctx.amount_due()));
         v.put("amount_due", Value::Money(ctx.amount_due()));

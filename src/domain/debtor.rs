@@ -51,6 +51,32 @@ impl DebtorRecord {
     pub fn days_overdue(&self, day: NaiveDate) -> i64 {
         (day - self.due_date).num_days().max(0)
     }
+
+    /// The creditor's phone as said and written to the debtor (prompts, voicemail, messages): a Russian or North
+    /// American number stored in E.164 in groups (`+7 800 555-35-35`, `+1 800 555 0199`, so the synthesiser
+    /// reads groups of digits, not one long number), any other as stored; empty when the record has none.
+    pub fn creditor_phone_text(&self) -> String {
+        self.creditor_phone
+            .as_deref()
+            .map_or_else(String::new, grouped_phone)
+    }
+}
+
+/// `+7XXXXXXXXXX` as `+7 XXX XXX-XX-XX` and `+1XXXXXXXXXX` as `+1 XXX XXX XXXX` (as each country writes them);
+/// anything else unchanged.
+fn grouped_phone(phone: &str) -> String {
+    let national = |code: &str| {
+        phone
+            .strip_prefix(code)
+            .filter(|n| n.len() == 10 && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    if let Some(n) = national("+7") {
+        format!("+7 {} {}-{}-{}", &n[..3], &n[3..6], &n[6..8], &n[8..])
+    } else if let Some(n) = national("+1") {
+        format!("+1 {} {} {}", &n[..3], &n[3..6], &n[6..])
+    } else {
+        phone.to_string()
+    }
 }
 
 /// Circumstances recorded for a debtor.
@@ -116,5 +142,19 @@ impl PromiseStatus {
             "broken" => Some(PromiseStatus::Broken),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_creditor_phone_is_said_in_groups() {
+        assert_eq!(grouped_phone("+78005553535"), "+7 800 555-35-35");
+        assert_eq!(grouped_phone("+18005550199"), "+1 800 555 0199");
+        assert_eq!(grouped_phone("+442071234567"), "+442071234567");
+        assert_eq!(grouped_phone("8 800 555-35-35"), "8 800 555-35-35");
+        assert_eq!(grouped_phone("+7800555353"), "+7800555353");
     }
 }

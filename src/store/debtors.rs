@@ -10,7 +10,7 @@ use super::history::date;
 use super::{flag, QueryContext, Store, StoreError};
 use crate::campaign::debtor::{StoredDebtor, StoredPhone};
 use crate::campaign::standing::{BalancePayment, DebtorStatus, ListReport};
-use crate::domain::{DebtorFlags, DebtorRecord};
+use crate::domain::{DebtorFlags, DebtorRecord, Lang};
 
 /// How a list import changed the store.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -34,7 +34,7 @@ pub struct Campaign {
 
 const DEBTOR_COLUMNS: &str = "d.id, d.external_id, d.full_name, d.time_zone, d.region, d.amount_due, d.currency, \
      d.due_date, d.product, d.creditor, d.email, d.prior_delinquencies, d.bankruptcy, d.hospital, d.minor, \
-     d.disability_group_1, d.third_party_consent, d.extra_json, d.status";
+     d.disability_group_1, d.third_party_consent, d.extra_json, d.language, d.creditor_phone, d.status";
 
 impl Store {
     /// Finds a campaign by name.
@@ -332,14 +332,15 @@ async fn upsert_debtors(
     report_of: &dyn Fn(&DebtorRecord) -> ListReport,
     now: i64,
 ) -> Result<HashMap<String, i64>, StoreError> {
-    const COLS: usize = 20;
+    const COLS: usize = 22;
     let values: Vec<String> = (0..batch.len())
         .map(|i| format!("({}, 'active', $1, $1)", placeholders(2 + i * COLS, COLS)))
         .collect();
     let sql = format!(
         "INSERT INTO debtors (external_id, full_name, time_zone, region, amount_due, currency, due_date, product, \
          creditor, email, prior_delinquencies, bankruptcy, hospital, minor, disability_group_1, third_party_consent, \
-         extra_json, reported_amount, reported_on, reported_payments_upto, status, created_at, updated_at) VALUES {} \
+         extra_json, language, creditor_phone, reported_amount, reported_on, reported_payments_upto, status, created_at, \
+         updated_at) VALUES {} \
          ON CONFLICT (external_id) DO UPDATE SET full_name = excluded.full_name, time_zone = excluded.time_zone, \
          region = excluded.region, amount_due = excluded.amount_due, reported_amount = excluded.reported_amount, \
          reported_on = excluded.reported_on, reported_payments_upto = excluded.reported_payments_upto, currency = excluded.currency, \
@@ -347,7 +348,8 @@ async fn upsert_debtors(
          email = excluded.email, prior_delinquencies = excluded.prior_delinquencies, \
          bankruptcy = excluded.bankruptcy, hospital = excluded.hospital, minor = excluded.minor, \
          disability_group_1 = excluded.disability_group_1, third_party_consent = excluded.third_party_consent, \
-         extra_json = excluded.extra_json, updated_at = excluded.updated_at \
+         extra_json = excluded.extra_json, language = excluded.language, creditor_phone = excluded.creditor_phone, \
+         updated_at = excluded.updated_at \
          RETURNING id, external_id",
         values.join(", ")
     );
@@ -374,6 +376,8 @@ async fn upsert_debtors(
             .bind(flag(rec.flags.disability_group_1))
             .bind(flag(rec.flags.third_party_consent))
             .bind(extra)
+            .bind(rec.language.map(|l| l.code().to_string()))
+            .bind(rec.creditor_phone.clone())
             .bind(report.amount)
             .bind(report.as_of.to_string())
             .bind(report.payments_upto);
@@ -474,6 +478,14 @@ fn debtor_from_row(r: &AnyRow) -> Result<StoredDebtor, StoreError> {
     let extra: BTreeMap<String, String> = serde_json::from_str(&extra_json)
         .map_err(|e| StoreError::Corrupt(format!("extra columns: {e}")))?;
     let b = |name: &str| -> Result<bool, StoreError> { Ok(r.try_get::<i64, _>(name).ctx(c)? != 0) };
+    let language = r
+        .try_get::<Option<String>, _>("language")
+        .ctx(c)?
+        .map(|code| {
+            code.parse::<Lang>()
+                .map_err(|e| StoreError::Corrupt(format!("debtor language: {e}")))
+        })
+        .transpose()?;
     Ok(StoredDebtor {
         id: r.try_get("id").ctx(c)?,
         record: DebtorRecord {
@@ -487,9 +499,9 @@ fn debtor_from_row(r: &AnyRow) -> Result<StoredDebtor, StoreError> {
             due_date,
             product: r.try_get("product").ctx(c)?,
             creditor: r.try_get("creditor").ctx(c)?,
-            creditor_phone: None,
+            creditor_phone: r.try_get("creditor_phone").ctx(c)?,
             email: r.try_get("email").ctx(c)?,
-            language: None,
+            language,
             prior_delinquencies: u32::try_from(r.try_get::<i64, _>("prior_delinquencies").ctx(c)?)
                 .unwrap_or(0),
             flags: DebtorFlags {

@@ -6,7 +6,8 @@ use super::TtsError;
 use crate::audio::frame::SAMPLE_RATE;
 use crate::audio::resample::resample;
 use crate::audio::wav::to_i16;
-use crate::config::SETUP_COMMAND;
+use crate::config::tts::TtsConfig;
+use crate::config::{Config, SETUP_COMMAND};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, Once};
 
@@ -18,6 +19,17 @@ pub struct VoiceOptions {
     /// Leave out Piper's random variation (its noise scales set to 0) so a text always gives the same
     /// samples; by default each synthesis varies slightly, as Piper intends.
     pub repeatable: bool,
+}
+
+impl VoiceOptions {
+    /// The options of a `[tts]` section: its `pool_size` synthesisers (else [`pool::default_size`]), speech
+    /// varying as Piper intends.
+    pub fn configured(tts: &TtsConfig) -> Self {
+        VoiceOptions {
+            synthesizers: tts.pool_size.unwrap_or_else(pool::default_size),
+            ..VoiceOptions::default()
+        }
+    }
 }
 
 impl Default for VoiceOptions {
@@ -81,6 +93,15 @@ impl Voice {
     /// Up to [`pool::default_size`] texts are synthesised at once.
     pub fn load(model: &Path, espeak_data: &Path) -> Result<Self, TtsError> {
         Self::load_with(model, espeak_data, VoiceOptions::default())
+    }
+
+    /// Loads the voice `model` as `config` says: its phonemiser data and its `[tts]` pool size.
+    pub fn load_configured(model: &Path, config: &Config) -> Result<Self, TtsError> {
+        Self::load_with(
+            model,
+            &config.espeak_data,
+            VoiceOptions::configured(&config.tts),
+        )
     }
 
     /// Loads the voice with `options`; one synthesiser is loaded now so a broken voice fails here, the
@@ -177,4 +198,20 @@ fn read_espeak_voice(model: &Path, config: &Path) -> Result<String, TtsError> {
     let parsed: piper_rs::ModelConfig =
         serde_json::from_str(&text).map_err(|e| invalid(format!("{}: {e}", config.display())))?;
     Ok(parsed.espeak.voice)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tts_section_sets_the_pool_size() {
+        let set = TtsConfig { pool_size: Some(5) };
+        assert_eq!(VoiceOptions::configured(&set).synthesizers, 5);
+        assert!(!VoiceOptions::configured(&set).repeatable);
+        assert_eq!(
+            VoiceOptions::configured(&TtsConfig::default()).synthesizers,
+            pool::default_size()
+        );
+    }
 }

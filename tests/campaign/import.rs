@@ -35,6 +35,14 @@ fn sqlite_reimport_keeps_payments_and_hand_overs() {
 }
 
 #[test]
+fn sqlite_language_and_creditor_phone() {
+    block_on(async {
+        let (store, _dir) = sqlite_store().await;
+        scenarios::language_and_creditor_phone(&store).await;
+    });
+}
+
+#[test]
 fn sqlite_all_or_nothing() {
     block_on(async {
         let (store, _dir) = sqlite_store().await;
@@ -176,6 +184,8 @@ fn example_list_imports_cleanly() {
             vec!["+79162223344".to_string(), "+74951234567".to_string()]
         );
         assert!(d.record.flags.third_party_consent);
+        assert_eq!(d.record.language, Some(softcall::domain::Lang::Ru));
+        assert_eq!(d.record.creditor_phone.as_deref(), Some("+78005553535"));
     });
 }
 
@@ -208,7 +218,7 @@ fn schema_files_match_their_source() {
         v
     };
     assert_eq!(names("sqlite"), names("postgres"));
-    assert!(names("sqlite").iter().any(|n| n.starts_with("0005_")));
+    assert!(names("sqlite").iter().any(|n| n.starts_with("0006_")));
     for name in names("sqlite") {
         assert_eq!(
             std::fs::read_to_string(root.join("sqlite").join(&name)).unwrap(),

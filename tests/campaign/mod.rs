@@ -4,6 +4,7 @@
 mod channels;
 mod cli;
 mod import;
+mod language;
 mod newcomer;
 mod pg;
 mod plan;

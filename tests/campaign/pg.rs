@@ -202,6 +202,8 @@ fn postgres_store_scenarios() {
         scenarios::inbound_contacts(&s).await;
         let s = fresh_db(port, "reimport_keeps").await;
         scenarios::reimport_keeps_payments_and_hand_overs(&s).await;
+        let s = fresh_db(port, "language").await;
+        scenarios::language_and_creditor_phone(&s).await;
         let s = fresh_db(port, "lost_call").await;
         recovery::lost_call_holds_then_next_phone(&s).await;
         let s = fresh_db(port, "confirmation").await;

@@ -9,8 +9,8 @@ use softcall::campaign::outcome::{CallOutcome, ConversationEvent};
 use softcall::campaign::report::{analytics, results, DebtorLine};
 use softcall::campaign::scheduler::{AttemptOutcome, AttemptState};
 use softcall::campaign::standing::DebtorStatus;
-use softcall::domain::Disposition;
 use softcall::domain::PromiseStatus;
+use softcall::domain::{Disposition, Lang};
 use softcall::ops::lists::{import_debtors, import_payments, DebtorImport, ListError};
 use softcall::store::inbound::UnknownCall;
 use softcall::store::{Store, StoreError};
@@ -693,4 +693,83 @@ pub async fn inbound_contacts(store: &Store) {
     };
     store.save_unknown_call(&unknown).await.unwrap();
     assert_eq!(store.unknown_calls(campaign.id).await.unwrap(), [unknown]);
+}
+
+/// The list's language and creditor phone are stored (the phone in E.164), re-imports replace them (an empty cell
+/// clears them), and a dial ticket carries them.
+pub async fn language_and_creditor_phone(store: &Store) {
+    let r = import_debtors(
+        store,
+        &data("debtors_language.csv"),
+        &opts("lang"),
+        &|_, _| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.counts.inserted, 3);
+    assert!(r.unknown_columns.is_empty(), "{:?}", r.unknown_columns);
+    let stored = |id: &'static str| async move {
+        let d = store
+            .debtor(store.debtor_id(id).await.unwrap())
+            .await
+            .unwrap();
+        (d.record.language, d.record.creditor_phone)
+    };
+    assert_eq!(
+        stored("G-1").await,
+        (Some(Lang::Ru), Some("+78005553535".into()))
+    );
+    assert_eq!(
+        stored("G-2").await,
+        (Some(Lang::En), Some("+74951234567".into()))
+    );
+    assert_eq!(stored("G-3").await, (None, None));
+
+    let r = import_debtors(
+        store,
+        &data("debtors_language_update.csv"),
+        &opts("lang"),
+        &|_, _| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.counts.inserted, r.counts.updated), (0, 3));
+    assert_eq!(
+        stored("G-1").await,
+        (Some(Lang::En), Some("+78005553536".into()))
+    );
+    assert_eq!(stored("G-2").await, (None, None), "the list owns both");
+    assert_eq!(
+        stored("G-3").await,
+        (Some(Lang::Ru), Some("+74230001122".into()))
+    );
+
+    let c = store.campaign("lang").await.unwrap();
+    let listed = store.campaign_debtors(c.id).await.unwrap();
+    let g1 = listed
+        .iter()
+        .find(|d| d.record.external_id == "G-1")
+        .unwrap();
+    assert_eq!(g1.record.language, Some(Lang::En));
+    let ticket = store
+        .begin_dial(
+            DialOrder {
+                campaign_id: c.id,
+                debtor_id: g1.id,
+                phone_id: g1.phones[0].id,
+                strategy: "s".into(),
+                segment: "all".into(),
+                step: "day 7".into(),
+                flow: "soft_collection_en".into(),
+                recall_promise: false,
+            },
+            t("2026-11-23T06:00:00Z"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ticket.debtor().record.language, Some(Lang::En));
+    assert_eq!(
+        ticket.debtor().record.creditor_phone.as_deref(),
+        Some("+78005553536")
+    );
 }

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 use softcall::campaign::history::HistorySummary;
 use softcall::campaign::strategy::{self, StrategyError};
-use softcall::domain::{DebtorFlags, DebtorRecord};
+use softcall::domain::{DebtorFlags, DebtorRecord, Lang};
 
 use super::data;
 
@@ -200,4 +200,46 @@ fn the_inbound_section_names_an_existing_flow_and_a_known_handling() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("c.yaml:9") && err.contains("hang_up"), "{err}");
+}
+
+#[test]
+fn a_segment_per_language_calls_the_flow_in_it() {
+    let yaml = "name: l
+segments:
+  - name: english
+    when: { language: en }
+    ladder:
+      - day: 1
+        call: soft_test
+  - name: others
+    ladder:
+      - day: 1
+        call: soft_collection_ru
+";
+    let s = strategy::parse(Path::new("l.yaml"), yaml, &dialogs()).unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    let h = HistorySummary::default();
+    let segment = |language: Option<Lang>| {
+        let d = DebtorRecord {
+            language,
+            ..debtor(100, 0, "2026-11-15")
+        };
+        s.segment_for(&d, today, &h).map(|seg| seg.name.clone())
+    };
+    assert_eq!(segment(Some(Lang::En)).as_deref(), Some("english"));
+    assert_eq!(segment(Some(Lang::Ru)).as_deref(), Some("others"));
+    assert_eq!(
+        segment(None).as_deref(),
+        Some("others"),
+        "no language: no match"
+    );
+
+    let err = strategy::parse(
+        Path::new("l.yaml"),
+        &yaml.replace("language: en", "language: fr"),
+        &dialogs(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(err, "l.yaml:4:23: `fr` is not an allowed value; use ru, en");
 }

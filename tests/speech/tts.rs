@@ -166,3 +166,63 @@ fn concurrent_renders_equal_sequential_ones_and_stay_within_the_pool() {
         "concurrent callers load the pool up to its size, never beyond"
     );
 }
+
+/// A configuration whose English voice is the shipped one, with `tts` as its `[tts]` section.
+fn configured(dir: &std::path::Path, tts: &str) -> Result<softcall::config::Config, String> {
+    let shipped = config();
+    let path = dir.join("softcall.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "default_language = \"en\"\nespeak_data = {:?}\n[languages.en]\nasr_model = {:?}\nvoice = {:?}\n{tts}",
+            shipped.espeak_data,
+            shipped.language(Some("en")).unwrap().asr_model,
+            shipped.voice(Some("en")).unwrap(),
+        ),
+    )
+    .unwrap();
+    softcall::config::Config::load(&path).map_err(|e| e.to_string())
+}
+
+#[test]
+fn the_configured_pool_size_bounds_the_voices_synthesisers() {
+    let path = config().voice(Some("en")).unwrap().to_path_buf();
+    if !available(&path) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let e = configured(dir.path(), "[tts]\npool_size = 0\n").unwrap_err();
+    assert!(
+        e.contains("softcall.toml: [tts]: tts.pool_size = 0: a voice needs at least 1 synthesiser"),
+        "{e}"
+    );
+
+    let config = configured(dir.path(), "[tts]\npool_size = 3\n").unwrap();
+    let voice =
+        Arc::new(Voice::load_configured(config.voice(Some("en")).unwrap(), &config).unwrap());
+    assert_eq!(voice.synthesizers(), 3);
+    // Six callers at once: the pool grows to its size and no further.
+    let start = Arc::new(std::sync::Barrier::new(6));
+    let threads: Vec<_> = (0..6)
+        .map(|i| {
+            let (voice, start) = (voice.clone(), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                voice.synthesize(CONCURRENT_SENTENCES[i]).unwrap()
+            })
+        })
+        .collect();
+    for thread in threads {
+        assert!(!thread.join().unwrap().is_empty());
+    }
+    let loaded = voice.synthesizers_loaded();
+    assert!((2..=3).contains(&loaded), "{loaded} synthesisers loaded");
+
+    let config = configured(dir.path(), "").unwrap();
+    let voice = Voice::load_configured(config.voice(Some("en")).unwrap(), &config).unwrap();
+    assert_eq!(
+        voice.synthesizers(),
+        softcall::tts::pool::default_size(),
+        "no [tts] section: the machine's default"
+    );
+}

@@ -79,14 +79,12 @@ pub fn values(d: &DebtorRecord, today: NaiveDate) -> BTreeMap<String, String> {
     v.insert("days_overdue".into(), d.days_overdue(today).to_string());
     v.insert("product".into(), d.product.clone().unwrap_or_default());
     v.insert("creditor".into(), d.creditor.clone().unwrap_or_default());
-    // The record's own field, else a list column of that name, else empty.
-    match &d.creditor_phone {
-        Some(p) => {
-            v.insert("creditor_phone".into(), p.clone());
-        }
-        None => {
-            v.entry("creditor_phone".into()).or_default();
-        }
+    // The record's own field, else a list column of that name (a list imported before the field was known),
+    // else empty.
+    if d.creditor_phone.is_some() {
+        v.insert("creditor_phone".into(), d.creditor_phone_text());
+    } else {
+        v.entry("creditor_phone".into()).or_default();
     }
     v
 }

@@ -207,6 +207,8 @@ fn parse_row(
     let mut days_overdue = None;
     let mut product = None;
     let mut creditor = None;
+    let mut creditor_phone = None;
+    let mut language = None;
     let mut email = None;
     let mut prior = 0u32;
     let mut flags = DebtorFlags::default();
@@ -292,6 +294,27 @@ fn parse_row(
                 }
                 DebtorField::Product => product = opt(),
                 DebtorField::Creditor => creditor = opt(),
+                DebtorField::CreditorPhone => {
+                    if !cell.is_empty() {
+                        match phone::normalize(cell) {
+                            Ok(p) => creditor_phone = Some(p),
+                            Err(e) => err(
+                                i,
+                                format!(
+                                    "creditor's {e}; write one number, or leave the cell empty"
+                                ),
+                            ),
+                        }
+                    }
+                }
+                DebtorField::Language => {
+                    if !cell.is_empty() {
+                        match values::parse_language(cell) {
+                            Ok(l) => language = Some(l),
+                            Err(e) => err(i, e),
+                        }
+                    }
+                }
                 DebtorField::Email => {
                     if !cell.is_empty() {
                         if cell.contains('@')
@@ -393,9 +416,9 @@ fn parse_row(
                 due_date,
                 product,
                 creditor,
-                creditor_phone: None,
+                creditor_phone,
                 email,
-                language: None,
+                language,
                 prior_delinquencies: prior,
                 flags,
                 extra,

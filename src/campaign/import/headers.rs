@@ -25,6 +25,10 @@ pub enum DebtorField {
     Product,
     /// Creditor's name.
     Creditor,
+    /// The creditor's official phone (said in calls and voicemail messages).
+    CreditorPhone,
+    /// The debtor's language code (`ru`, `en`).
+    Language,
     /// E-mail address.
     Email,
     /// Number of earlier delinquencies (0 = first delinquency).
@@ -56,6 +60,8 @@ impl DebtorField {
             DebtorField::DaysOverdue => "days overdue",
             DebtorField::Product => "product",
             DebtorField::Creditor => "creditor",
+            DebtorField::CreditorPhone => "creditor's phone",
+            DebtorField::Language => "language",
             DebtorField::Email => "e-mail",
             DebtorField::PriorDelinquencies => "earlier delinquencies",
             DebtorField::Bankruptcy => "bankruptcy flag",
@@ -185,6 +191,20 @@ pub const DEBTOR_ALIASES: &[(DebtorField, &[&str])] = &[
     (
         DebtorField::Creditor,
         &["creditor", "lender", "кредитор", "займодавец"],
+    ),
+    (
+        DebtorField::CreditorPhone,
+        &[
+            "creditor phone",
+            "lender phone",
+            "телефон кредитора",
+            "телефон займодавца",
+            "телефон для связи с кредитором",
+        ],
+    ),
+    (
+        DebtorField::Language,
+        &["language", "lang", "язык", "язык общения", "язык клиента"],
     ),
     (
         DebtorField::Email,
@@ -399,6 +419,19 @@ mod tests {
         assert_eq!(
             lookup(DEBTOR_ALIASES, "Сумма долга"),
             Some(DebtorField::AmountDue)
+        );
+        assert_eq!(
+            lookup(DEBTOR_ALIASES, "Телефон кредитора"),
+            Some(DebtorField::CreditorPhone)
+        );
+        assert_eq!(
+            lookup(DEBTOR_ALIASES, "creditor_phone"),
+            Some(DebtorField::CreditorPhone)
+        );
+        assert_eq!(lookup(DEBTOR_ALIASES, "Язык"), Some(DebtorField::Language));
+        assert_eq!(
+            lookup(DEBTOR_ALIASES, "language"),
+            Some(DebtorField::Language)
         );
         assert_eq!(lookup(DEBTOR_ALIASES, "менеджер"), None);
         assert_eq!(

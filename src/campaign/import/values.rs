@@ -2,6 +2,8 @@
 
 use chrono::NaiveDate;
 
+use crate::domain::Lang;
+
 /// Parses an amount such as `12 345,67`, `12345.67` or `1 000` into minor units (kopecks, cents).
 pub fn parse_amount(text: &str) -> Result<i64, String> {
     let cleaned: String = text
@@ -87,6 +89,15 @@ pub fn parse_flag(text: &str) -> Result<bool, String> {
     }
 }
 
+/// Parses a language code (`ru`, `EN`) or a locale tag (`ru-RU`, `en_US`) into a language softcall speaks.
+pub fn parse_language(text: &str) -> Result<Lang, String> {
+    let t = text.trim();
+    let primary = t.split(['-', '_']).next().unwrap_or(t);
+    primary.parse::<Lang>().map_err(|_| {
+        format!("`{t}` is not a language softcall speaks (write ru or en, or leave the cell empty)")
+    })
+}
+
 /// Parses a currency: ISO code, or `руб`, `р`, `₽`, `$`, `€`; empty means RUB.
 pub fn parse_currency(text: &str) -> Result<String, String> {
     let t = text.trim().trim_end_matches('.').to_lowercase();
@@ -144,5 +155,17 @@ mod tests {
         assert_eq!(parse_currency("руб.").unwrap(), "RUB");
         assert_eq!(parse_currency("kzt").unwrap(), "KZT");
         assert!(parse_currency("рупии").is_err());
+    }
+
+    #[test]
+    fn languages() {
+        assert_eq!(parse_language("ru"), Ok(Lang::Ru));
+        assert_eq!(parse_language(" EN "), Ok(Lang::En));
+        assert_eq!(parse_language("en_US"), Ok(Lang::En));
+        assert_eq!(parse_language("ru-RU"), Ok(Lang::Ru));
+        let e = parse_language("fr").unwrap_err();
+        assert!(e.contains("`fr`") && e.contains("ru or en"), "{e}");
+        assert!(parse_language("русский").is_err());
+        assert!(parse_language("-").is_err());
     }
 }

@@ -1,12 +1,12 @@
-//! Segment rules: days overdue, amount, first or repeat delinquency, broken promises, product, creditor and
-//! any imported column.
+//! Segment rules: days overdue, amount, first or repeat delinquency, broken promises, product, creditor, the
+//! debtor's language and any imported column.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
 use crate::campaign::history::HistorySummary;
-use crate::domain::DebtorRecord;
+use crate::domain::{DebtorRecord, Lang};
 
 /// An inclusive range; a missing bound is open.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
@@ -78,6 +78,10 @@ pub struct Rules {
     /// Creditor names.
     #[serde(default)]
     pub creditor: Option<OneOrMany>,
+    /// The debtor's language from the list (a debtor whose list gave none does not match), so a segment's
+    /// steps can call the flow written in it.
+    #[serde(default)]
+    pub language: Option<Lang>,
     /// Imported extra columns by header: accepted values.
     #[serde(default)]
     pub fields: BTreeMap<String, OneOrMany>,
@@ -102,6 +106,7 @@ impl Rules {
                 .creditor
                 .as_ref()
                 .is_none_or(|c| d.creditor.as_deref().is_some_and(|v| c.accepts(v)))
+            && self.language.is_none_or(|l| d.language == Some(l))
             && self.fields.iter().all(|(name, accepted)| {
                 d.extra
                     .iter()

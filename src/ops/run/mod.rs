@@ -187,6 +187,19 @@ pub async fn run(
                 tracing::warn!(flow = %line.what, "the plan names a flow that was not loaded; the call is skipped");
                 continue;
             };
+            if let Some(lang) = ticket
+                .debtor()
+                .record
+                .language
+                .filter(|l| *l != ready.flow.lang)
+            {
+                tracing::warn!(
+                    debtor = %line.external_id,
+                    language = lang.code(),
+                    flow = %line.what,
+                    "the step's flow is written in another language than the debtor's; the flow's language is spoken"
+                );
+            }
             let script = CallScript {
                 flow: ready.flow.clone(),
                 speech: ready.speech.clone(),

@@ -283,10 +283,8 @@ impl<'c> Runner<'c> {
         match self.speakers.entry(lang) {
             Entry::Occupied(entry) => Ok(entry.into_mut()),
             Entry::Vacant(entry) => {
-                let voice = Voice::load(
-                    self.config.voice(Some(lang.code()))?,
-                    &self.config.espeak_data,
-                )?;
+                let voice =
+                    Voice::load_configured(self.config.voice(Some(lang.code()))?, self.config)?;
                 Ok(entry.insert(Speaker::new(
                     Arc::new(voice),
                     PromptCache::new(self.config.prompt_cache_dir()),

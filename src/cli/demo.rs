@@ -115,11 +115,11 @@ fn afternoon_zone() -> String {
 fn write_debtor_list(path: &Path) -> anyhow::Result<()> {
     let zone = afternoon_zone();
     let mut csv = String::from(
-        "external id,full name,phone,time zone,amount due,currency,days overdue,creditor\n",
+        "external id,full name,phone,time zone,amount due,currency,days overdue,creditor,creditor phone,language\n",
     );
     for d in &DEBTORS {
         csv.push_str(&format!(
-            "{},{},{},{zone},{},USD,3,Acme Credit\n",
+            "{},{},{},{zone},{},USD,3,Acme Credit,+1 800 555 0199,en\n",
             d.id, d.name, d.phone, d.amount
         ));
     }

@@ -8,6 +8,7 @@ use crate::asr::listener::{ListenEvent, ListenStats, Listener};
 use crate::asr::AsrError;
 use crate::audio::amd::{AmdDecision, AmdDetector};
 use crate::audio::frame::Frame;
+use crate::audio::gate::FrameLevel;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
@@ -29,6 +30,8 @@ pub enum Heard {
         index: u64,
         /// Whether it holds speech.
         voiced: bool,
+        /// Its energy and spectral flatness (for the barge-in noise gate).
+        level: FrameLevel,
     },
     /// Text recognised so far in the current utterance.
     Partial(String),
@@ -189,7 +192,12 @@ fn listen(
         match command {
             Command::Frame(frame) => {
                 let (voiced, events) = listener.push_frame(&frame);
-                let _ = heard.send(Heard::Frame { index, voiced });
+                let level = FrameLevel::of(&frame);
+                let _ = heard.send(Heard::Frame {
+                    index,
+                    voiced,
+                    level,
+                });
                 if let Some(detector) = amd.as_mut() {
                     if let Some(decision) = detector.push(&frame, voiced) {
                         let _ = heard.send(Heard::Amd { index, decision });

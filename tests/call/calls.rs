@@ -114,6 +114,43 @@ fn a_click_a_cough_and_a_backchannel_do_not_stop_the_prompt() {
     }
 }
 
+/// Where the debtor starts talking in `talk-over-hiss-en.wav` (after a second of hiss alone).
+const SPEECH_OVER_HISS_MS: u64 = 1000;
+
+#[test]
+fn hiss_right_after_a_backchannel_does_not_stop_the_prompt() {
+    let mut sim = Sim::english(CallConfig::default());
+    sim.until_prompt("Am I speaking with");
+    let stopped = sim.play_clip(
+        "audio-fixtures/barge-in/uh-huh-then-hiss-en.wav",
+        Duration::from_millis(500),
+    );
+    assert_eq!(stopped, None, "{:?}", sim.did);
+    sim.wait_prompts();
+    assert!(!sim.core.report().transcript.iter().any(|l| l.interrupted));
+}
+
+#[test]
+fn speech_over_the_same_hiss_stops_the_prompt_after_400_ms_of_it() {
+    let mut sim = Sim::english(CallConfig::default());
+    sim.until_prompt("Am I speaking with");
+    let stopped = sim
+        .play_clip(
+            "audio-fixtures/barge-in/talk-over-hiss-en.wav",
+            Duration::from_millis(500),
+        )
+        .expect("speech over hiss stops the prompt");
+    let after_speech = stopped
+        .as_millis()
+        .checked_sub(u128::from(SPEECH_OVER_HISS_MS))
+        .unwrap_or_else(|| panic!("stopped {stopped:?} into the clip, before the debtor spoke"));
+    eprintln!("speech over hiss: stopped {after_speech} ms after the debtor started");
+    assert!(
+        (380..=500).contains(&after_speech),
+        "stopped {after_speech} ms after the speech began (the 400 ms rule, then within 100 ms)"
+    );
+}
+
 #[test]
 fn speech_during_the_disclosure_is_heard_when_it_ends() {
     let mut sim = Sim::english(CallConfig::default());

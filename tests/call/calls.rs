@@ -1,6 +1,7 @@
 //! Whole conversations through the call core: promises, barge-in and what does not barge in.
 
 use super::{Did, Sim};
+use softcall::audio::gate::GateConfig;
 use softcall::call::config::CallConfig;
 use softcall::call::io::{Input, Record};
 use softcall::call::report::Speaker;
@@ -149,6 +150,39 @@ fn speech_over_the_same_hiss_stops_the_prompt_after_400_ms_of_it() {
         (380..=500).contains(&after_speech),
         "stopped {after_speech} ms after the speech began (the 400 ms rule, then within 100 ms)"
     );
+}
+
+#[test]
+fn speech_in_noise_still_stops_the_prompt_as_the_vad_alone_would() {
+    // A gate that passes every voiced frame: the barge-in rule as it was before the gate.
+    let vad_only = GateConfig {
+        margin_db: f32::NEG_INFINITY,
+        max_flatness: f32::INFINITY,
+        ..GateConfig::default()
+    };
+    let stop = |clip: &str, gate: GateConfig| {
+        let mut config = CallConfig::default();
+        config.barge_in.gate = gate;
+        let mut sim = Sim::english(config);
+        sim.until_prompt("Am I speaking with");
+        sim.play_clip(clip, Duration::from_millis(500))
+    };
+    for clip in [
+        "hu-en-noisy.wav",
+        "hu-en-noisy-white.wav",
+        "hu-ru-noisy.wav",
+        "hu-ru-noisy-pink.wav",
+    ] {
+        let path = format!("audio-fixtures/amd/{clip}");
+        let gated =
+            stop(&path, GateConfig::default()).unwrap_or_else(|| panic!("{clip}: not stopped"));
+        let vad = stop(&path, vad_only.clone()).unwrap_or_else(|| panic!("{clip}: the VAD alone"));
+        eprintln!("{clip}: stopped {gated:?} into the clip (the VAD alone: {vad:?})");
+        assert!(
+            gated <= vad + Duration::from_millis(40),
+            "{clip}: stopped {gated:?} into the clip, the VAD alone at {vad:?}"
+        );
+    }
 }
 
 #[test]

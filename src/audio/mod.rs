@@ -2,12 +2,14 @@
 //!
 //! Audio enters a call here: 8 kHz mono 16-bit frames of 20 ms ([`frame`]). [`resample`] converts between
 //! the line rate and the models' rates, [`vad`] marks voiced frames and [`endpoint`] turns them into
-//! utterances with pre-roll and trailing padding, so only speech reaches the recogniser. [`amd`] tells a person
-//! from an answering machine in the first seconds after answer.
+//! utterances with pre-roll and trailing padding, so only speech reaches the recogniser.
+//! [`gate`] keeps line noise the VAD took for speech out of barge-in. [`amd`] tells a person from an answering
+//! machine in the first seconds after answer.
 
 pub mod amd;
 pub mod endpoint;
 pub mod frame;
+pub mod gate;
 pub mod resample;
 pub mod vad;
 pub mod wav;

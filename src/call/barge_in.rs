@@ -1,9 +1,12 @@
 //! When debtor speech interrupts the robot: long enough, and not only a backchannel ("ага", "uh-huh").
 //!
 //! Pure: the detector is fed 20 ms voice decisions and recognised text with their times, and says when to stop
-//! the prompt. A cough, a click or line noise is too short; a backchannel word is ignored however long.
+//! the prompt. A cough, a click or line noise is too short; a backchannel word is ignored however long. The
+//! voice decisions it is fed have passed the noise gate ([`crate::audio::gate`]): hiss the VAD takes for
+//! speech does not count.
 
 use super::clock::FRAME;
+use crate::audio::gate::GateConfig;
 use std::collections::HashSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -72,6 +75,8 @@ pub struct BargeInRule {
     pub max_gap: Duration,
     /// Words that never interrupt.
     pub backchannels: Backchannels,
+    /// Which voiced frames count: line noise the VAD takes for speech does not.
+    pub gate: GateConfig,
 }
 
 impl Default for BargeInRule {
@@ -80,6 +85,7 @@ impl Default for BargeInRule {
             min_speech: Duration::from_millis(400),
             max_gap: Duration::from_millis(200),
             backchannels: Backchannels::shipped(),
+            gate: GateConfig::default(),
         }
     }
 }

@@ -17,6 +17,7 @@ use super::report::{
     TranscriptLine, Transfer, TransferStatus, TurnLatency,
 };
 use crate::audio::amd::{AmdDecision, OnMachine, Party};
+use crate::audio::gate::NoiseGate;
 use crate::dialog::context::{CallContext, History};
 use crate::dialog::engine::{Action, Engine, Event, Phase};
 use crate::dialog::flow::Flow;
@@ -135,6 +136,8 @@ pub struct CallCore {
     last_activity: Instant,
     held: Vec<Held>,
     barge: BargeInDetector,
+    /// Which voiced frames count towards barge-in; it hears every frame, so its floor follows the line.
+    gate: NoiseGate,
     /// The debtor turn waiting for the robot's reply: its number, when the debtor stopped, when it was taken.
     awaiting_reply: Option<AwaitingReply>,
     outputs: VecDeque<Output>,
@@ -161,6 +164,7 @@ impl CallCore {
         let debtor = ctx.debtor.clone();
         let history = ctx.history.clone();
         let barge = BargeInDetector::new(config.barge_in.clone());
+        let gate = NoiseGate::new(config.barge_in.gate.clone());
         Self {
             clock: CallClock::new(now, ctx.now),
             config,
@@ -182,6 +186,7 @@ impl CallCore {
             last_activity: now,
             held: Vec::new(),
             barge,
+            gate,
             awaiting_reply: None,
             outputs: VecDeque::new(),
             timeline: Vec::new(),
@@ -243,6 +248,10 @@ impl CallCore {
         if self.ended.is_some() {
             return;
         }
+        let speech = match &input {
+            Input::Voice { voiced, level } => self.gate.frame(*voiced, *level),
+            _ => false,
+        };
         match input {
             Input::Answered => self.answer(now),
             Input::RemoteHangup => {
@@ -273,7 +282,7 @@ impl CallCore {
             // Once the goodbye is decided, what the debtor says or presses no longer moves the flow.
             Input::Voice { .. } | Input::Partial(_) | Input::Utterance { .. } | Input::Dtmf(_)
                 if self.stopping => {}
-            Input::Voice { voiced } => self.on_voice(now, voiced),
+            Input::Voice { voiced, .. } => self.on_voice(now, voiced, speech),
             Input::Partial(text) => {
                 if self.playing_interruptible() && self.barge.partial(&text) {
                     self.barge_in(now);
@@ -585,12 +594,14 @@ impl CallCore {
         }
     }
 
-    fn on_voice(&mut self, now: Instant, voiced: bool) {
+    /// One frame: `voiced` is the VAD's verdict (the debtor's silence is measured by it), `speech` the noise
+    /// gate's (what barge-in counts).
+    fn on_voice(&mut self, now: Instant, voiced: bool, speech: bool) {
         if voiced {
             self.last_voice_end = Some(now + FRAME);
             self.last_activity = self.last_activity.max(now + FRAME);
         }
-        if self.playing_interruptible() && self.barge.voice(now, voiced) {
+        if self.playing_interruptible() && self.barge.voice(now, speech) {
             self.barge_in(now);
         }
     }

@@ -2,6 +2,7 @@
 
 use super::report::{CallReport, CallbackTask, ContextCard};
 use crate::audio::amd::AmdDecision;
+use crate::audio::gate::FrameLevel;
 use crate::dialog::engine::PromiseMade;
 use chrono::{DateTime, Utc};
 
@@ -18,8 +19,10 @@ pub enum Input {
     Amd(AmdDecision),
     /// The voice decision for one received 20 ms frame starting at `now`.
     Voice {
-        /// Whether the frame holds speech.
+        /// Whether the VAD calls it speech.
         voiced: bool,
+        /// Its energy and spectral flatness, for the barge-in rule's noise gate.
+        level: FrameLevel,
     },
     /// Text recognised so far in the current utterance.
     Partial(String),

@@ -15,6 +15,7 @@ use crate::asr::AsrError;
 use crate::audio::amd::{AmdDecision, AmdDetector};
 use crate::audio::endpoint::{EndpointEvent, Endpointer};
 use crate::audio::frame::{Frame, FRAME_MS};
+use crate::audio::gate::FrameLevel;
 use crate::audio::vad::VoiceDetector;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc as std_mpsc;
@@ -37,6 +38,8 @@ pub enum Heard {
         index: u64,
         /// Whether it holds speech.
         voiced: bool,
+        /// Its energy and spectral flatness (for the barge-in noise gate).
+        level: FrameLevel,
     },
     /// Text recognised so far in the current utterance.
     Partial(String),
@@ -229,7 +232,12 @@ fn listen(
                 let voiced = vad.is_voiced(&frame);
                 let frame_start_ms = endpointer.now_ms();
                 let events = endpointer.push(&frame, voiced);
-                let _ = heard.send(Heard::Frame { index, voiced });
+                let level = FrameLevel::of(&frame);
+                let _ = heard.send(Heard::Frame {
+                    index,
+                    voiced,
+                    level,
+                });
                 if let Some(detector) = amd.as_mut() {
                     if let Some(decision) = detector.push(&frame, voiced) {
                         let _ = heard.send(Heard::Amd { index, decision });

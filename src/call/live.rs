@@ -369,7 +369,11 @@ fn prepare(speaker: &Speaker, text: String) {
 /// Turns what the listener heard into the core's input, at its moment on the call's clock.
 fn heard_input(stream: StreamClock, heard: Heard) -> Option<(Instant, Input)> {
     match heard {
-        Heard::Frame { index, voiced } => Some((stream.frame(index), Input::Voice { voiced })),
+        Heard::Frame {
+            index,
+            voiced,
+            level,
+        } => Some((stream.frame(index), Input::Voice { voiced, level })),
         Heard::Amd { index, decision } => Some((stream.frame(index + 1), Input::Amd(decision))),
         Heard::Partial(text) => Some((Instant::now(), Input::Partial(text))),
         Heard::Utterance {

@@ -19,6 +19,7 @@ use crate::asr::model::AsrModel;
 use crate::asr::AsrError;
 use crate::audio::amd::{AmdConfigError, AmdDetector};
 use crate::audio::frame::{Frame, FRAME_SAMPLES, SAMPLE_RATE};
+use crate::audio::gate::FrameLevel;
 use crate::config::ListenConfig;
 use crate::dialog::context::CallContext;
 use crate::dialog::flow::Flow;
@@ -320,7 +321,8 @@ impl VirtualCall<'_> {
             self.input(now, Input::Dtmf(key));
         }
         let (voiced, events) = self.listener.push_frame(&frame);
-        self.input(now, Input::Voice { voiced });
+        let level = FrameLevel::of(&frame);
+        self.input(now, Input::Voice { voiced, level });
         if let Some(detector) = self.amd.as_mut() {
             let decision = detector.push(&frame, voiced);
             if detector.is_done() {

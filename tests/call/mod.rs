@@ -7,6 +7,10 @@ mod endings;
 mod props;
 
 use chrono::{TimeZone, Utc};
+use softcall::audio::frame::frames_of;
+use softcall::audio::gate::FrameLevel;
+use softcall::audio::vad::{Aggressiveness, VoiceDetector};
+use softcall::audio::wav::read_mono;
 use softcall::call::config::CallConfig;
 use softcall::call::core::CallCore;
 use softcall::call::io::{Input, Output, PromptId, Record};
@@ -26,6 +30,12 @@ pub fn repo(path: &str) -> PathBuf {
 pub fn prompt_length(text: &str) -> Duration {
     Duration::from_millis(60 * text.chars().count() as u64)
 }
+
+/// The level `Sim::speak` gives its voiced frames: a vowel at a talker's level (over a silent line).
+pub const SPEECH_LEVEL: FrameLevel = FrameLevel {
+    energy_db: -20.0,
+    flatness: 0.05,
+};
 
 /// What the simulated driver did with one output.
 #[derive(Debug, Clone, PartialEq)]
@@ -186,14 +196,17 @@ impl Sim {
         }
     }
 
-    /// The debtor speaks: `voiced` of voice frames from now (with the text as a partial result after
-    /// 200 ms, as a recogniser gives it), then the recogniser's utterance.
+    /// The debtor speaks: `voiced` of voice frames at [`SPEECH_LEVEL`] from now (with the text as a partial
+    /// result after 200 ms, as a recogniser gives it), then the recogniser's utterance.
     pub fn speak(&mut self, text: &str, voiced: Duration) {
         let answered = self.answered_at();
         let start = self.now;
         let frames = voiced.as_millis() / 20;
         for frame in 0..frames {
-            self.input(Input::Voice { voiced: true });
+            self.input(Input::Voice {
+                voiced: true,
+                level: SPEECH_LEVEL,
+            });
             if frame == 10 && !text.is_empty() {
                 self.input(Input::Partial(text.to_string()));
             }
@@ -201,7 +214,10 @@ impl Sim {
             self.advance_to(next);
         }
         for _ in 0..15 {
-            self.input(Input::Voice { voiced: false });
+            self.input(Input::Voice {
+                voiced: false,
+                level: FrameLevel::SILENCE,
+            });
             let next = self.now + Duration::from_millis(20);
             self.advance_to(next);
         }
@@ -213,6 +229,31 @@ impl Sim {
             end: secs(start + voiced),
             closed: secs(self.now),
         });
+    }
+
+    /// The debtor's line sends a clip (8 kHz mono WAV) after `lead` of digital silence; each 20 ms frame goes
+    /// through the WebRTC VAD as the listener's does and reaches the core as it would from a live call. Returns
+    /// when playback was first stopped, counted from the start of the clip.
+    pub fn play_clip(&mut self, clip: &str, lead: Duration) -> Option<Duration> {
+        let audio = read_mono(&repo(clip)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(audio.sample_rate, 8000, "{clip}: an 8 kHz clip");
+        let lead_frames = (lead.as_millis() / 20) as usize;
+        let frames = std::iter::repeat_n([0i16; 160], lead_frames).chain(frames_of(&audio.samples));
+        let mut vad = VoiceDetector::new(Aggressiveness::default());
+        let stops = self.stops();
+        let clip_start = self.now + lead;
+        let mut stopped = None;
+        for frame in frames {
+            let voiced = vad.is_voiced(&frame);
+            let level = FrameLevel::of(&frame);
+            self.input(Input::Voice { voiced, level });
+            if stopped.is_none() && self.stops() > stops {
+                stopped = Some(self.now.saturating_duration_since(clip_start));
+            }
+            let next = self.now + Duration::from_millis(20);
+            self.advance_to(next);
+        }
+        stopped
     }
 
     /// The debtor presses a key.

@@ -2,6 +2,7 @@
 
 use super::Sim;
 use proptest::prelude::*;
+use softcall::audio::gate::FrameLevel;
 use softcall::call::config::CallConfig;
 use softcall::call::io::Input;
 use std::time::Duration;
@@ -19,7 +20,12 @@ fn input() -> impl Strategy<Value = Input> {
         "stop calling me",
     ]);
     prop_oneof![
-        4 => any::<bool>().prop_map(|voiced| Input::Voice { voiced }),
+        4 => (any::<bool>(), -100.0f32..0.0, 0.0f32..1.0).prop_map(|(voiced, energy_db, flatness)| {
+            Input::Voice {
+                voiced,
+                level: FrameLevel { energy_db, flatness },
+            }
+        }),
         1 => text.clone().prop_map(|t| Input::Partial(t.to_string())),
         2 => (text, 0.0f64..1.0, -1.0f64..200.0, 0.0f64..3.0).prop_map(|(t, c, s, l)| Input::Utterance {
             text: t.to_string(),

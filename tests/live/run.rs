@@ -179,27 +179,33 @@ async fn attempts_at_least(store: &Store, debtors: &[&str], n: usize) {
 
 const LISTENS_LONG: &str = "ring_ms: 200\nsteps:\n  - keys: \"1\"\nend: wait_bye\n";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ctrl_c_ends_the_call_in_progress_politely_and_stores_it() {
-    if !models_present() {
-        return;
-    }
-    let c = Campaign::new(&[("R-1", "+15550101001", LISTENS_LONG)]);
+/// Runs a one-debtor campaign whose debtor confirms identity by key and then listens, presses Ctrl-C once per
+/// entry of `presses` (each after its pause) while the robot talks, and checks what every stop must give: a clean
+/// exit, no new call, the call stored as `callback` with end reason `stopped`. Returns stderr and the report.
+async fn stopped_mid_conversation(
+    debtor: (&str, &str),
+    presses: &[Duration],
+) -> (String, serde_json::Value) {
+    let c = Campaign::new(&[(debtor.0, debtor.1, LISTENS_LONG)]);
     let phone = c.phone().await;
     let store = c.store().await;
     let child = c.run(&phone, None);
-    attempts_at_least(&store, &["R-1"], 1).await;
+    attempts_at_least(&store, &[debtor.0], 1).await;
     // Into the conversation: the machine check found nobody talking, the greeting played, the identity was
     // confirmed by the key and the robot is talking.
     tokio::time::sleep(Duration::from_secs(24)).await;
-    let pressed = Instant::now();
-    signal(&child, libc::SIGINT);
+    let mut pressed = Instant::now();
+    for pause in presses {
+        tokio::time::sleep(*pause).await;
+        pressed = Instant::now();
+        signal(&child, libc::SIGINT);
+    }
     let (status, stdout, stderr) =
         tokio::task::spawn_blocking(move || finish(child, Duration::from_secs(90)))
             .await
             .expect("join");
     eprintln!(
-        "the run ended {:.1} s after Ctrl-C",
+        "the run ended {:.1} s after the last Ctrl-C",
         pressed.elapsed().as_secs_f64()
     );
     assert!(status.success(), "{stderr}");
@@ -207,7 +213,7 @@ async fn ctrl_c_ends_the_call_in_progress_politely_and_stores_it() {
     let summary: serde_json::Value = serde_json::from_str(&stdout).expect("summary JSON");
     assert_eq!(summary["end"], "stopped", "{summary:#}");
     assert_eq!(summary["tally"]["dialled"], 1);
-    let d = store.debtor_id("R-1").await.expect("debtor");
+    let d = store.debtor_id(debtor.0).await.expect("debtor");
     let history = store.history(d).await.expect("history");
     assert_eq!(history.attempts.len(), 1, "no new call after Ctrl-C");
     let attempt = &history.attempts[0];
@@ -225,12 +231,21 @@ async fn ctrl_c_ends_the_call_in_progress_politely_and_stores_it() {
     .expect("report file");
     let report: serde_json::Value = serde_json::from_str(&report).expect("report JSON");
     assert_eq!(report["report"]["end_reason"], "stopped");
+    phone.stop().await;
+    (stderr, report)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_ends_the_call_in_progress_politely_and_stores_it() {
+    if !models_present() {
+        return;
+    }
+    let (_, report) = stopped_mid_conversation(("R-1", "+15550101001"), &[Duration::ZERO]).await;
     let last_robot = super::robot_lines(&report).pop().unwrap_or_default();
     assert!(
         last_robot.contains("we have to end this call now"),
         "the debtor heard the goodbye: {last_robot}"
     );
-    phone.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -238,46 +253,16 @@ async fn a_second_ctrl_c_ends_the_call_at_once_and_still_stores_it() {
     if !models_present() {
         return;
     }
-    let c = Campaign::new(&[("R-2", "+15550101002", LISTENS_LONG)]);
-    let phone = c.phone().await;
-    let store = c.store().await;
-    let child = c.run(&phone, None);
-    attempts_at_least(&store, &["R-2"], 1).await;
-    tokio::time::sleep(Duration::from_secs(24)).await;
-    signal(&child, libc::SIGINT);
     // The robot is still finishing its prompt, before the goodbye, when the second Ctrl-C comes.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let pressed = Instant::now();
-    signal(&child, libc::SIGINT);
-    let (status, stdout, stderr) =
-        tokio::task::spawn_blocking(move || finish(child, Duration::from_secs(90)))
-            .await
-            .expect("join");
-    eprintln!(
-        "the run ended {:.1} s after the second Ctrl-C",
-        pressed.elapsed().as_secs_f64()
-    );
-    assert!(status.success(), "{stderr}");
+    let (stderr, report) = stopped_mid_conversation(
+        ("R-2", "+15550101002"),
+        &[Duration::ZERO, Duration::from_millis(300)],
+    )
+    .await;
     assert!(
         stderr.contains("ending the calls in progress now"),
         "{stderr}"
     );
-    let summary: serde_json::Value = serde_json::from_str(&stdout).expect("summary JSON");
-    assert_eq!(summary["end"], "stopped", "{summary:#}");
-    let d = store.debtor_id("R-2").await.expect("debtor");
-    let history = store.history(d).await.expect("history");
-    assert_eq!(history.attempts.len(), 1, "no new call after Ctrl-C");
-    let attempt = &history.attempts[0];
-    assert_eq!(attempt.state.as_str(), "done", "{attempt:?}");
-    assert_eq!(attempt.outcome.map(|o| o.as_str()), Some("callback"));
-    let report = std::fs::read_to_string(
-        summary["tally"]["calls"][0]["report"]
-            .as_str()
-            .expect("report path"),
-    )
-    .expect("report file");
-    let report: serde_json::Value = serde_json::from_str(&report).expect("report JSON");
-    assert_eq!(report["report"]["end_reason"], "stopped");
     let stopped_at_once = report["report"]["timeline"]
         .as_array()
         .expect("timeline")
@@ -296,7 +281,6 @@ async fn a_second_ctrl_c_ends_the_call_at_once_and_still_stores_it() {
                 && !l["end_ms"].is_null()
         });
     assert!(!finished_goodbye, "the goodbye was not played to its end");
-    phone.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
